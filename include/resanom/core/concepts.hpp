@@ -1,0 +1,149 @@
+// resanom/core/concepts.hpp — the C++20 concepts that name the parts of a resonant anomaly search,
+// and the small value types that flow between them.
+//
+// Every method is three interchangeable parts (DESIGN.md): how the training set is built
+// (TemplateGenerator), which model learns it (Classifier), and which statistic judges the result
+// (TestStatistic); unsupervised methods replace the first two by a Scorer, and CATHODE's template
+// generator is built on a DensityEstimator. Event samples model ReferenceDataset. A part written
+// by a user plugs in wherever a concept is asked for, with no base class and no virtual calls.
+// docs/concepts.md lists what a model of each concept must provide.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "resanom/core/events.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/core/regions.hpp"
+#include "resanom/core/training_set.hpp"
+#include "resanom/core/types.hpp"
+
+namespace resanom {
+
+// ---------------------------------------------------------------------------------------------
+// ReferenceDataset: an event sample — features X (n×d), resonant features m (n×k), weights w (n),
+// sliceable by rows (and so by region). Events models it; so can a user's own sample type.
+template <class D>
+concept ReferenceDataset =
+    std::copy_constructible<D> && requires(const D& d, std::span<const Index> rows) {
+        { d.size() } -> std::convertible_to<Index>;
+        { d.n_features() } -> std::convertible_to<Index>;
+        { d.n_resonant() } -> std::convertible_to<Index>;
+        { d.X() } -> std::convertible_to<Matrix>;
+        { d.m() } -> std::convertible_to<Matrix>;
+        { d.w() } -> std::convertible_to<Vector>;
+        { d.subset(rows) } -> std::same_as<D>;
+    };
+
+// ---------------------------------------------------------------------------------------------
+// Classifier: learns a TrainingSet (soft labels, weights) and predicts, for each row of X, the
+// probability of label 1 ("signal-region data"). fit may be called again to retrain; predict is
+// const. Hyperparameters are fixed at construction (a plain struct with documented defaults), so
+// that copies of a configured prototype train independent members (Ensemble<C>, k folds).
+// The seed drives every random choice of fit (initialization, shuffles, validation split).
+template <class C>
+concept Classifier =
+    std::copy_constructible<C> &&
+    requires(C c, const C& cc, const TrainingSet& train, const Matrix& X, std::uint64_t seed) {
+        c.fit(train, seed);
+        { cc.predict(X) } -> std::convertible_to<Vector>;
+    };
+
+// A Classifier that can also take an explicit validation set (early stopping, model selection)
+// instead of splitting one off its training set.
+template <class C>
+concept ValidatingClassifier =
+    Classifier<C> && requires(C c, const TrainingSet& train, const TrainingSet& val, std::uint64_t seed) {
+        c.fit(train, val, seed);
+    };
+
+// ---------------------------------------------------------------------------------------------
+// DensityEstimator: a conditional density p(x | m). fit learns it from features X (n×d) and
+// conditional values m (n×k); log_prob(X, m) returns log p(x_i | m_i) in the units of X (every
+// preprocessing Jacobian included); sample(m, rng) draws one x per row of m.
+template <class D>
+concept DensityEstimator =
+    requires(D d, const D& cd, const Matrix& X, const Matrix& m, std::uint64_t seed, Rng& rng) {
+        d.fit(X, m, seed);
+        { cd.log_prob(X, m) } -> std::convertible_to<Vector>;
+        { cd.sample(m, rng) } -> std::convertible_to<Matrix>;
+    };
+
+// ---------------------------------------------------------------------------------------------
+// Scorer: unsupervised per-event anomaly scores (higher = more anomalous), e.g. the reconstruction
+// error of an autoencoder ensemble (paper 004 §3.2). fit learns from unlabelled features.
+template <class S>
+concept Scorer = requires(S s, const S& cs, const Matrix& X, std::uint64_t seed) {
+    s.fit(X, seed);
+    { cs.score(X) } -> std::convertible_to<Vector>;
+};
+
+// ---------------------------------------------------------------------------------------------
+// TemplateGenerator: given the data, optional reference samples (simulations, an ideal background,
+// a signal-free reference) and a window, builds the labelled, weighted training set and, where the
+// method has one, the background template for direct background estimation (paper 003 §3).
+
+/// What a template generator sees. The data reach it without truth labels.
+struct GeneratorInput {
+    const Events& data;
+    std::span<const Events> references = {};  ///< simulations / ideal background, method-defined
+    Window window{};
+    std::optional<MultiWindow> multi = std::nullopt;  ///< Multi-CWoLa: one window per resonant feature
+};
+
+/// What a template generator returns.
+struct GeneratedTemplate {
+    TrainingSet training;  ///< label 1 = SR data (or its soft-label analogue), label 0 = template
+    /// For each training row, the row of GeneratorInput::data it came from, or −1 when it came from
+    /// a reference or was generated. Out-of-fold scoring folds by data row, so that no data event
+    /// is scored by a classifier that trained on it.
+    IndexList data_row;
+    /// The background template in the SR (with its weights), for direct estimation; empty when the
+    /// method has none (CWoLa Hunting and AE use the sideband fit instead).
+    std::optional<Events> background_template = std::nullopt;
+};
+
+template <class G>
+concept TemplateGenerator = requires(const G& g, const GeneratorInput& in, std::uint64_t seed) {
+    { g.generate(in, seed) } -> std::same_as<GeneratedTemplate>;
+};
+
+// ---------------------------------------------------------------------------------------------
+// TestStatistic: from scored data (and a scored background template, when there is one) at chosen
+// working points to significances. Direct background estimation (paper 003 eqs. 3–9) and the
+// bump-hunt fit (paper 001 eqs. 2.4–2.6, paper 004 §4) model it.
+
+/// Events with a classifier score, their resonant feature and weight.
+struct ScoredEvents {
+    Vector score;
+    Vector m;
+    Vector w;
+};
+
+struct StatisticInput {
+    ScoredEvents data;  ///< every data event the statistic may use (SR and around it), out-of-fold scores
+    std::optional<ScoredEvents> background_template = std::nullopt;
+    Window window{};
+    std::vector<double> eps_b = {1e-2, 1e-3, 1e-4};  ///< working points: background efficiencies
+};
+
+/// The verdict at one working point.
+struct Significance {
+    double eps_b = 0.0;      ///< requested background efficiency
+    double threshold = 0.0;  ///< score cut realizing it
+    double n_obs = 0.0;      ///< observed (weighted) SR events passing the cut
+    double n_exp = 0.0;      ///< expected background passing
+    double sigma_exp = 0.0;  ///< its uncertainty
+    double z = 0.0;          ///< significance (signed where the statistic defines a sign)
+    double p_value = 0.5;    ///< one-sided p-value
+};
+
+template <class T>
+concept TestStatistic = requires(const T& t, const StatisticInput& in) {
+    { t.evaluate(in) } -> std::same_as<std::vector<Significance>>;
+};
+
+}  // namespace resanom
