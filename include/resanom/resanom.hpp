@@ -1,0 +1,30 @@
+// resanom/resanom.hpp — the umbrella header: includes every public part of resanom.
+//
+// resanom is a header-only C++20 library for resonant anomaly detection. Include this one header,
+// or only the headers of the parts you use (each says at its top what lives there):
+//   core/   errors, the random engine, events, training sets, regions and window scans, concepts,
+//           preprocessing with log-Jacobians, out-of-fold prediction
+//   io/     .npy and CSV reading and atomic writing
+//   stats/  ROC/SIC metrics
+//   toys/   the built-in toy datasets of the papers
+#pragma once
+
+#include "resanom/core/concepts.hpp"
+#include "resanom/core/cross_validation.hpp"
+#include "resanom/core/error.hpp"
+#include "resanom/core/events.hpp"
+#include "resanom/core/preprocess.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/core/regions.hpp"
+#include "resanom/core/training_set.hpp"
+#include "resanom/core/types.hpp"
+#include "resanom/io/csv.hpp"
+#include "resanom/io/npy.hpp"
+#include "resanom/io/table.hpp"
+#include "resanom/stats/metrics.hpp"
+#include "resanom/toys/toys.hpp"
+
+namespace resanom {
+/// The library's version, as in CMakeLists.txt's project().
+inline constexpr const char* version = "0.1.0";
+}  // namespace resanom
