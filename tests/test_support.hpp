@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <iterator>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace resanom_test {
@@ -48,6 +50,48 @@ private:
 inline void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream f(path, std::ios::binary);
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace resanom_test
+
+namespace resanom_test {
+
+/// What a run of the resanom tool gave.
+struct ToolRun {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+inline std::string slurp(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+#ifdef RESANOM_CLI_PATH
+/// Runs `resanom ARGS` (ARGS is passed to the shell as written), capturing stdout, stderr and the
+/// exit code.
+inline ToolRun run_tool(const std::string& args, const TempDir& dir) {
+    const std::string out = dir.file(".stdout"), err = dir.file(".stderr");
+    const std::string cmd = std::string("cd '") + dir.path().string() + "' && '" + RESANOM_CLI_PATH +
+                            "' " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
+    const int status = std::system(cmd.c_str());
+    ToolRun r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    std::filesystem::remove(out);
+    std::filesystem::remove(err);
+    return r;
+}
+#endif
+
+/// Number of lines in a text (a final line without newline counts).
+inline int line_count(const std::string& s) {
+    int n = 0;
+    for (char c : s) n += c == '\n';
+    if (!s.empty() && s.back() != '\n') ++n;
+    return n;
 }
 
 }  // namespace resanom_test

@@ -1,0 +1,87 @@
+// examples/cli/common.hpp — what every subcommand of the `resanom` tool shares: the exit-code
+// contract of ../shared/spec/CLI.md (0 success, 2 bad input with one line on stderr, 1 internal
+// failure), common flags (--seed, --threads, --progress), column lists, and the JSON line on stdout.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "resanom/core/error.hpp"
+#include "resanom/core/types.hpp"
+
+namespace resanom::cli {
+
+using json = nlohmann::json;
+
+/// Bad command-line input that is not about a file: exit code 2.
+struct usage_error : resanom::input_error {
+    using resanom::input_error::input_error;
+};
+
+/// Options every subcommand has.
+struct CommonOptions {
+    std::uint64_t seed = 0;
+    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    bool progress = false;
+    bool verbose = false;
+};
+
+inline void add_common_options(CLI::App& sub, CommonOptions& o) {
+    sub.add_option("--seed", o.seed, "Random seed: same inputs and seed give the same bytes out")
+        ->capture_default_str();
+    sub.add_option("--threads", o.threads, "Worker threads (default: all cores)")
+        ->check(CLI::PositiveNumber);
+    sub.add_flag("--progress", o.progress, "Show progress on stderr even when it is not a terminal");
+    sub.add_flag("--verbose", o.verbose, "Log details on stderr");
+}
+
+/// Parses a comma-separated list of 0-based column indices ("1,2,3,4").
+inline std::vector<Index> parse_columns(const std::string& text, const std::string& flag) {
+    std::vector<Index> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t end = text.find(',', start);
+        const std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::size_t used = 0;
+        long long v = -1;
+        try {
+            v = std::stoll(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != item.size() || item.empty() || v < 0)
+            throw usage_error(flag + ": '" + item + "' is not a 0-based column index");
+        out.push_back(static_cast<Index>(v));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+/// Throws usage_error unless the folder an output file goes into exists — checked before any
+/// work, so that a bad --out fails fast and nothing is half-written.
+inline void require_output_path(const std::string& path, const std::string& flag) {
+    if (path.empty()) throw usage_error(flag + " is required");
+    const auto parent = std::filesystem::absolute(path).parent_path();
+    if (!std::filesystem::is_directory(parent))
+        throw usage_error(flag + " " + path + ": folder " + parent.string() + " does not exist");
+}
+
+/// Prints the subcommand's JSON object as the last line of stdout.
+inline void emit(const json& j) { std::cout << j.dump() << std::endl; }
+
+/// A subcommand: its CLI11 app and what runs when it is chosen.
+struct Subcommand {
+    CLI::App* app = nullptr;
+    std::function<void()> run;
+};
+
+}  // namespace resanom::cli

@@ -1,0 +1,69 @@
+// examples/cli/main.cpp — the `resanom` command-line tool: subcommands over the header-only
+// library, with the contract of ../shared/spec/CLI.md. Each subcommand lives in its own file and
+// registers itself here.
+#include <exception>
+#include <iostream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+
+namespace resanom::cli {
+Subcommand add_generate(CLI::App& app);
+}  // namespace resanom::cli
+
+namespace {
+
+// The first line of a message, so that bad input always gives exactly one line on stderr.
+std::string one_line(std::string s) {
+    for (char& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace resanom::cli;
+    CLI::App app{"resanom — resonant anomaly detection (header-only C++20 library and tool)", "resanom"};
+    app.set_version_flag("--version", std::string("resanom ") + RESANOM_VERSION);
+    app.require_subcommand(1);
+    std::vector<Subcommand> subs{add_generate(app)};
+
+    if (argc > 1 && argv[1][0] != '-') {
+        bool known = false;
+        for (const auto& s : subs) known = known || s.app->check_name(argv[1]);
+        if (!known) {
+            std::cerr << "resanom: unknown subcommand '" << one_line(argv[1]) << "' (see resanom --help)\n";
+            return 2;
+        }
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "resanom: " << one_line(e.what()) << " (see resanom --help)\n";
+        return 2;
+    }
+
+    try {
+        for (auto& s : subs)
+            if (s.app->parsed()) s.run();
+        return 0;
+    } catch (const resanom::input_error& e) {  // bad input, including io_error and usage_error
+        std::cerr << "resanom: " << one_line(e.what()) << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "resanom: out of memory\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "resanom: internal error: " << one_line(e.what()) << "\n";
+        return 1;
+    }
+}
