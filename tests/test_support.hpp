@@ -86,6 +86,11 @@ inline ToolRun run_tool(const std::string& args, const TempDir& dir) {
 }
 #endif
 
+/// Whether `part` occurs in `s` (for checking error messages).
+inline bool contains(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
+
 /// Number of lines in a text (a final line without newline counts).
 inline int line_count(const std::string& s) {
     int n = 0;

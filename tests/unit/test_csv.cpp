@@ -17,23 +17,14 @@
 
 using resanom::Index;
 using resanom::Matrix;
+using resanom_test::contains;
+using resanom_test::slurp;
 using resanom_test::TempDir;
 using resanom_test::write_bytes;
 namespace fs = std::filesystem;
 namespace rio = resanom::io;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
 
 /// Writes text to dir/name and reads it as CSV.
 rio::Table csv(const TempDir& dir, const std::string& text, const rio::CsvOptions& opt = {},

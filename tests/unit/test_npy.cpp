@@ -18,19 +18,14 @@
 using resanom::Index;
 using resanom::Matrix;
 using resanom::Vector;
+using resanom_test::contains;
+using resanom_test::slurp;
 using resanom_test::TempDir;
 using resanom_test::write_bytes;
 namespace fs = std::filesystem;
 namespace rio = resanom::io;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 /// Little-endian bytes of a value (independent of the library).
 template <class T>
@@ -92,10 +87,6 @@ std::string npy_error(const TempDir& dir, const std::string& name, const std::st
     const std::string msg = io_error_message([&] { rio::read_npy(path); });
     CHECK_MESSAGE(msg.find(path) != std::string::npos, msg);
     return msg;
-}
-
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
 }
 
 bool same_bits(const Matrix& a, const Matrix& b) {

@@ -161,6 +161,31 @@ TEST_CASE("exponential has mean 1/rate") {
     CHECK(std::abs(s / n - 0.5) < 5.0 * 0.5 / std::sqrt(n));
 }
 
+TEST_CASE("gamma has mean and variance equal to its shape, beta has mean a/(a+b)") {
+    for (double shape : {0.3, 1.0, 2.5, 40.0}) {
+        Rng rng(21);
+        const int n = 200000;
+        double s = 0, s2 = 0;
+        for (int i = 0; i < n; ++i) {
+            const double g = gamma_deviate(rng, shape);
+            REQUIRE(g >= 0.0);
+            s += g;
+            s2 += g * g;
+        }
+        const double mean = s / n, var = s2 / n - mean * mean;
+        INFO("shape = " << shape);
+        CHECK(std::abs(mean - shape) < 5.0 * std::sqrt(shape / n));
+        // Var of the sample variance of Gamma(k): (μ4 − σ⁴)/n with μ4 = 3k² + 6k.
+        CHECK(std::abs(var - shape) < 5.0 * std::sqrt((2.0 * shape * shape + 6.0 * shape) / n));
+    }
+    Rng rng(22);
+    const int n = 100000;
+    double s = 0;
+    for (int i = 0; i < n; ++i) s += beta_deviate(rng, 2.0, 6.0);
+    // Beta(2, 6): mean 0.25, variance ab/((a+b)²(a+b+1)) = 12/576 = 0.0208.
+    CHECK(std::abs(s / n - 0.25) < 5.0 * std::sqrt(0.0208333 / n));
+}
+
 TEST_CASE("shuffle and permutation give a permutation depending only on the seed") {
     Rng a(18), b(18), c(19);
     const auto p = permutation(1000, a), q = permutation(1000, b), r = permutation(1000, c);

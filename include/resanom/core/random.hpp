@@ -149,6 +149,36 @@ inline std::uint64_t poisson(Rng& rng, double mu) noexcept {
     }
 }
 
+/// Gamma(shape, 1) deviate by Marsaglia & Tsang (2000), built on normal() and uniform_open01() so
+/// that it is bit-reproducible; shape < 1 through Gamma(shape + 1)·U^(1/shape). shape > 0.
+inline double gamma_deviate(Rng& rng, double shape) noexcept {
+    if (shape < 1.0) {
+        const double g = gamma_deviate(rng, shape + 1.0);
+        return g * std::pow(uniform_open01(rng), 1.0 / shape);
+    }
+    const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+    for (;;) {
+        double x, v;
+        do {
+            x = normal(rng);
+            v = 1.0 + c * x;
+        } while (v <= 0.0);
+        v = v * v * v;
+        const double u = uniform_open01(rng);
+        const double x2 = x * x;
+        if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
+        if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v;
+    }
+}
+
+/// Beta(a, b) deviate as Ga/(Ga + Gb) of two gamma deviates. a, b > 0. May round to exactly 0 or 1
+/// for very small a or b.
+inline double beta_deviate(Rng& rng, double a, double b) noexcept {
+    const double x = gamma_deviate(rng, a);
+    const double y = gamma_deviate(rng, b);
+    return x / (x + y);
+}
+
 /// Fisher–Yates shuffle driven by uniform_index, so the permutation depends only on the seed.
 template <class RandomIt>
 void shuffle(RandomIt first, RandomIt last, Rng& rng) noexcept {

@@ -417,33 +417,9 @@ inline constexpr std::array<std::string_view, 6> lhco_columns = {
 
 namespace detail {
 
-/// Gamma(shape, 1) by Marsaglia & Tsang (2000), built on resanom's normal and uniform so that it
-/// is bit-reproducible; shape < 1 through Gamma(shape + 1) U^(1/shape).
-inline double gamma_deviate(Rng& rng, double shape) {
-    if (shape < 1.0) {
-        const double g = gamma_deviate(rng, shape + 1.0);
-        return g * std::pow(uniform_open01(rng), 1.0 / shape);
-    }
-    const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
-    for (;;) {
-        double x, v;
-        do {
-            x = normal(rng);
-            v = 1.0 + c * x;
-        } while (v <= 0.0);
-        v = v * v * v;
-        const double u = uniform_open01(rng);
-        const double x2 = x * x;
-        if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
-        if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v;
-    }
-}
-
 /// Beta(mean κ, (1 − mean) κ), kept strictly inside (0, 1).
-inline double beta_deviate(Rng& rng, double mean, double concentration) {
-    const double a = gamma_deviate(rng, mean * concentration);
-    const double b = gamma_deviate(rng, (1.0 - mean) * concentration);
-    const double r = a / (a + b);
+inline double beta_by_mean(Rng& rng, double mean, double concentration) {
+    const double r = resanom::beta_deviate(rng, mean * concentration, (1.0 - mean) * concentration);
     constexpr double eps = 1e-9;
     return std::isfinite(r) ? std::clamp(r, eps, 1.0 - eps) : mean;
 }
@@ -506,7 +482,7 @@ inline double qcd_tau21_mean(double mass, const DijetModel& d) {
 /// A QCD jet; its τ21 follows its unscaled mass, so jet_mass_scale moves the mass only.
 inline Jet qcd_jet(Rng& rng, const DijetModel& d) {
     const double mass = qcd_jet_mass(rng, d.bkg);
-    const double tau = beta_deviate(rng, qcd_tau21_mean(mass, d), d.bkg.tau21_concentration);
+    const double tau = beta_by_mean(rng, qcd_tau21_mean(mass, d), d.bkg.tau21_concentration);
     return {mass * d.mass_scale, tau, true};
 }
 
@@ -553,13 +529,13 @@ inline void fill_signal(ShuffledSample& out, Index& at, Index n, const DijetToyP
             m = normal(rng, s.mjj_mean, s.mjj_width);
         } while (!(m >= p.spectrum.m_lo && m < p.spectrum.m_hi));
         Jet y{std::max(0.0, normal(rng, s.m_y, s.m_y_resolution)),
-              beta_deviate(rng, s.tau21_y_mean, s.tau21_y_concentration), false};
+              beta_by_mean(rng, s.tau21_y_mean, s.tau21_y_concentration), false};
         Jet x;
         if (uniform01(rng) < s.x_lost_fraction) {
             x = qcd_jet(rng, d);
         } else {
             x = {std::max(0.0, normal(rng, s.m_x, s.m_x_resolution)),
-                 beta_deviate(rng, s.tau21_x_mean, s.tau21_x_concentration), false};
+                 beta_by_mean(rng, s.tau21_x_mean, s.tau21_x_concentration), false};
         }
         write_event(out, out.row(at), m, y, x, d, 1.0);
     }
