@@ -84,4 +84,23 @@ struct Subcommand {
     std::function<void()> run;
 };
 
+/// Subcommands register themselves (one file each, with a static SubcommandRegistration), so that
+/// adding one never touches main.cpp. main() adds them in the order of `rank` (then name).
+struct SubcommandFactory {
+    int rank;
+    const char* name;
+    Subcommand (*add)(CLI::App&);
+};
+
+inline std::vector<SubcommandFactory>& subcommand_registry() {
+    static std::vector<SubcommandFactory> registry;
+    return registry;
+}
+
+struct SubcommandRegistration {
+    SubcommandRegistration(int rank, const char* name, Subcommand (*add)(CLI::App&)) {
+        subcommand_registry().push_back({rank, name, add});
+    }
+};
+
 }  // namespace resanom::cli

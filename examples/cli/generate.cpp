@@ -140,4 +140,8 @@ Subcommand add_generate(CLI::App& app) {
     return {sub, [opts] { run(*opts); }};
 }
 
+namespace {
+const SubcommandRegistration registration(10, "generate", add_generate);
+}  // namespace
+
 }  // namespace resanom::cli

@@ -1,6 +1,7 @@
 // examples/cli/main.cpp — the `resanom` command-line tool: subcommands over the header-only
 // library, with the contract of ../shared/spec/CLI.md. Each subcommand lives in its own file and
-// registers itself here.
+// registers itself with a static SubcommandRegistration (common.hpp).
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -8,10 +9,6 @@
 #include <vector>
 
 #include "common.hpp"
-
-namespace resanom::cli {
-Subcommand add_generate(CLI::App& app);
-}  // namespace resanom::cli
 
 namespace {
 
@@ -29,7 +26,12 @@ int main(int argc, char** argv) {
     CLI::App app{"resanom — resonant anomaly detection (header-only C++20 library and tool)", "resanom"};
     app.set_version_flag("--version", std::string("resanom ") + RESANOM_VERSION);
     app.require_subcommand(1);
-    std::vector<Subcommand> subs{add_generate(app)};
+    auto factories = subcommand_registry();
+    std::sort(factories.begin(), factories.end(), [](const auto& a, const auto& b) {
+        return a.rank != b.rank ? a.rank < b.rank : std::string(a.name) < b.name;
+    });
+    std::vector<Subcommand> subs;
+    for (const auto& f : factories) subs.push_back(f.add(app));
 
     if (argc > 1 && argv[1][0] != '-') {
         bool known = false;
