@@ -1,0 +1,58 @@
+// Tests of resanom/core/parallel.hpp: every item runs once, chunks are fixed, exceptions reach the
+// caller, nested loops run serially, and a one-thread pool stays on the caller.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "resanom/core/parallel.hpp"
+
+using namespace resanom;
+
+TEST_CASE("parallel_for runs every item exactly once, many times over") {
+    ThreadPool pool(2);
+    CHECK(pool.size() == 2);
+    for (int rep = 0; rep < 200; ++rep) {
+        std::vector<std::atomic<int>> hits(1000);
+        pool.parallel_for(1000, [&](Index i) { hits[static_cast<std::size_t>(i)]++; });
+        for (auto& h : hits) REQUIRE(h.load() == 1);
+    }
+    pool.parallel_for(0, [](Index) { FAIL("no item expected"); });
+}
+
+TEST_CASE("parallel_chunks splits [0, n) into k fixed contiguous chunks") {
+    ThreadPool pool(2);
+    std::vector<std::pair<Index, Index>> chunks(4);
+    pool.parallel_chunks(10, 4, [&](Index c, Index b, Index e) { chunks[static_cast<std::size_t>(c)] = {b, e}; });
+    CHECK(chunks[0] == std::pair<Index, Index>{0, 2});
+    CHECK(chunks[1] == std::pair<Index, Index>{2, 5});
+    CHECK(chunks[2] == std::pair<Index, Index>{5, 7});
+    CHECK(chunks[3] == std::pair<Index, Index>{7, 10});
+    int calls = 0;
+    ThreadPool one(1);
+    one.parallel_chunks(3, 8, [&](Index, Index b, Index e) { calls += static_cast<int>(e - b); });
+    CHECK(calls == 3);
+}
+
+TEST_CASE("the first exception reaches the caller and the pool stays usable") {
+    ThreadPool pool(2);
+    CHECK_THROWS_AS(pool.parallel_for(100, [](Index i) { if (i == 37) throw std::runtime_error("boom"); }),
+                    std::runtime_error);
+    std::atomic<int> n{0};
+    pool.parallel_for(50, [&](Index) { ++n; });
+    CHECK(n == 50);
+}
+
+TEST_CASE("nested loops run serially inside a task, a one-thread pool stays on the caller") {
+    ThreadPool pool(2);
+    std::atomic<int> n{0};
+    pool.parallel_for(4, [&](Index) { pool.parallel_for(10, [&](Index) { ++n; }); });
+    CHECK(n == 40);
+    ThreadPool one(1);
+    const auto me = std::this_thread::get_id();
+    bool same = true;
+    one.parallel_for(10, [&](Index) { same = same && std::this_thread::get_id() == me; });
+    CHECK(same);
+}
