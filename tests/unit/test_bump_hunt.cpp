@@ -1,0 +1,75 @@
+// Tests of resanom/stats/bump_hunt.hpp: the TestStatistic concept; on a dijet-toy spectrum with
+// uninformative scores, an injected high-score bump at 3.5 TeV is found after the cut and nothing
+// is found without it; the threshold comes from the template or from the data; bad input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "resanom/core/random.hpp"
+#include "resanom/stats/bump_hunt.hpp"
+#include "resanom/toys/dijet.hpp"
+
+using namespace resanom;
+
+static_assert(TestStatistic<BumpHunt>);
+
+namespace {
+StatisticInput make_input(Index n_bkg, Index n_sig, std::uint64_t seed) {
+    toys::DijetSpectrum spec;
+    spec.m_lo = 2.6;
+    spec.m_hi = 5.0;
+    const toys::DijetMassSampler sampler(spec);
+    Rng rng(seed);
+    StatisticInput in;
+    const Index n = n_bkg + n_sig;
+    in.data = ScoredEvents{Vector(n), Vector(n), Vector()};
+    for (Index i = 0; i < n_bkg; ++i) {
+        in.data.m[i] = sampler(rng);
+        in.data.score[i] = uniform01(rng);
+    }
+    for (Index i = n_bkg; i < n; ++i) {
+        in.data.m[i] = normal(rng, 3.5, 0.1);
+        in.data.score[i] = 0.99 + 0.01 * uniform01(rng);
+    }
+    ScoredEvents t{Vector(50000), Vector(), Vector()};
+    for (Index i = 0; i < t.score.size(); ++i) t.score[i] = uniform01(rng);
+    in.background_template = t;
+    in.window = Window::with_sidebands({3.3, 3.7});
+    in.eps_b = {1.0, 0.05};
+    return in;
+}
+}  // namespace
+
+TEST_CASE("an injected bump is found after the cut, not before; no bump, no excess") {
+    const auto with = BumpHunt().evaluate(make_input(200000, 600, 1));
+    REQUIRE(with.size() == 2);
+    INFO("no cut: z = " << with[0].z << ", eps 0.05: z = " << with[1].z);
+    CHECK(with[0].z < 4.0);   // S/√B ≈ 600/√27000 ≈ 3.6 before the cut, less after the fit's σ
+    CHECK(with[1].z > 8.0);   // ≈ 600/√1400 after the cut
+    CHECK(with[1].n_obs - with[1].n_exp == doctest::Approx(600).epsilon(0.2));
+    CHECK(with[1].threshold == doctest::Approx(0.95).epsilon(0.01));
+    const auto without = BumpHunt().evaluate(make_input(200000, 0, 2));
+    CHECK(without[0].z < 3.0);
+    CHECK(without[1].z < 3.0);
+    // Cut on the data itself ("top x %", CWoLa Hunting) instead of the template.
+    BumpHuntConfig c;
+    c.cut_on_template = false;
+    const auto data_cut = BumpHunt(c).evaluate(make_input(200000, 600, 1));
+    CHECK(data_cut[1].z > 8.0);
+    CHECK(data_cut[1].threshold < 1.0);
+}
+
+TEST_CASE("bad input") {
+    auto in = make_input(1000, 0, 3);
+    in.data.m.resize(10);
+    CHECK_THROWS_AS(BumpHunt().evaluate(in), input_error);
+    in = make_input(1000, 0, 3);
+    in.data.m[5] = std::nan("");
+    CHECK_THROWS_WITH_AS(BumpHunt().evaluate(in), doctest::Contains("row 5"), input_error);
+    in = make_input(1000, 0, 3);
+    in.window = Window::with_sidebands({2.0, 6.0});
+    CHECK_THROWS_WITH_AS(BumpHunt().evaluate(in), doctest::Contains("whole fit range"), input_error);
+    BumpHuntConfig c;
+    c.edges = {1.0};
+    CHECK_THROWS_AS(BumpHunt{c}, input_error);
+}
