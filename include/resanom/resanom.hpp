@@ -5,7 +5,10 @@
 //   core/   errors, the random engine, events, training sets, regions and window scans, concepts,
 //           preprocessing with log-Jacobians, out-of-fold prediction
 //   io/     .npy and CSV reading and atomic writing
-//   stats/  ROC/SIC metrics
+//   models/ histogram gradient-boosted trees, dense networks (MLP, autoencoders), ensembles,
+//           model files
+//   stats/  ROC/SIC metrics, histograms, sideband fits, significances, direct background
+//           estimation, KDE, KS test, window scans and the global significance
 //   toys/   the built-in toy datasets of the papers
 #pragma once
 
@@ -21,7 +24,19 @@
 #include "resanom/io/csv.hpp"
 #include "resanom/io/npy.hpp"
 #include "resanom/io/table.hpp"
+#include "resanom/models/ensemble.hpp"
+#include "resanom/models/hgb/hgb.hpp"
+#include "resanom/models/mlp/mlp.hpp"
+#include "resanom/models/serialization.hpp"
+#include "resanom/stats/bump_hunt.hpp"
+#include "resanom/stats/dijet_fit.hpp"
+#include "resanom/stats/direct_estimate.hpp"
+#include "resanom/stats/histogram.hpp"
+#include "resanom/stats/kde.hpp"
+#include "resanom/stats/ks.hpp"
 #include "resanom/stats/metrics.hpp"
+#include "resanom/stats/scan.hpp"
+#include "resanom/stats/significance.hpp"
 #include "resanom/toys/toys.hpp"
 
 namespace resanom {

@@ -9,7 +9,8 @@
 //                                     whatever thread runs which chunk.
 // The calling thread takes part. A loop started from inside a pool task runs serially (no nested
 // parallelism, no deadlock). The first exception thrown by a task is rethrown to the caller after
-// the loop has finished. ThreadPool(1) runs everything on the caller.
+// the loop has finished. ThreadPool(1) runs everything on the caller. shared_pool(T) hands out one
+// persistent pool per size for the whole process.
 #pragma once
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -39,7 +41,7 @@ public:
     ~ThreadPool() {
         {
             std::lock_guard lock(mutex_);
-            stop_ = true;
+            stop_.store(true);
         }
         wake_.notify_all();
         for (auto& w : workers_) w.join();
@@ -84,17 +86,33 @@ private:
             task_ = &task;
             n_ = n;
             next_.store(0);
-            pending_ = static_cast<unsigned>(workers_.size());
+            pending_.store(static_cast<unsigned>(workers_.size()));
             error_ = nullptr;
-            ++generation_;
+            generation_.fetch_add(1, std::memory_order_release);
         }
         wake_.notify_all();
         execute();
+        // Spin briefly before sleeping: most jobs end within microseconds of the caller's share.
+        for (int s = 0; s < spin_iterations && pending_.load(std::memory_order_acquire) != 0; ++s) cpu_relax();
         std::unique_lock lock(mutex_);
-        done_.wait(lock, [this] { return pending_ == 0; });
+        done_.wait(lock, [this] { return pending_.load() == 0; });
         task_ = nullptr;
         if (error_) std::rethrow_exception(error_);
     }
+
+    // A pause hint for spin loops.
+    static void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        asm volatile("yield");
+#endif
+    }
+
+    // Waking a sleeping thread through a condition variable takes 50–100 µs on virtual machines,
+    // longer than many of the loops resanom runs (a histogram of a small tree node): workers and
+    // the caller first spin on the job counter for a while (about 50–100 µs), then sleep.
+    static constexpr int spin_iterations = 4000;
 
     // Takes items until none is left; records the first exception.
     void execute() {
@@ -116,16 +134,20 @@ private:
     void work() {
         std::uint64_t seen = 0;
         for (;;) {
+            for (int s = 0; s < spin_iterations && generation_.load(std::memory_order_acquire) == seen &&
+                            !stop_.load(std::memory_order_relaxed);
+                 ++s)
+                cpu_relax();
             {
                 std::unique_lock lock(mutex_);
-                wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-                if (stop_) return;
-                seen = generation_;
+                wake_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
+                if (stop_.load()) return;
+                seen = generation_.load();
             }
             execute();
             {
                 std::lock_guard lock(mutex_);
-                --pending_;
+                pending_.fetch_sub(1);
             }
             done_.notify_one();
         }
@@ -137,10 +159,24 @@ private:
     const std::function<void(Index)>* task_ = nullptr;
     Index n_ = 0;
     std::atomic<Index> next_{0};
-    unsigned pending_ = 0;
-    std::uint64_t generation_ = 0;
+    std::atomic<unsigned> pending_{0};
+    std::atomic<std::uint64_t> generation_{0};
     std::exception_ptr error_;
-    bool stop_ = false;
+    std::atomic<bool> stop_{false};
 };
+
+/// A process-wide pool of `threads` threads (0: all cores), created on first use and shared by
+/// every caller asking for that size — so that models which are copied (ensemble members, folds)
+/// and fitted many times do not start threads each time. Safe to call from several threads.
+inline ThreadPool& shared_pool(unsigned threads = 0) {
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    static std::mutex m;
+    static std::vector<std::unique_ptr<ThreadPool>> pools;
+    std::lock_guard lock(m);
+    for (auto& p : pools)
+        if (p->size() == threads) return *p;
+    pools.push_back(std::make_unique<ThreadPool>(threads));
+    return *pools.back();
+}
 
 }  // namespace resanom

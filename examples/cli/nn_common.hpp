@@ -1,0 +1,90 @@
+// examples/cli/nn_common.hpp — what the network subcommands of the `resanom` tool share (`score
+// --model ae`, `classify --model mlp`): parsing layer-width lists, selecting feature columns with
+// errors that name the file, and a progress line with ETA on stderr.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "resanom/io/table.hpp"
+
+namespace resanom::cli {
+
+/// Parses "512,512" into positive layer widths.
+inline std::vector<Index> parse_widths(const std::string& text, const std::string& flag) {
+    std::vector<Index> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t end = text.find(',', start);
+        const std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::size_t used = 0;
+        long long v = 0;
+        try {
+            v = std::stoll(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != item.size() || item.empty() || v <= 0)
+            throw usage_error(flag + ": '" + item + "' is not a positive layer width");
+        out.push_back(static_cast<Index>(v));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+/// The columns `cols` of a table read from `path`; io_error naming the file for a missing column.
+inline Matrix select_columns(const io::Table& t, const std::vector<Index>& cols, const std::string& path,
+                             const std::string& flag) {
+    for (Index c : cols)
+        if (c >= t.data.cols())
+            throw io_error(path, flag + ": column " + std::to_string(c) + " does not exist (the file has " +
+                                     std::to_string(t.data.cols()) + " columns)");
+    return t.data(Eigen::all, cols);
+}
+
+/// Reads a table and requires at least one row.
+inline io::Table read_events(const std::string& path, const std::string& flag) {
+    if (path.empty()) throw usage_error(flag + " is required");
+    io::Table t = io::read_table(path);
+    if (t.data.rows() == 0) throw io_error(path, "no events (the file has no rows)");
+    return t;
+}
+
+/// "[=====     ] 5/10 members, ETA 12 s" on stderr, when enabled (stderr is a terminal or
+/// --progress). Thread-safe.
+class ProgressLine {
+public:
+    ProgressLine(bool requested, std::string what)
+        : enabled_(requested || ::isatty(STDERR_FILENO) != 0), what_(std::move(what)),
+          start_(std::chrono::steady_clock::now()) {}
+
+    void update(long long done, long long total) {
+        if (!enabled_ || total <= 0) return;
+        std::lock_guard lock(m_);
+        const double frac = static_cast<double>(done) / static_cast<double>(total);
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0.0;
+        const int width = 30, filled = static_cast<int>(frac * width);
+        std::string bar(static_cast<std::size_t>(filled), '=');
+        bar.resize(width, ' ');
+        std::fprintf(stderr, "\r[%s] %lld/%lld %s, ETA %.0f s ", bar.c_str(), done, total, what_.c_str(), eta);
+        if (done >= total) std::fprintf(stderr, "\n");
+        std::fflush(stderr);
+    }
+    bool enabled() const noexcept { return enabled_; }
+
+private:
+    bool enabled_;
+    std::string what_;
+    std::chrono::steady_clock::time_point start_;
+    std::mutex m_;
+};
+
+}  // namespace resanom::cli

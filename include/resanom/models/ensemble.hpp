@@ -1,0 +1,130 @@
+// resanom/models/ensemble.hpp — Ensemble<C>: an average of classifiers of any type C that models
+// Classifier, itself a Classifier (and a ValidatingClassifier when C is one).
+//
+// Paper 003 App. A.1: "an ensemble of 50 BDTs with randomized training and validation splits".
+// Member k is a copy of the prototype fitted with seed derive_seed(seed, k); a classifier that
+// splits its own validation set off the training set (Hgb with early stopping, the MLP) therefore
+// draws a different random split per member. With an explicit validation set every member sees the
+// same split and differs only by its seed (a deterministic learner such as Hgb then gives equal
+// members). The ensemble predicts the mean of the member probabilities, summed in member order.
+//
+// Members train in parallel, one per pool thread, when there are at least two members and two
+// threads: each member's own parallel loops then run serially inside its task (parallel.hpp), which
+// is faster than running members one after another with parallel inner loops, because a member's
+// loops are short and synchronize often. Results do not depend on the thread count.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "resanom/core/concepts.hpp"
+#include "resanom/core/error.hpp"
+#include "resanom/core/parallel.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/core/training_set.hpp"
+#include "resanom/models/serialization.hpp"
+
+namespace resanom {
+
+/// A classifier that can be saved into and read from the model container of serialization.hpp.
+template <class C>
+concept SerializableClassifier = Classifier<C> && requires(const C& c, ModelWriter& w, ModelReader& r) {
+    { C::kind } -> std::convertible_to<std::string_view>;
+    c.write(w);
+    { C::read(r) } -> std::same_as<C>;
+};
+
+template <Classifier C>
+class Ensemble {
+public:
+    /// `members` copies of `prototype`; `threads` = 0 uses all cores.
+    explicit Ensemble(C prototype = C{}, int members = 1, unsigned threads = 0)
+        : prototype_(std::move(prototype)), n_members_(members), threads_(threads) {
+        detail::require(members >= 1, "Ensemble: need at least one member, got " + std::to_string(members));
+    }
+
+    int size() const noexcept { return n_members_; }
+    const std::vector<C>& members() const noexcept { return members_; }
+    bool fitted() const noexcept { return !members_.empty(); }
+
+    /// Fits every member on `train`, member k with seed derive_seed(seed, k).
+    void fit(const TrainingSet& train, std::uint64_t seed) {
+        fit_members([&](C& m, std::uint64_t s) { m.fit(train, s); }, seed);
+    }
+
+    /// Fits every member on `train` with the explicit validation set `val`.
+    void fit(const TrainingSet& train, const TrainingSet& val, std::uint64_t seed)
+        requires ValidatingClassifier<C>
+    {
+        fit_members([&](C& m, std::uint64_t s) { m.fit(train, val, s); }, seed);
+    }
+
+    /// Mean of the members' probabilities for every row of X.
+    Vector predict(const Matrix& X) const {
+        detail::require(fitted(), "Ensemble::predict: the ensemble is not trained");
+        Vector sum = Vector::Zero(X.rows());
+        for (const C& m : members_) sum += m.predict(X);
+        return sum / static_cast<double>(members_.size());
+    }
+
+    // --- serialization: kind "ensemble/<member kind>", then the member count and each member ---
+    static std::string kind_name()
+        requires SerializableClassifier<C>
+    {
+        return "ensemble/" + std::string(C::kind);
+    }
+
+    void save(const std::string& path) const
+        requires SerializableClassifier<C>
+    {
+        detail::require(fitted(), "Ensemble::save: the ensemble is not trained");
+        ModelWriter w;
+        w.put<std::uint64_t>(members_.size());
+        for (const C& m : members_) m.write(w);
+        write_model_file(path, kind_name(), w.bytes());
+    }
+
+    /// Loads an ensemble file, or a single model of kind C::kind as an ensemble of one.
+    static Ensemble load(const std::string& path, unsigned threads = 0)
+        requires SerializableClassifier<C>
+    {
+        const std::string kind = model_kind(path);
+        Ensemble e(C{}, 1, threads);
+        if (kind == C::kind) {
+            const std::string payload = read_model_payload(path, C::kind);
+            ModelReader r(payload, path);
+            e.members_.push_back(C::read(r));
+            r.check(r.at_end(), "corrupt model file (trailing bytes)");
+            return e;
+        }
+        const std::string payload = read_model_payload(path, kind_name());
+        ModelReader r(payload, path);
+        const auto n = r.get<std::uint64_t>();
+        r.check(n >= 1 && n <= 100000, "corrupt ensemble file (member count " + std::to_string(n) + ")");
+        for (std::uint64_t k = 0; k < n; ++k) e.members_.push_back(C::read(r));
+        r.check(r.at_end(), "corrupt model file (trailing bytes)");
+        e.n_members_ = static_cast<int>(n);
+        return e;
+    }
+
+private:
+    template <class Fit>
+    void fit_members(Fit&& fit_one, std::uint64_t seed) {
+        std::vector<C> trained(static_cast<std::size_t>(n_members_), prototype_);
+        auto one = [&](Index k) {
+            fit_one(trained[static_cast<std::size_t>(k)], derive_seed(seed, static_cast<std::uint64_t>(k)));
+        };
+        ThreadPool& pool = shared_pool(threads_);
+        if (n_members_ >= 2 && pool.size() >= 2) pool.parallel_for(n_members_, one);
+        else for (Index k = 0; k < n_members_; ++k) one(k);
+        members_ = std::move(trained);
+    }
+    C prototype_;
+    int n_members_ = 1;
+    unsigned threads_ = 0;
+    std::vector<C> members_;
+};
+
+}  // namespace resanom

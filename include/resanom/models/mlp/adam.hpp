@@ -1,0 +1,98 @@
+// resanom/models/mlp/adam.hpp — the Adam optimizer (Kingma & Ba, arXiv:1412.6980) over a flat
+// parameter vector, with L2 weight decay, the learning-rate decay of Keras used by paper 004 §3.1,
+// and gradient-norm clipping.
+//
+// Step t (from 1), gradient g (weight decay adds λθ, as torch.optim.Adam does):
+//   m ← β1 m + (1 − β1) g,   v ← β2 v + (1 − β2) g²,
+//   lr_t = lr / (1 + decay·(t − 1))            (Keras' "decay": paper 004 uses 5e-4)
+//   θ ← θ − lr_t/(1 − β1^t) · m / (√v/√(1 − β2^t) + ε)      (PyTorch's form of the bias correction)
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "resanom/core/error.hpp"
+#include "resanom/models/mlp/layers.hpp"
+
+namespace resanom::nn {
+
+struct AdamOptions {
+    double learning_rate = 1e-3;  ///< Adam's default; papers 001 §II (Keras default), 002 §2.3, 004 §3.1
+    double beta1 = 0.9;           ///< Adam's default (004 §3.2); 004 §3.1 uses 0.8
+    double beta2 = 0.999;         ///< Adam's default (004 §3.2); 004 §3.1 uses 0.99
+    double epsilon = 1e-7;        ///< Keras' default (paper 001 §II: "Keras and Adam defaults"); PyTorch: 1e-8
+    double weight_decay = 0.0;    ///< L2 coefficient λ added to the gradient
+    double decay = 0.0;           ///< learning-rate decay per step (004 §3.1: 5e-4)
+
+    void validate() const {
+        const auto req = [](bool ok, const std::string& what) { resanom::detail::require(ok, "Adam: " + what); };
+        req(learning_rate > 0.0 && std::isfinite(learning_rate), "learning rate must be finite and > 0");
+        req(beta1 >= 0.0 && beta1 < 1.0, "beta1 must lie in [0, 1)");
+        req(beta2 >= 0.0 && beta2 < 1.0, "beta2 must lie in [0, 1)");
+        req(epsilon > 0.0 && std::isfinite(epsilon), "epsilon must be finite and > 0");
+        req(weight_decay >= 0.0 && std::isfinite(weight_decay), "weight decay must be finite and >= 0");
+        req(decay >= 0.0 && std::isfinite(decay), "learning-rate decay must be finite and >= 0");
+    }
+};
+
+template <class S>
+class Adam {
+public:
+    Adam() = default;
+    explicit Adam(AdamOptions o) : o_(o) { o_.validate(); }
+
+    /// Clears the moments for a parameter vector of n entries.
+    void reset(Index n) {
+        m_.setZero(n);
+        v_.setZero(n);
+        t_ = 0;
+    }
+
+    /// One update of params from grad (same layout). No allocation.
+    void step(Eigen::Ref<Vec<S>> params, const Eigen::Ref<const Vec<S>>& grad) {
+        resanom::detail::require(params.size() == m_.size() && grad.size() == m_.size(), "Adam::step: size mismatch (call reset)");
+        ++t_;
+        const double t = static_cast<double>(t_);
+        const double lr = o_.learning_rate / (1.0 + o_.decay * (t - 1.0));
+        const double bc1 = 1.0 - std::pow(o_.beta1, t), bc2 = 1.0 - std::pow(o_.beta2, t);
+        const S b1 = static_cast<S>(o_.beta1), b2 = static_cast<S>(o_.beta2);
+        const S c1 = static_cast<S>(1.0 - o_.beta1), c2 = static_cast<S>(1.0 - o_.beta2);
+        const S wd = static_cast<S>(o_.weight_decay);
+        const S step = static_cast<S>(lr / bc1);
+        const S inv_sqrt_bc2 = static_cast<S>(1.0 / std::sqrt(bc2));
+        const S eps = static_cast<S>(o_.epsilon);
+        S* p = params.data();
+        const S* g = grad.data();
+        S* m = m_.data();
+        S* v = v_.data();
+        const Index n = m_.size();
+        for (Index i = 0; i < n; ++i) {
+            const S gi = g[i] + wd * p[i];
+            m[i] = b1 * m[i] + c1 * gi;
+            v[i] = b2 * v[i] + c2 * gi * gi;
+            p[i] -= step * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+        }
+    }
+
+    std::int64_t steps() const noexcept { return t_; }
+    const AdamOptions& options() const noexcept { return o_; }
+
+private:
+    AdamOptions o_;
+    Vec<S> m_, v_;
+    std::int64_t t_ = 0;
+};
+
+/// Scales g so that its Euclidean norm is at most max_norm (no-op when max_norm <= 0). Returns
+/// the norm before clipping.
+template <class S>
+double clip_gradient_norm(Eigen::Ref<Vec<S>> g, double max_norm) {
+    double ss = 0.0;
+    for (Index i = 0; i < g.size(); ++i) ss += static_cast<double>(g[i]) * static_cast<double>(g[i]);
+    const double norm = std::sqrt(ss);
+    if (max_norm > 0.0 && norm > max_norm) g *= static_cast<S>(max_norm / norm);
+    return norm;
+}
+
+}  // namespace resanom::nn

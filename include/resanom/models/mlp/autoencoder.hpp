@@ -1,0 +1,307 @@
+// resanom/models/mlp/autoencoder.hpp — the unsupervised anomaly score of paper 004 §3.2:
+// Autoencoder (one network) and AutoencoderEnsemble (a model of the Scorer concept).
+//
+// An Autoencoder standardizes its training features, learns x → x through a narrow latent layer
+// (d → hidden… → latent → …hidden → d, ReLU hidden layers, linear latent and output, BatchNorm
+// after the first hidden layer) with the MSE loss and Adam, and scores an event by its
+// reconstruction error, the per-event MSE in standardized units. The ensemble trains `ensemble`
+// members on seeded random subsamples for a fixed number of epochs (paper 004: 50 members, 50 000
+// events, one epoch — more training makes the AE learn the anomalies too) and scores with the mean
+// of the members' MSE. Model selection uses the fraction of variance unexplained (paper 004 App. C,
+// eq. C.2): F = Σ_i |Y_i − y_i|² / Σ_i |Y_i − ⟨Y⟩|², which for standardized features is the mean
+// per-event MSE (eq. C.3).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "resanom/core/concepts.hpp"
+#include "resanom/core/error.hpp"
+#include "resanom/core/parallel.hpp"
+#include "resanom/core/preprocess.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/models/serialization.hpp"
+#include "resanom/models/mlp/adam.hpp"
+#include "resanom/models/mlp/loss.hpp"
+#include "resanom/models/mlp/network.hpp"
+#include "resanom/models/mlp/serialize.hpp"
+#include "resanom/models/mlp/trainer.hpp"
+
+namespace resanom {
+
+/// Hyperparameters of one autoencoder; defaults from paper 004 §3.2 (and App. C for the latent size).
+struct AutoencoderParams {
+    std::vector<Index> hidden = {512, 512};  ///< encoder widths; the decoder mirrors them (004 §3.2)
+    Index latent = 2;                        ///< 004 §3.2, chosen by FVU in App. C
+    bool batch_norm = true;                  ///< after the first encoder hidden layer (004 §3.2)
+    int epochs = 1;                          ///< 004 §3.2: one epoch per member
+    Index batch_size = 128;                  ///< 004 §3.2
+    /// 004 §3.2: Adam, lr 1e-4, β (0.9, 0.999); ε = 1e-8, PyTorch's default (004 used PyTorch).
+    nn::AdamOptions adam{1e-4, 0.9, 0.999, 1e-8, 0.0, 0.0};
+    double clip_norm = 0.0;
+    unsigned threads = 1;                    ///< threads for one member's training and scoring
+
+    void validate() const {
+        for (Index h : hidden) resanom::detail::require(h > 0, "AutoencoderParams: hidden widths must be > 0, got " + std::to_string(h));
+        resanom::detail::require(latent > 0, "AutoencoderParams: latent width must be > 0, got " + std::to_string(latent));
+        resanom::detail::require(epochs >= 1, "AutoencoderParams: epochs must be >= 1, got " + std::to_string(epochs));
+        resanom::detail::require(batch_size >= 1, "AutoencoderParams: batch size must be >= 1, got " + std::to_string(batch_size));
+        resanom::detail::require(clip_norm >= 0.0, "AutoencoderParams: clip_norm must be >= 0");
+        adam.validate();
+    }
+
+    std::vector<nn::LayerSpec> layers() const {
+        std::vector<nn::LayerSpec> L;
+        for (std::size_t i = 0; i < hidden.size(); ++i) {
+            L.push_back(nn::dense(hidden[i]));
+            L.push_back(nn::relu());
+            if (i == 0 && batch_norm) L.push_back(nn::batch_norm());
+        }
+        L.push_back(nn::dense(latent));
+        L.push_back(nn::identity());
+        for (std::size_t i = hidden.size(); i-- > 0;) {
+            L.push_back(nn::dense(hidden[i]));
+            L.push_back(nn::relu());
+        }
+        L.push_back(nn::dense(0));  // as wide as the input
+        return L;
+    }
+};
+
+class Autoencoder {
+public:
+    using Scalar = float;
+
+    Autoencoder() = default;
+    explicit Autoencoder(AutoencoderParams p) : p_(std::move(p)) { p_.validate(); }
+
+    void fit(const Matrix& X, std::uint64_t seed) {
+        p_.validate();
+        resanom::detail::require(X.rows() > 0 && X.cols() > 0, "Autoencoder::fit: no events or no features");
+        resanom::detail::require_finite(X, "Autoencoder::fit: features");
+        Standardizer st;
+        st.fit(X);
+        nn::Dataset<Scalar> d;
+        d.X = st.transform(X).transpose().cast<Scalar>();
+        d.T = d.X;
+        d.w.setOnes(X.rows());
+        nn::Network<Scalar> net(p_.layers());
+        net.build(X.cols(), derive_seed(seed, 1));
+        nn::TrainOptions o;
+        o.epochs = p_.epochs;
+        o.batch_size = p_.batch_size;
+        o.clip_norm = p_.clip_norm;
+        nn::Adam<Scalar> adam(p_.adam);
+        history_ = nn::train(net, adam, d, nullptr, nn::Mse(), o, derive_seed(seed, 2), &shared_pool(p_.threads));
+        net_ = std::move(net);
+        st_ = std::move(st);
+    }
+
+    /// The reconstruction of each row of X, in the units of X.
+    Matrix reconstruct(const Matrix& X) const { return st_.inverse(run(X, nullptr)); }
+
+    /// Per-event reconstruction MSE in standardized units (higher = more anomalous).
+    Vector score(const Matrix& X) const {
+        Vector s(X.rows());
+        run(X, &s);
+        return s;
+    }
+
+    /// Fraction of variance unexplained on X (paper 004 eq. C.2, in standardized units).
+    double fvu(const Matrix& X) const {
+        check(X);
+        const Matrix Z = st_.transform(X);
+        const Matrix R = run(X, nullptr);
+        const double den = (Z.rowwise() - Z.colwise().mean()).squaredNorm();
+        resanom::detail::require(den > 0.0, "Autoencoder::fvu: the data have no variance");
+        return (Z - R).squaredNorm() / den;
+    }
+
+    bool fitted() const noexcept { return net_.built(); }
+    const AutoencoderParams& params() const noexcept { return p_; }
+    const nn::Network<Scalar>& network() const noexcept { return net_; }
+    const Standardizer& standardizer() const noexcept { return st_; }
+    const nn::TrainHistory& history() const noexcept { return history_; }
+
+    static constexpr std::string_view kind = "autoencoder";
+
+    void write(ModelWriter& w) const {
+        nn::write_standardizer(w, st_);
+        nn::write_network(w, net_);
+    }
+    static Autoencoder read(ModelReader& r) {
+        Autoencoder a;
+        a.st_ = nn::read_standardizer(r);
+        a.net_ = nn::read_network<Scalar>(r);
+        if (a.net_.in_width() != a.st_.mean().size() || a.net_.out_width() != a.net_.in_width())
+            r.fail("the stored network is not an autoencoder of the stored features");
+        return a;
+    }
+    void save(const std::string& path) const {
+        resanom::detail::require(fitted(), "Autoencoder::save: not fitted");
+        ModelWriter w;
+        write(w);
+        write_model_file(path, kind, w.bytes());
+    }
+    static Autoencoder load(const std::string& path) {
+        const std::string payload = read_model_payload(path, kind);
+        ModelReader r(payload, path);
+        Autoencoder a = read(r);
+        r.check(r.at_end(), "corrupt model file (trailing bytes)");
+        return a;
+    }
+
+private:
+    void check(const Matrix& X) const {
+        resanom::detail::require(fitted(), "Autoencoder: not fitted");
+        resanom::detail::require(X.cols() == net_.in_width(), "Autoencoder: X has " + std::to_string(X.cols()) +
+                                                                  " features, the autoencoder was trained on " +
+                                                                  std::to_string(net_.in_width()));
+        resanom::detail::require_finite(X, "Autoencoder: features");
+    }
+
+    // Reconstruction in standardized units (n × d); with `mse`, the per-event MSE instead.
+    Matrix run(const Matrix& X, Vector* mse) const {
+        check(X);
+        const nn::Mat<Scalar> in = st_.transform(X).transpose().cast<Scalar>();
+        const Index n = X.rows(), block = 1024;
+        Matrix R = mse != nullptr ? Matrix() : Matrix(n, X.cols());
+        if (n == 0) return R;
+        nn::Workspace<Scalar> ws(net_, std::min(block, n));
+        const nn::Mse loss;
+        for (Index s = 0; s < n; s += block) {
+            const Index m = std::min(block, n - s);
+            ws.input(m) = in.middleCols(s, m);
+            nn::forward(net_, ws, m, nn::Mode::infer);
+            if (mse != nullptr)
+                loss.per_event<Scalar>(ws.output(m), in.middleCols(s, m), mse->segment(s, m));
+            else
+                R.middleRows(s, m) = ws.output(m).transpose().cast<double>();
+        }
+        return R;
+    }
+
+    AutoencoderParams p_{};
+    nn::Network<Scalar> net_;
+    Standardizer st_;
+    nn::TrainHistory history_;
+};
+
+/// Ensemble settings; defaults from paper 004 §3.2.
+struct AutoencoderEnsembleParams {
+    AutoencoderParams member{};
+    int ensemble = 50;        ///< 004 §3.2: fifty members
+    Index subsample = 50000;  ///< 004 §3.2: each on a random subsample of 50 000 events (all if fewer)
+    unsigned threads = 0;     ///< members train in parallel (0: all cores); results do not depend on it
+
+    void validate() const {
+        member.validate();
+        resanom::detail::require(ensemble >= 1, "AutoencoderEnsemble: ensemble size must be >= 1, got " + std::to_string(ensemble));
+        resanom::detail::require(subsample >= 1, "AutoencoderEnsemble: subsample must be >= 1, got " + std::to_string(subsample));
+    }
+};
+
+class AutoencoderEnsemble {
+public:
+    AutoencoderEnsemble() = default;
+    explicit AutoencoderEnsemble(AutoencoderEnsembleParams p) : p_(std::move(p)) { p_.validate(); }
+
+    /// Called with (members done, members) as members finish (from worker threads; keep it cheap
+    /// and thread-safe).
+    void set_progress(std::function<void(int, int)> cb) { progress_ = std::move(cb); }
+
+    /// Member k trains on a subsample drawn with derive_seed(seed, k), from derive_seed(seed, k).
+    void fit(const Matrix& X, std::uint64_t seed) {
+        p_.validate();
+        resanom::detail::require(X.rows() > 0 && X.cols() > 0, "AutoencoderEnsemble::fit: no events or no features");
+        resanom::detail::require_finite(X, "AutoencoderEnsemble::fit: features");
+        std::vector<Autoencoder> members(static_cast<std::size_t>(p_.ensemble), Autoencoder(p_.member));
+        std::vector<double> fvus(members.size(), 0.0);
+        ThreadPool& pool = shared_pool(p_.threads);
+        std::atomic<int> done{0};
+        pool.parallel_for(static_cast<Index>(members.size()), [&](Index k) {
+            const std::uint64_t s = derive_seed(seed, static_cast<std::uint64_t>(k));
+            Rng rng(s);
+            const Index m = std::min(p_.subsample, X.rows());
+            auto perm = permutation(static_cast<std::size_t>(X.rows()), rng);
+            IndexList rows(perm.begin(), perm.begin() + m);
+            std::sort(rows.begin(), rows.end());
+            const Matrix sub = X(rows, Eigen::all);
+            auto& a = members[static_cast<std::size_t>(k)];
+            a.fit(sub, derive_seed(s, 1));
+            fvus[static_cast<std::size_t>(k)] = a.fvu(sub);
+            const int d = ++done;
+            if (progress_) progress_(d, static_cast<int>(members.size()));
+        });
+        members_ = std::move(members);
+        fvu_ = 0.0;
+        for (double f : fvus) fvu_ += f;
+        fvu_ /= static_cast<double>(fvus.size());
+    }
+
+    /// Mean over members of the per-event reconstruction MSE (higher = more anomalous).
+    Vector score(const Matrix& X) const {
+        resanom::detail::require(fitted(), "AutoencoderEnsemble::score: not fitted");
+        std::vector<Vector> parts(members_.size());
+        ThreadPool& pool = shared_pool(p_.threads);
+        pool.parallel_for(static_cast<Index>(members_.size()),
+                          [&](Index k) { parts[static_cast<std::size_t>(k)] = members_[static_cast<std::size_t>(k)].score(X); });
+        Vector s = Vector::Zero(X.rows());
+        for (const auto& p : parts) s += p;  // member order: reproducible
+        return s / static_cast<double>(members_.size());
+    }
+
+    /// Mean over members of the FVU on each member's training subsample (paper 004 App. C).
+    double fvu() const noexcept { return fvu_; }
+    /// Mean over members of the FVU on X.
+    double fvu(const Matrix& X) const {
+        resanom::detail::require(fitted(), "AutoencoderEnsemble::fvu: not fitted");
+        double f = 0.0;
+        for (const auto& m : members_) f += m.fvu(X);
+        return f / static_cast<double>(members_.size());
+    }
+
+    bool fitted() const noexcept { return !members_.empty(); }
+    const std::vector<Autoencoder>& members() const noexcept { return members_; }
+    const AutoencoderEnsembleParams& params() const noexcept { return p_; }
+
+    void save(const std::string& path) const {
+        resanom::detail::require(fitted(), "AutoencoderEnsemble::save: not fitted");
+        ModelWriter w;
+        w.put<double>(fvu_);
+        w.put<std::uint64_t>(members_.size());
+        for (const auto& m : members_) m.write(w);
+        write_model_file(path, kind, w.bytes());
+    }
+    static constexpr std::string_view kind = "ensemble/autoencoder";
+    static AutoencoderEnsemble load(const std::string& path) {
+        const std::string payload = read_model_payload(path, kind);
+        ModelReader r(payload, path);
+        AutoencoderEnsemble e;
+        e.fvu_ = r.get<double>();
+        const auto n = r.get<std::uint64_t>();
+        if (n == 0 || n > 100000) r.fail("corrupt ensemble size " + std::to_string(n));
+        for (std::uint64_t k = 0; k < n; ++k) e.members_.push_back(Autoencoder::read(r));
+        r.check(r.at_end(), "corrupt model file (trailing bytes)");
+        e.p_.ensemble = static_cast<int>(n);
+        return e;
+    }
+
+private:
+    AutoencoderEnsembleParams p_{};
+    std::vector<Autoencoder> members_;
+    double fvu_ = 0.0;
+    std::function<void(int, int)> progress_;
+};
+
+static_assert(Scorer<AutoencoderEnsemble>);
+static_assert(Scorer<Autoencoder>);
+
+}  // namespace resanom

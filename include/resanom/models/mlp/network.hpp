@@ -1,0 +1,410 @@
+// resanom/models/mlp/network.hpp — a dense network as a type: Network<S> (a list of layers, its
+// parameters in one flat vector), Sequential<Dense<64>, ReLU, ...> and readable aliases, and the
+// forward and backward passes over preallocated minibatch buffers (Workspace).
+//
+// All trainable parameters live in one contiguous vector (per Dense layer: W, out × in
+// column-major, then b; per BatchNorm: γ then β), and a gradient vector has the same layout. The
+// optimizer, gradient clipping, the reduction of per-thread gradients, the best-epoch snapshot and
+// serialization are then single loops over flat memory. Layers read their weights through
+// Network::weight(i) / bias(i) (Eigen maps into that vector) — a masked Dense layer (the MADE
+// blocks of a flow) is W ⊙ M through the same maps. BatchNorm's running statistics are the
+// network's non-trainable `state` vector.
+//
+// A Workspace holds every buffer one thread needs for one minibatch of up to `capacity` events:
+// the activations of every layer, their gradients, dropout masks and BatchNorm statistics, and the
+// parameter gradient. forward()/backward() write into it and never allocate.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "resanom/core/error.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/core/types.hpp"
+#include "resanom/models/mlp/layers.hpp"
+
+namespace resanom::nn {
+
+/// Where one layer's inputs, outputs and parameters are.
+struct LayerLayout {
+    LayerSpec spec;
+    Index in = 0, out = 0;
+    Index param_offset = 0, n_params = 0;  ///< into Network::params()
+    Index state_offset = 0, n_state = 0;   ///< into Network::state()
+    bool bias_in_next = false;             ///< Dense whose bias the following activation adds
+};
+
+inline constexpr double batch_norm_epsilon = 1e-5;  // PyTorch's BatchNorm1d default
+
+template <class S>
+class Network {
+public:
+    using Scalar = S;
+
+    Network() = default;
+    explicit Network(std::vector<LayerSpec> specs) : specs_(std::move(specs)) {
+        resanom::detail::require(!specs_.empty(), "Network: no layers");
+        for (const auto& s : specs_) validate(s);
+    }
+
+    /// Fixes the input width, lays the parameters out and initializes them from the seed.
+    void build(Index in_width, std::uint64_t seed) {
+        resanom::detail::require(!specs_.empty(), "Network::build: no layers");
+        resanom::detail::require(in_width > 0, "Network::build: input width must be > 0, got " + std::to_string(in_width));
+        in_ = in_width;
+        layers_.clear();
+        Index width = in_width, np = 0, ns = 0;
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+            LayerLayout L;
+            L.spec = specs_[i];
+            L.in = width;
+            if (L.spec.kind == LayerKind::dense) {
+                L.out = L.spec.width == 0 ? in_width : L.spec.width;
+                L.n_params = L.out * L.in + L.out;
+                L.bias_in_next = i + 1 < specs_.size() && is_activation(specs_[i + 1].kind);
+            } else if (L.spec.kind == LayerKind::batch_norm) {
+                L.out = width;
+                L.n_params = 2 * width;
+                L.n_state = 2 * width;
+            } else {
+                L.out = width;
+            }
+            L.param_offset = np;
+            L.state_offset = ns;
+            np += L.n_params;
+            ns += L.n_state;
+            width = L.out;
+            layers_.push_back(L);
+        }
+        params_.setZero(np);
+        state_.setZero(ns);
+        initialize(seed);
+    }
+
+    /// Draws fresh weights (biases 0, BatchNorm γ = 1, β = 0, running mean 0 and variance 1).
+    void initialize(std::uint64_t seed) {
+        Rng rng(seed);
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            const LayerLayout& L = layers_[i];
+            if (L.spec.kind == LayerKind::dense) {
+                Init init = L.spec.init;
+                if (init == Init::automatic)
+                    init = i + 1 < layers_.size() && is_relu_family(layers_[i + 1].spec.kind) ? Init::he_normal
+                                                                                            : Init::glorot_uniform;
+                auto W = weight(i);
+                const double sd = std::sqrt(2.0 / static_cast<double>(L.in));
+                const double lim = std::sqrt(6.0 / static_cast<double>(L.in + L.out));
+                for (Index c = 0; c < W.cols(); ++c)
+                    for (Index r = 0; r < W.rows(); ++r)
+                        W(r, c) = static_cast<S>(init == Init::he_normal ? normal(rng, 0.0, sd) : uniform(rng, -lim, lim));
+                bias(i).setZero();
+            } else if (L.spec.kind == LayerKind::batch_norm) {
+                params_.segment(L.param_offset, L.out).setOnes();
+                params_.segment(L.param_offset + L.out, L.out).setZero();
+                state_.segment(L.state_offset, L.out).setZero();
+                state_.segment(L.state_offset + L.out, L.out).setOnes();
+            }
+        }
+    }
+
+    bool built() const noexcept { return !layers_.empty(); }
+    Index in_width() const noexcept { return in_; }
+    Index out_width() const noexcept { return layers_.empty() ? 0 : layers_.back().out; }
+    Index n_params() const noexcept { return params_.size(); }
+    const std::vector<LayerSpec>& specs() const noexcept { return specs_; }
+    const std::vector<LayerLayout>& layers() const noexcept { return layers_; }
+    Vec<S>& params() noexcept { return params_; }
+    const Vec<S>& params() const noexcept { return params_; }
+    Vec<S>& state() noexcept { return state_; }
+    const Vec<S>& state() const noexcept { return state_; }
+
+    /// Whether a layer couples the events of a minibatch (BatchNorm): such a network trains its
+    /// minibatches whole, on one thread.
+    bool batch_coupled() const noexcept {
+        return std::any_of(specs_.begin(), specs_.end(), [](const auto& s) { return s.kind == LayerKind::batch_norm; });
+    }
+    Index max_width() const noexcept {
+        Index w = in_;
+        for (const auto& L : layers_) w = std::max(w, L.out);
+        return w;
+    }
+
+    /// W (out × in) and b of Dense layer i, as views into a flat vector of this network's layout
+    /// (params() or a gradient).
+    template <class V>
+    static auto weight_in(V& flat, const LayerLayout& L) {
+        using T = std::remove_reference_t<decltype(*flat.data())>;
+        using M = std::conditional_t<std::is_const_v<T>, const Mat<S>, Mat<S>>;
+        return Eigen::Map<M>(flat.data() + L.param_offset, L.out, L.in);
+    }
+    template <class V>
+    static auto bias_in(V& flat, const LayerLayout& L) {
+        using T = std::remove_reference_t<decltype(*flat.data())>;
+        using W = std::conditional_t<std::is_const_v<T>, const Vec<S>, Vec<S>>;
+        return Eigen::Map<W>(flat.data() + L.param_offset + L.out * L.in, L.out);
+    }
+    auto weight(std::size_t i) { return weight_in(params_, checked_dense(i)); }
+    auto weight(std::size_t i) const { return weight_in(params_, checked_dense(i)); }
+    auto bias(std::size_t i) { return bias_in(params_, checked_dense(i)); }
+    auto bias(std::size_t i) const { return bias_in(params_, checked_dense(i)); }
+
+    /// Restores a trained state (deserialization): same specs, input width, parameter counts.
+    void restore(Index in_width, const Vec<S>& params, const Vec<S>& state) {
+        build(in_width, 0);
+        resanom::detail::require(params.size() == params_.size() && state.size() == state_.size(),
+                        "Network::restore: parameter count does not match the architecture");
+        params_ = params;
+        state_ = state;
+    }
+
+private:
+    const LayerLayout& checked_dense(std::size_t i) const {
+        resanom::detail::require(i < layers_.size() && layers_[i].spec.kind == LayerKind::dense,
+                        "Network: layer " + std::to_string(i) + " is not a built Dense layer");
+        return layers_[i];
+    }
+
+    std::vector<LayerSpec> specs_;
+    std::vector<LayerLayout> layers_;
+    Vec<S> params_, state_;
+    Index in_ = 0;
+};
+
+/// A network type composed of layer types: Sequential<Dense<64>, ReLU, Dense<1>>. The layer list is
+/// part of the type (checked by the compiler; one edit swaps a layer); the input width is fixed at
+/// build()/fit time. BasicSequential<double, ...> for double precision.
+template <class S, LayerType... Ls>
+class BasicSequential : public Network<S> {
+public:
+    static_assert(sizeof...(Ls) > 0, "Sequential<>: give at least one layer");
+    BasicSequential() : Network<S>(layer_specs()) {}
+    static std::vector<LayerSpec> layer_specs() { return {Ls::spec()...}; }
+};
+template <LayerType... Ls>
+using Sequential = BasicSequential<float, Ls...>;
+
+/// Paper 001 §II: three hidden layers of 64 ReLU nodes, one logit out.
+using Mlp3x64 = Sequential<Dense<64>, ReLU, Dense<64>, ReLU, Dense<64>, ReLU, Dense<1>>;
+/// Paper 002 §2.3: layers of 64, 32, 1 with ReLU.
+using Mlp64x32 = Sequential<Dense<64>, ReLU, Dense<32>, ReLU, Dense<1>>;
+/// Paper 004 §3.1: 64 leaky-ReLU (α 0.1), then 32, 16, 4 ELU, dropout 0.2 after the first three.
+using CwolaHuntingNet = Sequential<Dense<64>, LeakyReLU<0.1>, Dropout<0.2>, Dense<32>, ELU<>, Dropout<0.2>, Dense<16>,
+                                   ELU<>, Dropout<0.2>, Dense<4>, ELU<>, Dense<1>>;
+/// Paper 004 §3.2: d→512→512→2→512→512→d, ReLU, BatchNorm after the first hidden layer.
+using Autoencoder004Net = Sequential<Dense<512>, ReLU, BatchNorm<>, Dense<512>, ReLU, Dense<2>, Identity, Dense<512>,
+                                     ReLU, Dense<512>, ReLU, Dense<0>>;
+
+/// Whether forward() trains (dropout active, BatchNorm on batch statistics, running statistics
+/// updated) or infers.
+enum class Mode { train, infer };
+
+/// Every buffer one thread needs for a minibatch of up to `capacity` events.
+template <class S>
+struct Workspace {
+    Index capacity = 0;
+    std::vector<Mat<S>> act;   ///< act[0] = input, act[i+1] = output of layer i (width × capacity)
+    std::vector<Mat<S>> grad;  ///< grad[i] = ∂L/∂act[i]
+    std::vector<Mat<S>> aux;   ///< per layer: dropout mask / BatchNorm x̂
+    std::vector<Vec<S>> aux_vec;  ///< per layer: BatchNorm 1/σ (then scratch)
+    std::vector<Vec<S>> aux_vec2;
+    Vec<S> gradient;           ///< ∂L/∂params, the layout of Network::params()
+    Mat<S> target;             ///< minibatch targets (rows × capacity)
+    Vec<S> weight;             ///< minibatch event weights
+
+    Workspace() = default;
+    Workspace(const Network<S>& net, Index cap, Index target_rows = 0) { allocate(net, cap, target_rows); }
+
+    void allocate(const Network<S>& net, Index cap, Index target_rows = 0) {
+        resanom::detail::require(net.built(), "Workspace: the network is not built");
+        capacity = cap;
+        const auto& Ls = net.layers();
+        act.assign(Ls.size() + 1, Mat<S>());
+        grad.assign(Ls.size() + 1, Mat<S>());
+        aux.assign(Ls.size(), Mat<S>());
+        aux_vec.assign(Ls.size(), Vec<S>());
+        aux_vec2.assign(Ls.size(), Vec<S>());
+        act[0].setZero(net.in_width(), cap);
+        grad[0].setZero(net.in_width(), cap);
+        for (std::size_t i = 0; i < Ls.size(); ++i) {
+            act[i + 1].setZero(Ls[i].out, cap);
+            grad[i + 1].setZero(Ls[i].out, cap);
+            if (Ls[i].spec.kind == LayerKind::dropout || Ls[i].spec.kind == LayerKind::batch_norm)
+                aux[i].setZero(Ls[i].out, cap);
+            if (Ls[i].spec.kind == LayerKind::batch_norm) {
+                aux_vec[i].setZero(Ls[i].out);
+                aux_vec2[i].setZero(Ls[i].out);
+            }
+        }
+        gradient.setZero(net.n_params());
+        target.setZero(target_rows, cap);
+        weight.setZero(cap);
+    }
+
+    auto input(Index n) { return act[0].leftCols(n); }
+    auto output(Index n) { return act.back().leftCols(n); }
+    auto output_grad(Index n) { return grad.back().leftCols(n); }
+};
+
+/// Forward pass over the first n columns of ws.act[0]; the result is ws.output(n). In train mode
+/// dropout draws its masks from `rng` and BatchNorm uses batch statistics and updates the running
+/// statistics in `net` (so forward takes it mutable; inference never changes it).
+template <class S>
+void forward_impl(const Network<S>& net, std::type_identity_t<Vec<S>>* running, Workspace<S>& ws, Index n, Mode mode,
+                  Rng* rng) {
+    resanom::detail::require(n > 0 && n <= ws.capacity, "forward: batch of " + std::to_string(n) + " events for a workspace of " +
+                                                   std::to_string(ws.capacity));
+    const auto& Ls = net.layers();
+    const Vec<S>& P = net.params();
+    for (std::size_t i = 0; i < Ls.size(); ++i) {
+        const LayerLayout& L = Ls[i];
+        const auto X = ws.act[i].leftCols(n);
+        auto Y = ws.act[i + 1].leftCols(n);
+        switch (L.spec.kind) {
+            case LayerKind::dense: {
+                const auto W = Network<S>::weight_in(P, L);
+                Y.noalias() = W * X;
+                if (!L.bias_in_next) Y.colwise() += Network<S>::bias_in(P, L);
+                break;
+            }
+            case LayerKind::dropout: {
+                if (mode == Mode::train && L.spec.param > 0.0) {
+                    resanom::detail::require(rng != nullptr, "forward: dropout in train mode needs an Rng");
+                    auto M = ws.aux[i].leftCols(n);
+                    const S keep = S(1) / static_cast<S>(1.0 - L.spec.param);
+                    for (Index c = 0; c < n; ++c)
+                        for (Index r = 0; r < L.out; ++r) M(r, c) = uniform01(*rng) >= L.spec.param ? keep : S(0);
+                    Y.array() = X.array() * M.array();
+                } else {
+                    Y = X;
+                }
+                break;
+            }
+            case LayerKind::batch_norm: {
+                const auto gamma = P.segment(L.param_offset, L.out);
+                const auto beta = P.segment(L.param_offset + L.out, L.out);
+                // Column loops with vector bodies: contiguous, and free of Eigen temporaries.
+                if (mode == Mode::train) {
+                    auto& mean = ws.aux_vec2[i];
+                    auto& inv = ws.aux_vec[i];
+                    auto Xh = ws.aux[i].leftCols(n);
+                    const S inv_n = S(1) / static_cast<S>(n);
+                    mean.setZero();
+                    for (Index c = 0; c < n; ++c) mean += X.col(c);
+                    mean *= inv_n;
+                    inv.setZero();  // the batch variance first
+                    for (Index c = 0; c < n; ++c) {
+                        Xh.col(c) = X.col(c) - mean;
+                        inv += Xh.col(c).cwiseAbs2();
+                    }
+                    inv *= inv_n;
+                    if (running != nullptr) {
+                        const S mom = static_cast<S>(L.spec.param);
+                        auto rm = running->segment(L.state_offset, L.out);
+                        auto rv = running->segment(L.state_offset + L.out, L.out);
+                        const S unbias = n > 1 ? static_cast<S>(n) / static_cast<S>(n - 1) : S(1);
+                        rm = (S(1) - mom) * rm + mom * mean;
+                        rv = (S(1) - mom) * rv + (mom * unbias) * inv;
+                    }
+                    inv = (inv.array() + static_cast<S>(batch_norm_epsilon)).rsqrt().matrix();
+                    for (Index c = 0; c < n; ++c) {
+                        Xh.col(c) = Xh.col(c).cwiseProduct(inv);
+                        Y.col(c) = Xh.col(c).cwiseProduct(gamma) + beta;
+                    }
+                } else {
+                    const Vec<S>& st = running != nullptr ? *running : net.state();
+                    const auto rm = st.segment(L.state_offset, L.out);
+                    const auto rv = st.segment(L.state_offset + L.out, L.out);
+                    auto& scale = ws.aux_vec[i];
+                    auto& shift = ws.aux_vec2[i];
+                    scale.array() = gamma.array() * (rv.array() + static_cast<S>(batch_norm_epsilon)).rsqrt();
+                    shift.array() = beta.array() - rm.array() * scale.array();
+                    for (Index c = 0; c < n; ++c) Y.col(c) = X.col(c).cwiseProduct(scale) + shift;
+                }
+                break;
+            }
+            default: {
+                const S* b = nullptr;
+                if (i > 0 && Ls[i - 1].bias_in_next) b = P.data() + Ls[i - 1].param_offset + Ls[i - 1].out * Ls[i - 1].in;
+                detail::activation_forward<S>(L.spec.kind, static_cast<S>(L.spec.param), X, b, Y);
+                break;
+            }
+        }
+    }
+}
+
+template <class S>
+void forward(Network<S>& net, Workspace<S>& ws, Index n, Mode mode, Rng* rng = nullptr) {
+    forward_impl(net, mode == Mode::train ? &net.state() : nullptr, ws, n, mode, rng);
+}
+/// Inference (or a training forward pass that leaves the running statistics alone).
+template <class S>
+void forward(const Network<S>& net, Workspace<S>& ws, Index n, Mode mode = Mode::infer, Rng* rng = nullptr) {
+    forward_impl(net, nullptr, ws, n, mode, rng);
+}
+
+/// Backward pass after a forward pass in train mode over the same n columns: reads
+/// ws.output_grad(n) = ∂L/∂output and writes ws.gradient = ∂L/∂params (overwritten, not
+/// accumulated). ∂L/∂input (ws.grad[0]) only when input_grad is set.
+template <class S>
+void backward(const Network<S>& net, Workspace<S>& ws, Index n, bool input_grad = false) {
+    const auto& Ls = net.layers();
+    const Vec<S>& P = net.params();
+    for (std::size_t ii = Ls.size(); ii-- > 0;) {
+        const LayerLayout& L = Ls[ii];
+        const bool need_dx = ii > 0 || input_grad;
+        const auto X = ws.act[ii].leftCols(n);
+        const auto Y = ws.act[ii + 1].leftCols(n);
+        const auto dY = ws.grad[ii + 1].leftCols(n);
+        auto dX = ws.grad[ii].leftCols(n);
+        switch (L.spec.kind) {
+            case LayerKind::dense: {
+                auto gW = Network<S>::weight_in(ws.gradient, L);
+                auto gb = Network<S>::bias_in(ws.gradient, L);
+                gW.noalias() = dY * X.transpose();
+                gb.noalias() = dY.rowwise().sum();
+                if (need_dx) dX.noalias() = Network<S>::weight_in(P, L).transpose() * dY;
+                break;
+            }
+            case LayerKind::dropout:
+                if (need_dx) {
+                    if (L.spec.param > 0.0)
+                        dX.array() = dY.array() * ws.aux[ii].leftCols(n).array();
+                    else
+                        dX = dY;
+                }
+                break;
+            case LayerKind::batch_norm: {
+                // y = γ x̂ + β, x̂ = (x − μ)/σ with batch μ, σ:
+                // ∂L/∂x = (γ/σ)/n · (n·g − Σg − x̂·Σ(g x̂)), g = ∂L/∂y.
+                const auto Xh = ws.aux[ii].leftCols(n);
+                const auto gamma = P.segment(L.param_offset, L.out);
+                auto ggamma = ws.gradient.segment(L.param_offset, L.out);
+                auto gbeta = ws.gradient.segment(L.param_offset + L.out, L.out);
+                gbeta.setZero();
+                ggamma.setZero();
+                for (Index c = 0; c < n; ++c) {
+                    gbeta += dY.col(c);
+                    ggamma += dY.col(c).cwiseProduct(Xh.col(c));
+                }
+                if (need_dx) {
+                    const S inv_n = S(1) / static_cast<S>(n);
+                    auto& coef = ws.aux_vec2[ii];  // the batch mean is no longer needed
+                    coef = gamma.cwiseProduct(ws.aux_vec[ii]);
+                    for (Index c = 0; c < n; ++c)
+                        dX.col(c) = (dY.col(c) - inv_n * gbeta - inv_n * Xh.col(c).cwiseProduct(ggamma)).cwiseProduct(coef);
+                }
+                break;
+            }
+            default:
+                if (need_dx) detail::activation_backward<S>(L.spec.kind, static_cast<S>(L.spec.param), Y, dY, dX);
+                break;
+        }
+    }
+}
+
+}  // namespace resanom::nn

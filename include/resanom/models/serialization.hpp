@@ -1,0 +1,188 @@
+// resanom/models/serialization.hpp — the versioned binary container every trained resanom model
+// is saved in, and the little-endian writer/reader models serialize themselves with.
+//
+// File layout (all integers little-endian):
+//   bytes 0–7    magic "RESANOM\x1a"
+//   u32          format version (model_format_version; a file of any other version is refused)
+//   u32 + bytes  model kind, e.g. "hgb" or "ensemble/hgb"
+//   u64          payload size in bytes
+//   payload      written by the model (ModelWriter)
+//   u64          FNV-1a 64 checksum of the payload
+// Loading a file that is not a resanom model, of another format version, of another kind,
+// truncated or corrupted raises io_error naming the file. Files are written atomically.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "resanom/core/error.hpp"
+#include "resanom/io/npy.hpp"
+
+namespace resanom {
+
+/// Bumped whenever any model's payload changes meaning.
+inline constexpr std::uint32_t model_format_version = 1;
+inline constexpr std::string_view model_magic{"RESANOM\x1a", 8};
+
+static_assert(std::endian::native == std::endian::little,
+              "resanom's model files are little-endian; big-endian hosts are not supported");
+
+/// Appends plain values to a byte buffer.
+class ModelWriter {
+public:
+    template <class T>
+        requires std::is_trivially_copyable_v<T>
+    void put(const T& v) {
+        const auto* p = reinterpret_cast<const char*>(&v);
+        buf_.append(p, sizeof(T));
+    }
+    template <class T>
+        requires std::is_trivially_copyable_v<T>
+    void put_vector(const std::vector<T>& v) {
+        put<std::uint64_t>(v.size());
+        buf_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    }
+    void put_string(std::string_view s) {
+        put<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
+        buf_.append(s.data(), s.size());
+    }
+    const std::string& bytes() const noexcept { return buf_; }
+
+private:
+    std::string buf_;
+};
+
+/// Reads plain values back; every read is bounds-checked and a short or malformed payload raises
+/// io_error naming the file.
+class ModelReader {
+public:
+    ModelReader(std::string_view bytes, std::string path) : bytes_(bytes), path_(std::move(path)) {}
+
+    template <class T>
+        requires std::is_trivially_copyable_v<T>
+    T get() {
+        need(sizeof(T));
+        T v;
+        std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
+        pos_ += sizeof(T);
+        return v;
+    }
+    template <class T>
+        requires std::is_trivially_copyable_v<T>
+    std::vector<T> get_vector() {
+        const auto n = get<std::uint64_t>();
+        if (n > (bytes_.size() - pos_) / sizeof(T)) fail("corrupt model file (array larger than the file)");
+        std::vector<T> v(static_cast<std::size_t>(n));
+        if (n > 0) std::memcpy(v.data(), bytes_.data() + pos_, v.size() * sizeof(T));
+        pos_ += v.size() * sizeof(T);
+        return v;
+    }
+    std::string get_string() {
+        const auto n = get<std::uint32_t>();
+        need(n);
+        std::string s(bytes_.substr(pos_, n));
+        pos_ += n;
+        return s;
+    }
+    bool at_end() const noexcept { return pos_ == bytes_.size(); }
+    [[noreturn]] void fail(const std::string& what) const { throw io_error(path_, what); }
+    /// Throws io_error(path, what) unless cond holds.
+    void check(bool cond, const std::string& what) const {
+        if (!cond) fail(what);
+    }
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    void need(std::size_t n) const {
+        if (n > bytes_.size() - pos_) fail("corrupt model file (truncated payload)");
+    }
+    std::string_view bytes_;
+    std::size_t pos_ = 0;
+    std::string path_;
+};
+
+namespace detail {
+inline std::uint64_t fnv1a64(std::string_view s) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+inline std::string read_whole_file(const std::string& path) {
+    std::uintmax_t size = 0;
+    std::ifstream in = io::detail::open_for_reading(path, size);
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    if (size > 0 && !in.read(bytes.data(), static_cast<std::streamsize>(size)))
+        throw io_error(path, "cannot read the file");
+    return bytes;
+}
+
+struct ModelFile {
+    std::string kind;
+    std::string payload;
+};
+
+inline ModelFile read_model_file(const std::string& path) {
+    const std::string bytes = read_whole_file(path);
+    ModelReader r(bytes, path);
+    if (bytes.size() < model_magic.size() || std::string_view(bytes).substr(0, 8) != model_magic)
+        r.fail("not a resanom model file (bad magic bytes)");
+    (void)r.get<std::uint64_t>();
+    const auto version = r.get<std::uint32_t>();
+    r.check(version == model_format_version,
+            "model file format version " + std::to_string(version) + ", but this resanom reads version " +
+                std::to_string(model_format_version));
+    ModelFile f;
+    f.kind = r.get_string();
+    const auto size = r.get<std::uint64_t>();
+    const std::size_t header = 8 + 4 + 4 + f.kind.size() + 8;
+    r.check(size <= bytes.size() - header && bytes.size() - header - size == 8,
+            "corrupt model file (payload size " + std::to_string(size) + " does not match the file size " +
+                std::to_string(bytes.size()) + ")");
+    f.payload = bytes.substr(header, static_cast<std::size_t>(size));
+    std::uint64_t stored = 0;
+    std::memcpy(&stored, bytes.data() + header + size, 8);
+    r.check(stored == fnv1a64(f.payload), "corrupt model file (checksum mismatch)");
+    return f;
+}
+}  // namespace detail
+
+/// The kind stored in a model file ("hgb", "ensemble/hgb", …), after checking magic, version and
+/// checksum. Lets a caller (the CLI's --load-model) choose which type to load.
+inline std::string model_kind(const std::string& path) { return detail::read_model_file(path).kind; }
+
+/// Writes `payload` as a model file of the given kind, atomically.
+inline void write_model_file(const std::string& path, std::string_view kind, const std::string& payload) {
+    ModelWriter head;
+    head.put<std::uint64_t>(0);  // placeholder for the magic, replaced below
+    head.put<std::uint32_t>(model_format_version);
+    head.put_string(kind);
+    head.put<std::uint64_t>(payload.size());
+    std::string header = head.bytes();
+    header.replace(0, 8, model_magic);
+    const std::uint64_t sum = detail::fnv1a64(payload);
+    io::detail::atomic_write(path, [&](io::detail::FileSink& out) {
+        out.write(header);
+        out.write(payload);
+        out.write(reinterpret_cast<const char*>(&sum), sizeof sum);
+    });
+}
+
+/// Reads a model file, checks that it holds `expected_kind`, and returns its payload.
+inline std::string read_model_payload(const std::string& path, std::string_view expected_kind) {
+    auto f = detail::read_model_file(path);
+    if (f.kind != expected_kind)
+        throw io_error(path, "holds a model of kind '" + f.kind + "', expected '" + std::string(expected_kind) + "'");
+    return std::move(f.payload);
+}
+
+}  // namespace resanom
