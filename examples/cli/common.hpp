@@ -11,7 +11,9 @@
 #include <functional>
 #include <iostream>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "resanom/core/error.hpp"
@@ -35,10 +37,25 @@ struct CommonOptions {
 };
 
 inline void add_common_options(CLI::App& sub, CommonOptions& o) {
-    sub.add_option("--seed", o.seed, "Random seed: same inputs and seed give the same bytes out")
-        ->capture_default_str();
-    sub.add_option("--threads", o.threads, "Worker threads (default: all cores)")
-        ->check(CLI::PositiveNumber);
+    // CLI11 would read "-1" into an unsigned value by wrapping it; both flags are checked on
+    // their text first so that a sign is an error that names the flag.
+    sub.add_option("--seed", o.seed, "Random seed (0 to 2^64-1): same inputs and seed give the same bytes out")
+        ->capture_default_str()
+        ->check(CLI::Validator(
+            [](const std::string& v) {
+                return v.find_first_not_of("0123456789") == std::string::npos && !v.empty()
+                           ? std::string()
+                           : "--seed must be a non-negative integer, got '" + v + "'";
+            },
+            "UINT64"));
+    sub.add_option("--threads", o.threads, "Worker threads, at least 1 (default: all cores)")
+        ->check(CLI::Validator(
+            [](const std::string& v) {
+                const bool digits = !v.empty() && v.size() < 6 && v.find_first_not_of("0123456789") == std::string::npos;
+                return digits && std::stoi(v) >= 1 ? std::string()
+                                                   : "--threads must be an integer from 1 to 99999, got '" + v + "'";
+            },
+            "INT>=1"));
     sub.add_flag("--progress", o.progress, "Show progress on stderr even when it is not a terminal");
     sub.add_flag("--verbose", o.verbose, "Log details on stderr");
 }
@@ -66,13 +83,33 @@ inline std::vector<Index> parse_columns(const std::string& text, const std::stri
     return out;
 }
 
-/// Throws usage_error unless the folder an output file goes into exists — checked before any
-/// work, so that a bad --out fails fast and nothing is half-written.
+/// Throws usage_error unless `path` can receive an output file: the folder it goes into exists
+/// and the path is not itself a folder — checked before any work, so that a bad --out fails
+/// fast and nothing is half-written.
 inline void require_output_path(const std::string& path, const std::string& flag) {
     if (path.empty()) throw usage_error(flag + " is required");
     const auto parent = std::filesystem::absolute(path).parent_path();
     if (!std::filesystem::is_directory(parent))
         throw usage_error(flag + " " + path + ": folder " + parent.string() + " does not exist");
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw usage_error(flag + " " + path + ": is a folder, not a file");
+}
+
+/// Throws usage_error when two output flags name the same file (after resolving "." and ".."
+/// and symbolic links of existing folders). `outputs` holds (flag, path); empty paths are skipped.
+inline void require_distinct_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
+    std::vector<std::pair<std::string, std::filesystem::path>> seen;
+    for (const auto& [flag, path] : outputs) {
+        if (path.empty()) continue;
+        std::error_code ec;
+        auto key = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec);
+        if (ec) key = std::filesystem::absolute(path).lexically_normal();
+        for (const auto& [other_flag, other] : seen)
+            if (other == key)
+                throw usage_error(flag + " " + path + ": the same file is already the output of " + other_flag);
+        seen.emplace_back(flag, key);
+    }
 }
 
 /// Prints the subcommand's JSON object as the last line of stdout.

@@ -24,9 +24,17 @@ struct GenerateOptions {
     std::vector<std::string> sim_out;
 };
 
+// More events than this would not fit in memory on any machine resanom targets (six float64
+// columns, twice over while the table is built); refusing them up front is bad input (exit 2),
+// not an out-of-memory failure halfway.
+constexpr long long max_events = 100'000'000;
+
 Index count(const std::optional<long long>& v, Index fallback, const char* flag) {
     if (!v) return fallback;
     if (*v < 0) throw usage_error(std::string(flag) + " must be >= 0, got " + std::to_string(*v));
+    if (*v > max_events)
+        throw usage_error(std::string(flag) + " must be at most " + std::to_string(max_events) + ", got " +
+                          std::to_string(*v));
     return static_cast<Index>(*v);
 }
 
@@ -86,17 +94,24 @@ io::Table as_table(const Events& e) {
 void run(const GenerateOptions& o) {
     require_output_path(o.out, "--out");
     io::format_of(o.out);
+    std::vector<std::pair<std::string, std::string>> outputs{{"--out", o.out}};
     for (const auto& s : o.sim_out) {
         require_output_path(s, "--sim-out");
         io::format_of(s);
+        outputs.emplace_back("--sim-out", s);
     }
+    require_distinct_outputs(outputs);
     const Generated g = generate(o);
     const io::Table data = as_table(g.data);
     std::vector<io::Table> sims;
     for (const Events& s : g.simulations) sims.push_back(as_table(s));
 
-    io::write_table(o.out, data);
-    for (std::size_t k = 0; k < sims.size(); ++k) io::write_table(o.sim_out[k], sims[k]);
+    // All files are staged first and renamed into place together: a failure on any of them
+    // leaves none written.
+    io::StagedFiles files;
+    files.add(io::stage_table(o.out, data));
+    for (std::size_t k = 0; k < sims.size(); ++k) files.add(io::stage_table(o.sim_out[k], sims[k]));
+    files.commit();
 
     const Index n_signal = g.data.has_truth() ? static_cast<Index>((g.data.truth().array() > 0.5).count()) : 0;
     json j{{"toy", o.toy},
@@ -125,7 +140,7 @@ Subcommand add_generate(CLI::App& app) {
                     "bimodal: the two-simulation toy of paper 000 §4.3 (m, x…, label)")
         ->capture_default_str();
     sub->add_option("--n-bkg", opts->n_bkg,
-                    "Background events (dijet: over 2–8 TeV, default 1000000; sacwola-gauss: per region SR/SB, "
+                    "Background events (dijet: over 2.4–8 TeV, default 1000000; sacwola-gauss: per region SR/SB, "
                     "default 50000; bimodal: default 100000)");
     sub->add_option("--n-sig", opts->n_sig, "Signal events (dijet 1000, sacwola-gauss 500, bimodal 1000)");
     sub->add_option("--n-sim", opts->n_sim, "Events per simulation (default: as --n-bkg)");

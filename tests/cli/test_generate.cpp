@@ -121,6 +121,12 @@ TEST_CASE("bad input: exit code 2, one line on stderr naming the problem, nothin
         {"generate --toy bimodal --correlation 0.1 --out x.npy", "--correlation applies to --toy dijet"},
         {"generate --toy dijet --n-bkg 10 --out x.npy --sim-out bad.txt", "unsupported file extension"},
         {"frobnicate", "frobnicate"},
+        {"generate --toy dijet --n-bkg 10 --out x.npy --sim-out x.npy", "same file is already the output of --out"},
+        {"generate --toy dijet --n-bkg 10 --out x.npy --sim-out ./x.npy", "same file"},
+        {"generate --toy dijet --n-bkg 100000000000 --out x.npy", "--n-bkg must be at most"},
+        {"generate --toy dijet --n-bkg 10 --seed -1 --out x.npy", "--seed must be a non-negative integer"},
+        {"generate --toy dijet --n-bkg 10 --threads 0 --out x.npy", "--threads must be an integer from 1"},
+        {"generate --toy dijet --n-bkg 10 --threads -2 --out x.npy", "--threads"},
     };
     for (const auto& c : cases) {
         TempDir dir;
@@ -131,6 +137,27 @@ TEST_CASE("bad input: exit code 2, one line on stderr naming the problem, nothin
         CHECK(r.err.find(c.expect) != std::string::npos);
         CHECK(r.out.empty());
         CHECK(std::filesystem::is_empty(dir.path()));
+    }
+}
+
+TEST_CASE("an output that is a folder, or that fails after generation, leaves nothing written") {
+    TempDir dir;
+    std::filesystem::create_directory(dir.path() / "sim.npy");
+    auto r = run_tool("generate --toy dijet --n-bkg 10 --out x.npy --sim-out sim.npy", dir);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--sim-out sim.npy: is a folder") != std::string::npos);
+    CHECK(!std::filesystem::exists(dir.path() / "x.npy"));
+
+    // /proc exists but no file can be created in it, not even by root: the second output fails
+    // only when it is written, after the data were generated and staged.
+    if (std::filesystem::is_directory("/proc")) {
+        r = run_tool("generate --toy dijet --n-bkg 10 --out x.npy --sim-out /proc/resanom-sim.npy", dir);
+        CHECK(r.code == 2);
+        CHECK(resanom_test::line_count(r.err) == 1);
+        CHECK(r.err.find("/proc/resanom-sim.npy") != std::string::npos);
+        CHECK(r.out.empty());
+        CHECK(!std::filesystem::exists(dir.path() / "x.npy"));
+        CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);   // sim.npy/ only
     }
 }
 

@@ -267,3 +267,57 @@ TEST_CASE("out-of-fold prediction rejects bad fold assignments") {
     CHECK_THROWS_WITH_AS(out_of_fold_predict(user::MeanDifference{}, t, {0, 0, 2, 0}, 3, 0),
                          doctest::Contains("fold 1 is empty"), input_error);
 }
+
+TEST_CASE("region helpers take a user's own ReferenceDataset") {
+    user::MySample s;
+    s.x = Matrix::Zero(5, 1);
+    s.mm.resize(5, 2);
+    s.mm << 3.0, 0.1, 3.4, 0.2, 3.5, 0.3, 3.75, 0.4, 3.2, 0.5;
+    s.ww = Vector::Ones(5);
+    const Window w = Window::with_sidebands({3.3, 3.7});   // sidebands [3.1, 3.3) and [3.7, 3.9)
+    CHECK(sr_rows(s, w) == IndexList{1, 2});
+    CHECK(sb_rows(s, w) == IndexList{3, 4});
+    CHECK(rows_outside(s, w.sr) == IndexList{0, 3, 4});
+    CHECK(rows_in(s, Interval{0.15, 0.35}, 1) == IndexList{1, 2});
+    CHECK_THROWS_WITH_AS(rows_in(s, Interval{0.0, 1.0}, 2), doctest::Contains("resonant column 2"), input_error);
+    MultiWindow mw{{Interval{3.3, 3.7}, Interval{0.25, 0.5}}};
+    CHECK(mw.rows_in_all(s) == IndexList{2});
+}
+
+TEST_CASE("grouped folds keep rows of one data event together and balance the folds") {
+    // 300 data events, each appearing twice (e.g. SR data and an oversampled copy), and 200
+    // reference rows (−1).
+    IndexList data_row;
+    for (Index r = 0; r < 300; ++r) data_row.push_back(r);
+    for (Index r = 0; r < 300; ++r) data_row.push_back(299 - r);
+    for (int i = 0; i < 200; ++i) data_row.push_back(-1);
+    const auto folds = grouped_folds(data_row, 5, 3);
+    REQUIRE(folds.size() == data_row.size());
+    for (Index r = 0; r < 300; ++r) CHECK(folds[static_cast<std::size_t>(r)] == folds[static_cast<std::size_t>(599 - r)]);
+    // 500 groups over 5 folds round-robin: exactly 100 groups in each fold.
+    std::vector<int> groups_per_fold(5, 0);
+    for (std::size_t i = 0; i < 300; ++i) ++groups_per_fold[static_cast<std::size_t>(folds[i])];
+    for (std::size_t i = 600; i < 800; ++i) ++groups_per_fold[static_cast<std::size_t>(folds[i])];
+    for (int g : groups_per_fold) CHECK(g == 100);
+    // The reference rows are spread over folds, not all in one.
+    std::vector<int> ref_per_fold(5, 0);
+    for (std::size_t i = 600; i < 800; ++i) ++ref_per_fold[static_cast<std::size_t>(folds[i])];
+    for (int c : ref_per_fold) CHECK(c > 20);
+    CHECK(grouped_folds(data_row, 5, 3) == folds);
+    CHECK(grouped_folds(data_row, 5, 4) != folds);
+    CHECK_THROWS_AS(grouped_folds({0, 0, 0}, 2, 0), input_error);    // one group, two folds
+    CHECK_THROWS_AS(grouped_folds({0, -3}, 2, 0), input_error);
+}
+
+TEST_CASE("generator input refuses samples carrying truth labels") {
+    Events e(Matrix::Zero(3, 1), Matrix::Constant(3, 1, 3.5), Vector(), Vector::Ones(3));
+    const Events clean = e.without_truth();
+    GeneratorInput bad{e};
+    CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("truth"), std::invalid_argument);
+    const Events refs[] = {e};
+    GeneratorInput bad_ref{clean, refs};
+    CHECK_THROWS_WITH_AS(bad_ref.validate(), doctest::Contains("reference 0"), std::invalid_argument);
+    const Events clean_refs[] = {clean};
+    GeneratorInput good{clean, clean_refs};
+    CHECK_NOTHROW(good.validate());
+}

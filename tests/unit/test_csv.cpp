@@ -129,6 +129,19 @@ TEST_CASE("csv: non-finite values round trip when allowed") {
     CHECK(r.data(0, 2) == -std::numeric_limits<double>::infinity());
 }
 
+TEST_CASE("csv: numbers below the smallest double read as zero, denormals as themselves") {
+    TempDir dir;
+    const rio::Table t = csv(dir, "a,b,c,d,e\n1e-400,-1e-400,4.9e-324,0.0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001,1000e-402\n");
+    REQUIRE(t.data.rows() == 1);
+    CHECK(t.data(0, 0) == 0.0);
+    CHECK(!std::signbit(t.data(0, 0)));
+    CHECK(t.data(0, 1) == 0.0);
+    CHECK(std::signbit(t.data(0, 1)));
+    CHECK(t.data(0, 2) == std::numeric_limits<double>::denorm_min());
+    CHECK(t.data(0, 3) == 0.0);
+    CHECK(t.data(0, 4) == 0.0);   // 1e-399
+}
+
 TEST_CASE("csv: quirks of real files") {
     TempDir dir;
     SUBCASE("CRLF line ends, no final newline") {
@@ -136,6 +149,16 @@ TEST_CASE("csv: quirks of real files") {
         REQUIRE(t.data.rows() == 2);
         CHECK(t.data(1, 1) == 4.0);
         CHECK(t.columns == std::vector<std::string>{"x", "y"});
+    }
+    SUBCASE("classic Mac OS line ends (a lone carriage return), also mixed with the others") {
+        const rio::Table t = csv(dir, "x,y\r1,2\r3,4\r\n5,6\n7,8\r");
+        REQUIRE(t.data.rows() == 4);
+        CHECK(t.columns == std::vector<std::string>{"x", "y"});
+        CHECK(t.data(0, 1) == 2.0);
+        CHECK(t.data(1, 0) == 3.0);
+        CHECK(t.data(3, 1) == 8.0);
+        const auto e = csv_error(dir, "x,y\r1,2\r3\r");
+        CHECK(contains(e.what(), "line 3"));   // line numbers count lone CRs as line ends
     }
     SUBCASE("blanks around fields and names, blank lines, a byte-order mark") {
         const rio::Table t = csv(dir, "\xEF\xBB\xBF mjj ,\tlabel\n\n 3.5 , 1\n\n  \n3.6,\t0 \n\n");
@@ -216,6 +239,8 @@ TEST_CASE("csv: a non-numeric field is quoted with its row and column") {
     CHECK(contains(e.what(), "row 0, column 1: empty field"));
     e = csv_error(dir, "a,b\n1,1e999\n");
     CHECK(contains(e.what(), "row 0, column 1: field \"1e999\" is out of the range of a double"));
+    e = csv_error(dir, "a,b\n1,-0.01e311\n");   // −1e309: a small mantissa, a large exponent
+    CHECK(contains(e.what(), "out of the range of a double"));
     e = csv_error(dir, "a,b\n1,\"2\n");
     CHECK(contains(e.what(), "row 0: unterminated quoted field"));
 }

@@ -90,12 +90,15 @@ TEST_CASE("subset by rows and by mask") {
     CHECK_THROWS_WITH_AS(e.subset(IndexList{0, 6}), doctest::Contains("row 6"), input_error);
 
     std::vector<bool> mask{true, false, false, true, false, true};
-    Events t = e.subset(mask);
+    Events t = e.subset_mask(mask);
     REQUIRE(t.size() == 3);
     Vector expected(3);
     expected << 0.0, 3.0, 5.0;
     CHECK(t.X().col(0) == expected);
     CHECK(e.subset(IndexList{}).size() == 0);
+    // A braced list means rows, never a mask.
+    CHECK(e.subset({0, 2}).size() == 2);
+    CHECK(e.subset({0, 2}).X()(1, 0) == 2.0);
 }
 
 TEST_CASE("concat joins rows in order and keeps truth only when all parts have it") {

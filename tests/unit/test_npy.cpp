@@ -343,6 +343,10 @@ TEST_CASE("npy: malformed and truncated headers") {
         "{'descr': , 'fortran_order': False, 'shape': (1,), }",
         "not a dict at all",
         "",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (,), }",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (1,,2), }",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (1,2), } trailing",
+        "{'descr': '<f8, 'fortran_order': False, 'shape': (1,2), }",
     };
     for (std::size_t i = 0; i < bad.size(); ++i) {
         CAPTURE(bad[i]);
@@ -354,6 +358,36 @@ TEST_CASE("npy: malformed and truncated headers") {
     bytes = npy_file(dict("<f8", "(1,)"), payload<double>({1.0}));
     bytes[127] = ' ';
     CHECK(contains(npy_error(dir, "nonl.npy", bytes), "does not end with a newline"));
+}
+
+TEST_CASE("npy: crafted oversized headers give errors, not crashes") {
+    TempDir dir;
+    // Longer than numpy's (and resanom's) 10000-byte limit: refused from the preamble alone.
+    const std::string huge = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::string(20000, '1') + ",), }";
+    std::string msg = npy_error(dir, "huge.npy", npy_file(huge, "", 2));
+    CHECK(contains(msg, "header bytes"));
+    CHECK(contains(msg, "10000"));
+
+    // Within the limit but built to stress a backtracking matcher: long descr, long shape, long
+    // structured descr. Each must give a short, precise error.
+    const std::string long_descr =
+        "{'descr': '<" + std::string(9000, '8') + "', 'fortran_order': False, 'shape': (1,), }";
+    msg = npy_error(dir, "descr.npy", npy_file(long_descr, std::string(8, '\0')));
+    CHECK(contains(msg, "unsupported dtype"));
+    CHECK(msg.size() < 400);
+    const std::string long_shape =
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::string(9000, '9') + ",), }";
+    msg = npy_error(dir, "shape.npy", npy_file(long_shape, ""));
+    CHECK(contains(msg, "too large"));
+    CHECK(msg.size() < 400);
+    const std::string commas =
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::string(9000, ',') + "), }";
+    CHECK(contains(npy_error(dir, "commas.npy", npy_file(commas, "")), "malformed npy header"));
+    const std::string structured =
+        "{'descr': [" + std::string(9000, '[') + "], 'fortran_order': False, 'shape': (1,), }";
+    msg = npy_error(dir, "struct.npy", npy_file(structured, std::string(8, '\0')));
+    CHECK(contains(msg, "structured array"));
+    CHECK(msg.size() < 400);
 }
 
 TEST_CASE("npy: NaN and inf name their row and column unless allowed") {
@@ -430,6 +464,45 @@ TEST_CASE("npy: a failed write does not clobber the existing file") {
     rio::write_npy(path, Matrix::Zero(1, 1));
     CHECK(rio::read_npy(path) == Matrix::Zero(1, 1));
     CHECK(folder_entries(dir.path()) == std::vector<std::string>{"keep.npy"});
+}
+
+TEST_CASE("npy: StagedFiles writes all files or none") {
+    TempDir dir;
+    const std::string a = dir.file("a.npy"), b = dir.file("b.csv");
+    rio::write_npy(a, Matrix::Constant(1, 1, 5.0));
+    const std::string before = slurp(a);
+    {
+        // The second output fails while being produced: the first, already staged, is dropped.
+        rio::StagedFiles files;
+        files.add(rio::stage_npy(a, Matrix::Constant(2, 2, 1.0)));
+        CHECK_THROWS_AS(files.add(rio::detail::stage_write(b, [](rio::detail::FileSink& out) {
+                            out.write("half");
+                            throw resanom::io_error("b", "disk full");
+                        })),
+                        resanom::io_error);
+    }
+    CHECK(slurp(a) == before);
+    CHECK(folder_entries(dir.path()) == std::vector<std::string>{"a.npy"});
+
+    {
+        // The same target twice is refused, also through a different spelling of the path.
+        rio::StagedFiles files;
+        files.add(rio::stage_npy(a, Matrix::Constant(2, 2, 1.0)));
+        const std::string again = (dir.path() / "." / "a.npy").string();
+        CHECK(contains(io_error_message([&] { files.add(rio::stage_npy(again, Matrix::Zero(1, 1))); }),
+                       "same file"));
+    }
+    CHECK(slurp(a) == before);
+    CHECK(folder_entries(dir.path()) == std::vector<std::string>{"a.npy"});
+
+    rio::StagedFiles files;
+    files.add(rio::stage_npy(a, Matrix::Constant(2, 2, 1.0)));
+    files.add(rio::stage_table(b, rio::Table{Matrix::Constant(1, 2, 3.0), {"x", "y"}}));
+    CHECK(slurp(a) == before);   // nothing visible before commit
+    files.commit();
+    CHECK(rio::read_npy(a) == Matrix::Constant(2, 2, 1.0));
+    CHECK(rio::read_table(b).columns == std::vector<std::string>{"x", "y"});
+    CHECK(folder_entries(dir.path()) == std::vector<std::string>{"a.npy", "b.csv"});
 }
 
 TEST_CASE("npy: a relative path in the working folder") {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -55,4 +56,43 @@ TEST_CASE("nested loops run serially inside a task, a one-thread pool stays on t
     bool same = true;
     one.parallel_for(10, [&](Index) { same = same && std::this_thread::get_id() == me; });
     CHECK(same);
+}
+
+TEST_CASE("two outside threads sharing one pool each get all their items, run one job at a time") {
+    ThreadPool pool(2);
+    std::atomic<long> total_a{0}, total_b{0};
+    auto job = [&](std::atomic<long>& total) {
+        for (int rep = 0; rep < 100; ++rep)
+            pool.parallel_for(500, [&](Index i) { total += static_cast<long>(i); });
+    };
+    std::thread a(job, std::ref(total_a)), b(job, std::ref(total_b));
+    a.join();
+    b.join();
+    const long expected = 100L * (499L * 500L / 2);
+    CHECK(total_a.load() == expected);
+    CHECK(total_b.load() == expected);
+}
+
+TEST_CASE("a reduction combined in chunk order is bit-identical whatever the threads") {
+    // Terms whose floating-point sum depends on the order of additions.
+    std::vector<double> x(100000);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = 1.0 / (1.0 + static_cast<double>(i % 977)) * (i % 2 ? 1e8 : 1e-8);
+    auto reduce = [&](ThreadPool& pool) {
+        const Index k = 16;
+        std::vector<double> partial(static_cast<std::size_t>(k), 0.0);
+        pool.parallel_chunks(static_cast<Index>(x.size()), k, [&](Index c, Index b, Index e) {
+            double s = 0.0;
+            for (Index i = b; i < e; ++i) s += x[static_cast<std::size_t>(i)];
+            partial[static_cast<std::size_t>(c)] = s;
+        });
+        double s = 0.0;
+        for (double p : partial) s += p;
+        return s;
+    };
+    ThreadPool one(1), two(2), four(4);
+    const double r1 = reduce(one);
+    for (int rep = 0; rep < 20; ++rep) {
+        CHECK(reduce(two) == r1);
+        CHECK(reduce(four) == r1);
+    }
 }

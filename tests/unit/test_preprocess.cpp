@@ -147,4 +147,5 @@ TEST_CASE("LogitScaler out-of-range policy") {
     constant << 1, 1, 1;
     CHECK_THROWS_WITH_AS(l.fit(constant), doctest::Contains("constant"), input_error);
     CHECK_THROWS_AS(LogitScaler(0.5), input_error);
+    CHECK_THROWS_WITH_AS(LogitScaler(0.0), doctest::Contains("outside (0, 0.5)"), input_error);
 }

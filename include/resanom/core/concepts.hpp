@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "resanom/core/events.hpp"
@@ -23,20 +25,8 @@
 
 namespace resanom {
 
-// ---------------------------------------------------------------------------------------------
-// ReferenceDataset: an event sample — features X (n×d), resonant features m (n×k), weights w (n),
-// sliceable by rows (and so by region). Events models it; so can a user's own sample type.
-template <class D>
-concept ReferenceDataset =
-    std::copy_constructible<D> && requires(const D& d, std::span<const Index> rows) {
-        { d.size() } -> std::convertible_to<Index>;
-        { d.n_features() } -> std::convertible_to<Index>;
-        { d.n_resonant() } -> std::convertible_to<Index>;
-        { d.X() } -> std::convertible_to<Matrix>;
-        { d.m() } -> std::convertible_to<Matrix>;
-        { d.w() } -> std::convertible_to<Vector>;
-        { d.subset(rows) } -> std::same_as<D>;
-    };
+// ReferenceDataset (an event sample: X, m, w, subset by rows) is defined in core/events.hpp next to
+// Events, its main model, so that the region helpers (core/regions.hpp) can take any model of it.
 
 // ---------------------------------------------------------------------------------------------
 // Classifier: learns a TrainingSet (soft labels, weights) and predicts, for each row of X, the
@@ -86,12 +76,25 @@ concept Scorer = requires(S s, const S& cs, const Matrix& X, std::uint64_t seed)
 // a signal-free reference) and a window, builds the labelled, weighted training set and, where the
 // method has one, the background template for direct background estimation (paper 003 §3).
 
-/// What a template generator sees. The data reach it without truth labels.
+/// What a template generator sees. The data and references reach it without truth labels:
+/// callers pass Events::without_truth() copies, and validate() — which the pipelines call before
+/// generate() — refuses any sample that still carries them, so that no training path can use truth.
 struct GeneratorInput {
     const Events& data;
     std::span<const Events> references = {};  ///< simulations / ideal background, method-defined
     Window window{};
     std::optional<MultiWindow> multi = std::nullopt;  ///< Multi-CWoLa: one window per resonant feature
+
+    /// Throws std::invalid_argument (a programming error, not bad input) when the data or a
+    /// reference holds truth labels.
+    void validate() const {
+        if (data.has_truth())
+            throw std::invalid_argument("GeneratorInput: the data carry truth labels; pass data.without_truth()");
+        for (std::size_t r = 0; r < references.size(); ++r)
+            if (references[r].has_truth())
+                throw std::invalid_argument("GeneratorInput: reference " + std::to_string(r) +
+                                            " carries truth labels; pass it without_truth()");
+    }
 };
 
 /// What a template generator returns.
@@ -104,6 +107,12 @@ struct GeneratedTemplate {
     /// The background template in the SR (with its weights), for direct estimation; empty when the
     /// method has none (CWoLa Hunting and AE use the sideband fit instead).
     std::optional<Events> background_template = std::nullopt;
+    /// For each row of background_template, the training row it also is, or −1 when the template
+    /// event is not in the training set (e.g. CATHODE's oversampled extra samples). A template event
+    /// that was trained on gets its out-of-fold score from the classifier of that training row's
+    /// fold; the others are scored by the mean of the fold classifiers. Empty means "none is a
+    /// training row".
+    IndexList template_row;
 };
 
 template <class G>

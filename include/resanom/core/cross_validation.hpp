@@ -7,7 +7,9 @@
 // which must stay together — e.g. all training rows stemming from one data event — do.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "resanom/core/concepts.hpp"
@@ -24,6 +26,42 @@ inline std::vector<int> random_folds(Index n, int k, std::uint64_t seed) {
     std::vector<int> assign(static_cast<std::size_t>(n));
     for (std::size_t f = 0; f < folds.size(); ++f)
         for (Index r : folds[f]) assign[static_cast<std::size_t>(r)] = static_cast<int>(f);
+    return assign;
+}
+
+/// Folds for a generated training set (GeneratedTemplate::data_row): rows that stem from the same
+/// data event (equal data_row ≥ 0) share a fold, so that no data event is scored by a classifier
+/// that saw it in any form; every other row (data_row −1: references, generated samples) is a
+/// group of its own. Groups are dealt to the k folds round-robin in a seeded random order, so fold
+/// sizes differ by at most one group.
+inline std::vector<int> grouped_folds(const IndexList& data_row, int k, std::uint64_t seed) {
+    detail::require(k >= 2, "grouped_folds: need at least 2 folds");
+    // Group key per row: the data row, or a fresh key below −1 for each ungrouped row.
+    std::vector<Index> key(data_row.size());
+    Index next_free = -2;
+    for (std::size_t i = 0; i < data_row.size(); ++i) {
+        detail::require(data_row[i] >= -1, "grouped_folds: data_row " + std::to_string(data_row[i]) +
+                                               " at row " + std::to_string(i) + " (expected ≥ −1)");
+        key[i] = data_row[i] >= 0 ? data_row[i] : next_free--;
+    }
+    std::vector<Index> groups = key;
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    detail::require(static_cast<Index>(groups.size()) >= k,
+                    "grouped_folds: " + std::to_string(groups.size()) + " groups cannot fill " +
+                        std::to_string(k) + " folds");
+    Rng rng(seed);
+    shuffle(groups.begin(), groups.end(), rng);
+    std::vector<std::pair<Index, int>> fold_of_group(groups.size());
+    for (std::size_t g = 0; g < groups.size(); ++g)
+        fold_of_group[g] = {groups[g], static_cast<int>(g % static_cast<std::size_t>(k))};
+    std::sort(fold_of_group.begin(), fold_of_group.end());
+    std::vector<int> assign(data_row.size());
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        const auto it = std::lower_bound(fold_of_group.begin(), fold_of_group.end(),
+                                         std::pair<Index, int>{key[i], -1});
+        assign[i] = it->second;
+    }
     return assign;
 }
 

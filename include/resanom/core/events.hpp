@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <numeric>
 #include <optional>
 #include <span>
@@ -137,8 +138,9 @@ public:
     }
     Events subset(const IndexList& rows) const { return subset(std::span<const Index>(rows)); }
 
-    /// The events where mask is true, in order.
-    Events subset(const std::vector<bool>& mask) const { return subset(mask_to_rows(mask)); }
+    /// The events where mask is true, in order. (A name of its own: with an overload of subset,
+    /// `subset({0, 2})` would be ambiguous between rows 0 and 2 and a two-entry mask.)
+    Events subset_mask(const std::vector<bool>& mask) const { return subset(mask_to_rows(mask)); }
 
     /// The same events in a seeded random order.
     Events shuffled(Rng& rng) const {
@@ -317,5 +319,21 @@ inline Events events_from_table(const Eigen::Ref<const Matrix>& table, const std
     return Events(std::move(X), std::move(m), std::move(w), std::move(truth), names_of(features),
                   names_of(resonant));
 }
+
+// ---------------------------------------------------------------------------------------------
+// ReferenceDataset: an event sample — features X (n×d), resonant features m (n×k), weights w (n),
+// sliceable by rows (and so by region). Events models it; so can a user's own sample type, which
+// then works with the region helpers of core/regions.hpp (rows_in, sr_rows, sb_rows, …).
+template <class D>
+concept ReferenceDataset =
+    std::copy_constructible<D> && requires(const D& d, std::span<const Index> rows) {
+        { d.size() } -> std::convertible_to<Index>;
+        { d.n_features() } -> std::convertible_to<Index>;
+        { d.n_resonant() } -> std::convertible_to<Index>;
+        { d.X() } -> std::convertible_to<Matrix>;
+        { d.m() } -> std::convertible_to<Matrix>;
+        { d.w() } -> std::convertible_to<Vector>;
+        { d.subset(rows) } -> std::same_as<D>;
+    };
 
 }  // namespace resanom

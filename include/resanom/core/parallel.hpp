@@ -3,7 +3,9 @@
 // Starting threads costs tens of microseconds, too much for loops that run thousands of times
 // (a histogram per tree node, a minibatch per step), so the workers persist and sleep between
 // jobs. Two loop forms:
-//   parallel_for(n, fn)               fn(i) for i in [0, n), items handed out dynamically;
+//   parallel_for(n, fn)               fn(i) for i in [0, n), items handed out one at a time
+//                                     through an atomic counter (for coarse items; loops over
+//                                     many cheap items should use parallel_chunks);
 //   parallel_chunks(n, k, fn)         fn(c, begin, end) for k fixed contiguous chunks, so that a
 //                                     reduction combined in chunk order is bit-reproducible
 //                                     whatever thread runs which chunk.
@@ -35,17 +37,15 @@ public:
     explicit ThreadPool(unsigned threads = 0) {
         if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
         workers_.reserve(threads - 1);
-        for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { work(); });
+        try {
+            for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { work(); });
+        } catch (...) {   // a thread could not be started: stop and join the ones that were
+            shutdown();
+            throw;
+        }
     }
 
-    ~ThreadPool() {
-        {
-            std::lock_guard lock(mutex_);
-            stop_.store(true);
-        }
-        wake_.notify_all();
-        for (auto& w : workers_) w.join();
-    }
+    ~ThreadPool() { shutdown(); }
 
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
@@ -98,6 +98,17 @@ private:
         done_.wait(lock, [this] { return pending_.load() == 0; });
         task_ = nullptr;
         if (error_) std::rethrow_exception(error_);
+    }
+
+    // Stops the workers and joins them (the destructor, and a constructor that failed half way).
+    void shutdown() noexcept {
+        {
+            std::lock_guard lock(mutex_);
+            stop_.store(true);
+        }
+        wake_.notify_all();
+        for (auto& w : workers_)
+            if (w.joinable()) w.join();
     }
 
     // A pause hint for spin loops.

@@ -100,8 +100,9 @@ enum class OutOfRange {
 class LogitScaler {
 public:
     explicit LogitScaler(double margin = 1e-3) : margin_(margin) {
-        detail::require(margin >= 0.0 && margin < 0.5 && std::isfinite(margin),
-                        "LogitScaler: margin " + std::to_string(margin) + " outside [0, 0.5)");
+        // margin 0 would send the fitted minimum and maximum themselves to ∓∞.
+        detail::require(margin > 0.0 && margin < 0.5 && std::isfinite(margin),
+                        "LogitScaler: margin " + std::to_string(margin) + " outside (0, 0.5)");
     }
 
     void fit(const Eigen::Ref<const Matrix>& X) {

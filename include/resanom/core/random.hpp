@@ -2,8 +2,11 @@
 //
 // Every stochastic function in resanom takes a seed or an Rng&. The engine is xoshiro256++ seeded
 // through splitmix64 (Blackman & Vigna), and the distributions below are written out here rather
-// than taken from <random>, whose distributions are implementation-defined: the same seed gives
-// the same bits with any standard library, compiler or platform.
+// than taken from <random>, whose distributions are implementation-defined. The same seed gives the
+// same bits on one toolchain and machine (the tests check it); across compilers, standard libraries
+// or CPUs the integer streams agree, but the distributions go through std::log, std::exp, std::sin
+// and friends, whose last bits may differ between libm versions, and a compiler may contract a*b+c
+// into one fused multiply-add (GCC does on FMA hardware unless -ffp-contract=off).
 #pragma once
 
 #include <array>

@@ -87,38 +87,49 @@ struct Window {
     }
 };
 
-/// Rows of `events` whose resonant feature `column` lies in `interval`.
-inline IndexList rows_in(const Events& events, const Interval& interval, Index column = 0) {
-    const auto m = events.m(column);
+namespace detail {
+/// Rows i of `events` (any ReferenceDataset) whose resonant feature `column` satisfies keep(m_i).
+template <ReferenceDataset D, class Keep>
+IndexList rows_where(const D& events, Index column, Keep keep) {
+    decltype(auto) m = events.m();   // a reference for Events, a value for types that return one
+    require(column >= 0 && column < static_cast<Index>(m.cols()),
+            "resonant column " + std::to_string(column) + " out of range: the sample has " +
+                std::to_string(m.cols()) + " resonant features");
     IndexList rows;
-    for (Index i = 0; i < m.size(); ++i)
-        if (interval.contains(m[i])) rows.push_back(i);
+    for (Index i = 0; i < static_cast<Index>(m.rows()); ++i)
+        if (keep(m(i, column))) rows.push_back(i);
     return rows;
+}
+}  // namespace detail
+
+/// Rows of `events` whose resonant feature `column` lies in `interval`.
+template <ReferenceDataset D>
+IndexList rows_in(const D& events, const Interval& interval, Index column = 0) {
+    return detail::rows_where(events, column, [&](double x) { return interval.contains(x); });
 }
 
 /// Rows in either of two intervals (e.g. the low and high sidebands), in row order.
-inline IndexList rows_in(const Events& events, const Interval& a, const Interval& b, Index column) {
-    const auto m = events.m(column);
-    IndexList rows;
-    for (Index i = 0; i < m.size(); ++i)
-        if (a.contains(m[i]) || b.contains(m[i])) rows.push_back(i);
-    return rows;
+template <ReferenceDataset D>
+IndexList rows_in(const D& events, const Interval& a, const Interval& b, Index column) {
+    return detail::rows_where(events, column, [&](double x) { return a.contains(x) || b.contains(x); });
 }
 
 /// Rows outside an interval (CATHODE trains its flow on all data outside the SR, paper 003 §2.2.3).
-inline IndexList rows_outside(const Events& events, const Interval& interval, Index column = 0) {
-    const auto m = events.m(column);
-    IndexList rows;
-    for (Index i = 0; i < m.size(); ++i)
-        if (!interval.contains(m[i])) rows.push_back(i);
-    return rows;
+template <ReferenceDataset D>
+IndexList rows_outside(const D& events, const Interval& interval, Index column = 0) {
+    return detail::rows_where(events, column, [&](double x) { return !interval.contains(x); });
 }
 
-inline IndexList sr_rows(const Events& e, const Window& w) { return rows_in(e, w.sr, w.m_column); }
-inline IndexList sb_rows(const Events& e, const Window& w) {
+template <ReferenceDataset D>
+IndexList sr_rows(const D& e, const Window& w) {
+    return rows_in(e, w.sr, w.m_column);
+}
+template <ReferenceDataset D>
+IndexList sb_rows(const D& e, const Window& w) {
     return rows_in(e, w.sb_low, w.sb_high, w.m_column);
 }
-inline IndexList long_sb_rows(const Events& e, const Window& w) {
+template <ReferenceDataset D>
+IndexList long_sb_rows(const D& e, const Window& w) {
     return rows_in(e, w.long_sb_low, w.long_sb_high, w.m_column);
 }
 
@@ -219,21 +230,22 @@ struct MultiWindow {
     Index size() const noexcept { return static_cast<Index>(windows.size()); }
 
     /// The noisy labels M_k(m) = 1[m_k ∈ window k], n×k.
-    Eigen::MatrixXi labels(const Events& events) const {
+    template <ReferenceDataset D>
+    Eigen::MatrixXi labels(const D& events) const {
         detail::require(events.n_resonant() == size(),
                         "MultiWindow: " + std::to_string(size()) + " windows for " +
                             std::to_string(events.n_resonant()) + " resonant features");
+        decltype(auto) m = events.m();
         Eigen::MatrixXi L(events.size(), size());
-        for (Index k = 0; k < size(); ++k) {
-            const auto m = events.m(k);
+        for (Index k = 0; k < size(); ++k)
             for (Index i = 0; i < events.size(); ++i)
-                L(i, k) = windows[static_cast<std::size_t>(k)].contains(m[i]) ? 1 : 0;
-        }
+                L(i, k) = windows[static_cast<std::size_t>(k)].contains(m(i, k)) ? 1 : 0;
         return L;
     }
 
     /// Rows inside every window (the "intersection" baseline of paper 000 §3.3).
-    IndexList rows_in_all(const Events& events) const {
+    template <ReferenceDataset D>
+    IndexList rows_in_all(const D& events) const {
         const Eigen::MatrixXi L = labels(events);
         IndexList rows;
         for (Index i = 0; i < L.rows(); ++i)

@@ -168,6 +168,42 @@ inline std::string csv_name(const std::string& name) {
 
 }  // namespace detail
 
+namespace detail {
+/// For a decimal number that std::from_chars found out of the range of a double: true when its
+/// magnitude is below the smallest double (underflow), false when above the largest (overflow).
+/// Decided from the position of its first nonzero digit and its exponent.
+inline bool decimal_underflows(std::string_view s) {
+    std::size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    bool point = false, found = false;
+    long long int_digits = 0, frac_zeros = 0;
+    for (; i < s.size() && s[i] != 'e' && s[i] != 'E'; ++i) {
+        const char c = s[i];
+        if (c == '.') {
+            point = true;
+        } else if (!point) {
+            if (found || c != '0') {
+                found = true;
+                ++int_digits;
+            }
+        } else if (!found) {
+            if (c == '0') ++frac_zeros;
+            else found = true;
+        }
+    }
+    long long exponent = 0;
+    if (i < s.size()) {   // at 'e' or 'E'
+        ++i;
+        const bool negative = i < s.size() && s[i] == '-';
+        if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+        for (; i < s.size(); ++i)
+            if (exponent < 1'000'000'000) exponent = exponent * 10 + (s[i] - '0');
+        if (negative) exponent = -exponent;
+    }
+    const long long order = int_digits > 0 ? int_digits - 1 : -(frac_zeros + 1);
+    return order + exponent < 0;
+}
+}  // namespace detail
+
 /// Reads a CSV file with a header row into a Table. A header with no data rows gives a 0×d table
 /// (whether an empty sample is acceptable is decided where it is used); a file with no header
 /// (empty, or blank lines only) is an error. Every problem raises io_error naming the file and,
@@ -183,14 +219,17 @@ inline Table read_csv(const std::string& path, const CsvOptions& opt = {}) {
         throw io_error(path, "this is an npy file, not CSV (read it as .npy)");
 
     std::size_t line_no = 0;
-    // The next non-blank line, without its line end; false at the end of the file.
+    // The next non-blank line, without its line end; false at the end of the file. Lines end
+    // with "\n", "\r\n" or a lone "\r" (classic Mac OS, still written by some spreadsheets).
     auto next_line = [&](std::string_view& line) {
         while (!rest.empty()) {
-            const std::size_t nl = rest.find('\n');
+            const std::size_t nl = rest.find_first_of("\r\n");
             line = rest.substr(0, nl);
-            rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+            std::size_t skip = rest.size();
+            if (nl != std::string_view::npos)
+                skip = nl + (rest[nl] == '\r' && nl + 1 < rest.size() && rest[nl + 1] == '\n' ? 2 : 1);
+            rest.remove_prefix(skip);
             ++line_no;
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
             if (!detail::trim(line, delim).empty()) return true;
         }
         return false;
@@ -225,11 +264,17 @@ inline Table read_csv(const std::string& path, const CsvOptions& opt = {}) {
             double v = 0.0;
             const auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
             const bool whole = ptr == num.data() + num.size();
-            if (ec == std::errc::result_out_of_range && whole)
-                throw io_error(path, "field \"" + std::string(s) + "\" is out of the range of a double" + where(),
-                               row, j);
-            if (ec != std::errc() || !whole)
+            if (ec == std::errc::result_out_of_range && whole) {
+                // Below the smallest denormal (1e-400) reads as zero, as numpy and strtod do;
+                // beyond the largest double is an error.
+                if (!detail::decimal_underflows(num))
+                    throw io_error(path, "field \"" + std::string(s) + "\" is out of the range of a double" +
+                                             where(),
+                                   row, j);
+                v = num.front() == '-' ? -0.0 : 0.0;
+            } else if (ec != std::errc() || !whole) {
                 throw io_error(path, "non-numeric field \"" + std::string(s) + "\"" + where(), row, j);
+            }
             if (!opt.allow_nonfinite && !std::isfinite(v))
                 throw io_error(path, "non-finite value \"" + std::string(s) + "\"" + where() +
                                          "; NaN and inf are rejected unless allow_nonfinite is set",
@@ -249,7 +294,8 @@ inline Table read_csv(const std::string& path, const CsvOptions& opt = {}) {
 /// Writes a Table as CSV (header row, then one line per row, ',' between fields, '\n' line ends),
 /// atomically. Numbers are written in their shortest exact form (NaN as "nan", infinities as
 /// "inf"/"-inf"), so read_csv gives back the same doubles. Empty `columns` means c0, c1, ….
-inline void write_csv(const std::string& path, const Table& t) {
+/// stage_csv leaves the finished file staged (see io::StagedFiles); write_csv commits it.
+inline StagedFile stage_csv(const std::string& path, const Table& t) {
     const Index d = t.data.cols();
     if (d == 0) throw io_error(path, "cannot write a table with no columns as CSV");
     const std::vector<std::string> names =
@@ -270,7 +316,7 @@ inline void write_csv(const std::string& path, const Table& t) {
     if (d == 1 && detail::trim(names[0], ',').empty()) header = "\"" + names[0] + "\"\n";
 
     const Matrix& M = t.data;
-    detail::atomic_write(path, [&](detail::FileSink& out) {
+    return detail::stage_write(path, [&](detail::FileSink& out) {
         out.write(header);
         std::string buf;
         buf.reserve(1 << 16);
@@ -295,6 +341,8 @@ inline void write_csv(const std::string& path, const Table& t) {
         out.write(buf);
     });
 }
+
+inline void write_csv(const std::string& path, const Table& t) { stage_csv(path, t).commit(); }
 
 /// The index of a column given by name or by 0-based index. A name that exists wins over its
 /// reading as a number (a column named "3" is found by name). Throws input_error naming the

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cctype>
 #include <chrono>
 #include <cerrno>
 #include <cmath>
@@ -33,7 +34,6 @@
 #include <fstream>
 #include <limits>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -113,21 +113,81 @@ private:
     const std::string& target_;
 };
 
-/// Writes a file atomically: `write(FileSink&)` fills a fresh temporary file in the target's
-/// folder, which is then renamed over `path`. If anything fails — the folder is missing, a write
-/// fails, `write` throws — the temporary file is removed, the exception propagates, and `path`
-/// is untouched (an existing file keeps its old contents). Readers never see a partial file.
-/// No fsync: this guards against failures of the process, not against power loss.
-template <class Writer>
-void atomic_write(const std::string& path, Writer&& write) {
+/// A finished temporary file waiting to replace its target. commit() renames it into place;
+/// destroying it uncommitted removes it, leaving the target untouched. Staging several files
+/// first and committing them together (io::StagedFiles) means that a failure while producing
+/// any of them leaves none of them written.
+class StagedFile {
+public:
+    StagedFile() = default;
+    StagedFile(std::filesystem::path tmp, std::string target)
+        : tmp_(std::move(tmp)), target_(std::move(target)) {}
+    StagedFile(StagedFile&& o) noexcept : tmp_(std::exchange(o.tmp_, {})), target_(std::move(o.target_)) {}
+    StagedFile& operator=(StagedFile&& o) noexcept {
+        if (this != &o) {
+            discard();
+            tmp_ = std::exchange(o.tmp_, {});
+            target_ = std::move(o.target_);
+        }
+        return *this;
+    }
+    StagedFile(const StagedFile&) = delete;
+    StagedFile& operator=(const StagedFile&) = delete;
+    ~StagedFile() { discard(); }
+
+    /// The path the file will have once committed.
+    const std::string& target() const noexcept { return target_; }
+    /// True until commit() or discard().
+    bool pending() const noexcept { return !tmp_.empty(); }
+
+    /// Renames the temporary file over the target (atomic on POSIX file systems).
+    void commit() {
+        if (tmp_.empty()) throw io_error(target_, "internal error: the staged file was already committed");
+        std::error_code ec;
+        std::filesystem::rename(tmp_, target_, ec);
+        if (ec) {
+            discard();
+            throw io_error(target_, "cannot move the finished file into place: " + ec.message());
+        }
+        tmp_.clear();
+    }
+    /// Removes the temporary file; the target keeps whatever it had.
+    void discard() noexcept {
+        if (tmp_.empty()) return;
+        std::error_code ignored;
+        std::filesystem::remove(tmp_, ignored);
+        tmp_.clear();
+    }
+
+private:
+    std::filesystem::path tmp_;
+    std::string target_;
+};
+
+/// Checks that `path` can be the target of a write: it names a file (not a folder) in an
+/// existing folder. Throws io_error otherwise.
+inline void check_writable_target(const std::string& path) {
     namespace fs = std::filesystem;
     const fs::path target(path);
-    if (target.filename().empty()) throw io_error(path, "cannot write: the path names no file");
+    if (path.empty() || target.filename().empty() || target.filename() == "." || target.filename() == "..")
+        throw io_error(path, "cannot write: the path names no file");
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
         throw io_error(path, "cannot write: the folder '" + dir.string() + "' does not exist");
     if (fs::is_directory(target, ec)) throw io_error(path, "cannot write: it is a directory");
+}
+
+/// Writes a file's contents into a fresh temporary file next to `path` and returns it staged:
+/// `write(FileSink&)` fills it. If anything fails — the folder is missing, a write fails, `write`
+/// throws — the temporary file is removed and the exception propagates. No fsync: this guards
+/// against failures of the process, not against power loss.
+template <class Writer>
+StagedFile stage_write(const std::string& path, Writer&& write) {
+    namespace fs = std::filesystem;
+    check_writable_target(path);
+    const fs::path target(path);
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
 
     // A hidden, unique name next to the target, created exclusively ("x") so that two writers
     // never share a temporary file.
@@ -153,6 +213,7 @@ void atomic_write(const std::string& path, Writer&& write) {
     }
     if (f == nullptr) throw io_error(path, "cannot create a unique temporary file");
 
+    StagedFile staged(tmp, path);   // removes the temporary file on any failure below
     try {
         FileSink sink(f, path);
         std::forward<Writer>(write)(sink);
@@ -160,20 +221,22 @@ void atomic_write(const std::string& path, Writer&& write) {
             const int err = errno;
             throw io_error(path, "write failed: " + errno_text(err));
         }
-        std::FILE* closing = f;
-        f = nullptr;
-        if (std::fclose(closing) != 0) {
-            const int err = errno;
-            throw io_error(path, "write failed on close: " + errno_text(err));
-        }
-        fs::rename(tmp, target, ec);
-        if (ec) throw io_error(path, "cannot move the finished file into place: " + ec.message());
     } catch (...) {
-        if (f != nullptr) std::fclose(f);
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
+        std::fclose(f);
         throw;
     }
+    if (std::fclose(f) != 0) {
+        const int err = errno;
+        throw io_error(path, "write failed on close: " + errno_text(err));
+    }
+    return staged;
+}
+
+/// Writes a file atomically: stage_write, then commit. Readers never see a partial file, and
+/// an existing file keeps its old contents when anything fails.
+template <class Writer>
+void atomic_write(const std::string& path, Writer&& write) {
+    stage_write(path, std::forward<Writer>(write)).commit();
 }
 
 // --- npy specifics ---------------------------------------------------------------------------
@@ -198,10 +261,12 @@ inline constexpr const char* supported_dtypes =
 
 /// A readable name for a numpy typestring such as "<u2", for error messages.
 inline std::string describe_typestring(const std::string& d) {
-    static const std::regex simple("([<>|=])([a-zA-Z])(\\d*)");
-    std::smatch m;
-    if (!std::regex_match(d, m, simple)) return "structured or unknown dtype";
-    const std::string kind = m[2], bytes = m[3];
+    // Byte order, one letter, then digits: "<u2", "|b1", "<U10".
+    const bool simple = d.size() >= 2 && d.size() <= 12 && std::string_view("<>|=").find(d[0]) != std::string_view::npos &&
+                        std::isalpha(static_cast<unsigned char>(d[1])) &&
+                        d.find_first_not_of("0123456789", 2) == std::string::npos;
+    if (!simple) return "structured or unknown dtype";
+    const std::string kind = d.substr(1, 1), bytes = d.substr(2);
     const std::string bits =
         bytes.empty() || bytes.size() > 4 ? "" : std::to_string(std::stoul(bytes) * 8);
     if (kind == "f") return "float" + bits;
@@ -238,6 +303,49 @@ inline std::uint32_t little_endian_uint(const unsigned char* p, int n) {
     return v;
 }
 
+/// Checks the space-free header text against numpy's dict literal, in numpy's key order:
+///   {'descr':('...'|[...]),'fortran_order':(True|False),'shape':(D,D,...,[D]),?}
+/// with D a run of decimal digits. A hand-written scanner rather than std::regex, whose
+/// recursive matcher can exhaust the stack on long crafted headers. Returns the descr literal
+/// (with its quotes or brackets).
+inline bool match_header_grammar(const std::string& c, std::string& descr) {
+    std::size_t i = 0;
+    auto eat = [&](std::string_view lit) {
+        if (c.compare(i, lit.size(), lit) != 0) return false;
+        i += lit.size();
+        return true;
+    };
+    if (!eat("{'descr':")) return false;
+    if (i < c.size() && c[i] == '\'') {
+        const std::size_t j = c.find('\'', i + 1);
+        if (j == std::string::npos) return false;
+        descr = c.substr(i, j + 1 - i);
+        i = j + 1;
+    } else if (i < c.size() && c[i] == '[') {
+        const std::size_t j = c.rfind("],'fortran_order':");
+        if (j == std::string::npos || j < i) return false;
+        descr = c.substr(i, j + 1 - i);
+        i = j + 1;
+    } else {
+        return false;
+    }
+    if (!eat(",'fortran_order':")) return false;
+    if (!eat("True") && !eat("False")) return false;
+    if (!eat(",'shape':(")) return false;
+    bool after_digit = false;   // a comma must follow a digit: no "(,)" and no ",,"
+    for (; i < c.size() && c[i] != ')'; ++i) {
+        if (c[i] >= '0' && c[i] <= '9') after_digit = true;
+        else if (c[i] == ',' && after_digit) after_digit = false;
+        else return false;
+    }
+    if (!eat(")")) return false;
+    eat(",");
+    return eat("}") && i == c.size();
+}
+
+/// The longest header resanom reads, as numpy's default max_header_size.
+inline constexpr std::uint32_t max_header_bytes = 10000;
+
 /// Reads and checks the preamble and header; leaves `in` at the first data byte.
 inline NpyHeader read_npy_header(std::istream& in, const std::string& path,
                                  std::uintmax_t file_size) {
@@ -264,6 +372,12 @@ inline NpyHeader read_npy_header(std::istream& in, const std::string& path,
     in.read(reinterpret_cast<char*>(pre + 8), len_bytes);
     if (!in) throw io_error(path, "cannot read the file");
     const std::uint32_t header_len = little_endian_uint(pre + 8, len_bytes);
+    // numpy itself refuses headers longer than 10000 bytes by default (max_header_size); a 1-D or
+    // 2-D array needs about 128. The cap also bounds the work of the header pattern below.
+    if (header_len > max_header_bytes)
+        throw io_error(path, "corrupt npy header: the preamble announces " + std::to_string(header_len) +
+                                 " header bytes (numpy's limit, and resanom's, is " +
+                                 std::to_string(max_header_bytes) + ")");
     const std::uintmax_t data_offset = 8u + static_cast<unsigned>(len_bytes) + std::uintmax_t{header_len};
     if (data_offset > file_size)
         throw io_error(path, "truncated npy header: the preamble announces " +
@@ -290,15 +404,13 @@ inline NpyHeader read_npy_header(std::istream& in, const std::string& path,
     std::string compact;   // what xtensor parses: the header without its newline and spaces
     for (std::size_t i = 0; i + 1 < header.size(); ++i)
         if (header[i] != ' ') compact += header[i];
-    static const std::regex grammar(
-        R"(\{'descr':('[^']*'|\[.*\]),'fortran_order':(True|False),'shape':\(((?:[0-9]+,)*[0-9]*)\),?\})");
-    std::smatch parts;
-    if (!std::regex_match(compact, parts, grammar))
+    std::string descr_literal;
+    if (!match_header_grammar(compact, descr_literal))
         throw io_error(path, "malformed npy header " + shown() + "; " + expected);
 
-    const std::string descr_literal = parts[1];
     if (descr_literal.front() == '[')
-        throw io_error(path, "unsupported dtype: structured array " + descr_literal + "; " +
+        throw io_error(path, "unsupported dtype: structured array " + descr_literal.substr(0, 60) +
+                                 (descr_literal.size() > 60 ? "..." : "") + "; " +
                                  supported_dtypes);
     const std::string descr = descr_literal.substr(1, descr_literal.size() - 2);
     NpyHeader h;
@@ -307,7 +419,8 @@ inline NpyHeader read_npy_header(std::istream& in, const std::string& path,
     const std::string code = descr.size() > 1 ? descr.substr(1) : "";
     const bool known = code == "f4" || code == "f8" || code == "i4" || code == "i8";
     if (!known || (order != '<' && order != '|' && order != '>'))
-        throw io_error(path, "unsupported dtype '" + descr + "' (" + describe_typestring(descr) +
+        throw io_error(path, "unsupported dtype '" + descr.substr(0, 40) + (descr.size() > 40 ? "..." : "") +
+                                 "' (" + describe_typestring(descr) +
                                  "); " + supported_dtypes);
     if (order == '>')
         throw io_error(path, "big-endian dtype '" + descr +
@@ -398,13 +511,13 @@ Matrix read_npy_data(std::istream& in, const std::string& path, std::size_t rows
 
 /// Writes a float64 C-order array of the given shape; value(i, j) gives the entries.
 template <class Value>
-void write_npy_impl(const std::string& path, const std::vector<std::size_t>& shape, Index rows,
-                    Index cols, Value&& value) {
+StagedFile stage_npy_impl(const std::string& path, const std::vector<std::size_t>& shape, Index rows,
+                          Index cols, Value&& value) {
     // Built before the file exists, so nothing is created when it fails.
     std::ostringstream head;
     xt::detail::write_header(head, "<f8", false, shape);
     const std::string header = head.str();
-    atomic_write(path, [&](FileSink& out) {
+    return stage_write(path, [&](FileSink& out) {
         out.write(header);
         if (rows == 0 || cols == 0) return;
         // Row blocks of about 64 KiB, transposed from column-major into C order.
@@ -471,29 +584,76 @@ inline Matrix read_npy(const std::string& path, const ReadOptions& opt = {}) {
     throw io_error(path, "unsupported dtype");
 }
 
-/// Writes M as a 2-D float64 C-order .npy file (rows×cols), atomically: the file appears complete
-/// or not at all. Identical input gives identical bytes.
-inline void write_npy(const std::string& path, const Eigen::Ref<const Matrix>& M) {
-    detail::write_npy_impl(path,
-                           {static_cast<std::size_t>(M.rows()), static_cast<std::size_t>(M.cols())},
-                           M.rows(), M.cols(), [&](Index i, Index j) { return M(i, j); });
+using detail::StagedFile;
+
+/// Writes M as a 2-D float64 C-order .npy file (rows×cols) into a staged temporary file; commit()
+/// puts it in place (see StagedFiles for writing several files all-or-nothing).
+inline StagedFile stage_npy(const std::string& path, const Eigen::Ref<const Matrix>& M) {
+    return detail::stage_npy_impl(path,
+                                  {static_cast<std::size_t>(M.rows()), static_cast<std::size_t>(M.cols())},
+                                  M.rows(), M.cols(), [&](Index i, Index j) { return M(i, j); });
 }
 
-/// Writes v as a 1-D float64 .npy file of v.size() values, atomically.
-inline void write_npy(const std::string& path, const Eigen::Ref<const Vector>& v) {
-    detail::write_npy_impl(path, {static_cast<std::size_t>(v.size())}, v.size(), 1,
-                           [&](Index i, Index) { return v[i]; });
+/// Writes v as a 1-D float64 .npy file of v.size() values into a staged temporary file.
+inline StagedFile stage_npy(const std::string& path, const Eigen::Ref<const Vector>& v) {
+    return detail::stage_npy_impl(path, {static_cast<std::size_t>(v.size())}, v.size(), 1,
+                                  [&](Index i, Index) { return v[i]; });
 }
 
 /// Any other Eigen expression: a compile-time column vector (Vector, M.col(j)) is written 1-D,
 /// everything else 2-D. Without this overload such calls would be ambiguous between the two
 /// Ref overloads above.
 template <class Derived>
-void write_npy(const std::string& path, const Eigen::MatrixBase<Derived>& e) {
+StagedFile stage_npy(const std::string& path, const Eigen::MatrixBase<Derived>& e) {
     if constexpr (Derived::ColsAtCompileTime == 1)
-        write_npy(path, Eigen::Ref<const Vector>(e.derived().template cast<double>()));
+        return stage_npy(path, Eigen::Ref<const Vector>(e.derived().template cast<double>()));
     else
-        write_npy(path, Eigen::Ref<const Matrix>(e.derived().template cast<double>()));
+        return stage_npy(path, Eigen::Ref<const Matrix>(e.derived().template cast<double>()));
 }
+
+/// Writes M as a 2-D float64 C-order .npy file (rows×cols), atomically: the file appears complete
+/// or not at all. Identical input gives identical bytes.
+inline void write_npy(const std::string& path, const Eigen::Ref<const Matrix>& M) {
+    stage_npy(path, M).commit();
+}
+
+/// Writes v as a 1-D float64 .npy file of v.size() values, atomically.
+inline void write_npy(const std::string& path, const Eigen::Ref<const Vector>& v) {
+    stage_npy(path, v).commit();
+}
+
+/// Any other Eigen expression, as stage_npy decides between 1-D and 2-D.
+template <class Derived>
+void write_npy(const std::string& path, const Eigen::MatrixBase<Derived>& e) {
+    stage_npy(path, e).commit();
+}
+
+/// Several output files written all-or-nothing: stage each (add), then commit() renames them all
+/// into place. If producing any of them fails, the ones staged so far are removed when the
+/// StagedFiles is destroyed and no target is touched. Targets are checked up front: add() refuses
+/// a path already staged (two outputs on one file) or one that names a folder.
+class StagedFiles {
+public:
+    void add(StagedFile f) {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        const fs::path key = fs::weakly_canonical(fs::absolute(f.target()), ec);
+        for (const auto& k : keys_)
+            if (k == key) throw io_error(f.target(), "cannot write: the same file is given for two outputs");
+        keys_.push_back(key);
+        files_.push_back(std::move(f));
+    }
+    /// Renames every staged file into place, in the order they were added.
+    void commit() {
+        for (auto& f : files_) f.commit();
+        files_.clear();
+        keys_.clear();
+    }
+    std::size_t size() const noexcept { return files_.size(); }
+
+private:
+    std::vector<StagedFile> files_;
+    std::vector<std::filesystem::path> keys_;
+};
 
 }  // namespace resanom::io

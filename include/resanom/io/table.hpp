@@ -54,17 +54,19 @@ inline Table read_table(const std::string& path, const TableOptions& opt = {}) {
 }
 
 /// Writes a Table as .npy (2-D float64; the column names are not stored) or .csv (with its
-/// header), atomically.
-inline void write_table(const std::string& path, const Table& t) {
+/// header) into a staged temporary file (see io::StagedFiles).
+inline StagedFile stage_table(const std::string& path, const Table& t) {
     if (format_of(path) == FileFormat::npy) {
         if (!t.columns.empty() && static_cast<Index>(t.columns.size()) != t.data.cols())
             throw io_error(path, "cannot write: the table has " + std::to_string(t.data.cols()) +
                                      " columns but " + std::to_string(t.columns.size()) +
                                      " column names");
-        write_npy(path, t.data);
-    } else {
-        write_csv(path, t);
+        return stage_npy(path, t.data);
     }
+    return stage_csv(path, t);
 }
+
+/// Writes a Table as .npy or .csv, atomically.
+inline void write_table(const std::string& path, const Table& t) { stage_table(path, t).commit(); }
 
 }  // namespace resanom::io

@@ -160,8 +160,9 @@ inline ModelFile read_model_file(const std::string& path) {
 /// checksum. Lets a caller (the CLI's --load-model) choose which type to load.
 inline std::string model_kind(const std::string& path) { return detail::read_model_file(path).kind; }
 
-/// Writes `payload` as a model file of the given kind, atomically.
-inline void write_model_file(const std::string& path, std::string_view kind, const std::string& payload) {
+/// Writes `payload` as a model file of the given kind into a staged temporary file (commit() puts
+/// it in place; see io::StagedFiles).
+inline io::StagedFile stage_model_file(const std::string& path, std::string_view kind, const std::string& payload) {
     ModelWriter head;
     head.put<std::uint64_t>(0);  // placeholder for the magic, replaced below
     head.put<std::uint32_t>(model_format_version);
@@ -170,11 +171,16 @@ inline void write_model_file(const std::string& path, std::string_view kind, con
     std::string header = head.bytes();
     header.replace(0, 8, model_magic);
     const std::uint64_t sum = detail::fnv1a64(payload);
-    io::detail::atomic_write(path, [&](io::detail::FileSink& out) {
+    return io::detail::stage_write(path, [&](io::detail::FileSink& out) {
         out.write(header);
         out.write(payload);
         out.write(reinterpret_cast<const char*>(&sum), sizeof sum);
     });
+}
+
+/// Writes `payload` as a model file of the given kind, atomically.
+inline void write_model_file(const std::string& path, std::string_view kind, const std::string& payload) {
+    stage_model_file(path, kind, payload).commit();
 }
 
 /// Reads a model file, checks that it holds `expected_kind`, and returns its payload.

@@ -252,9 +252,8 @@ inline SicCurve sic_curve(const Eigen::Ref<const Vector>& scores, const Eigen::R
 /// statistical precision of about 1/√N. Without a floor the maximum of ε_S/√ε_B is found at the
 /// tightest cuts, where a handful of background events pass and a downward fluctuation of ε_B
 /// inflates SIC — max SIC then measures noise, not the classifier. Requiring N >= 25 bounds that
-/// uncertainty by 1/√25 = 20 %, the convention of the LHCO / CATHODE studies for the max-SIC
-/// figure papers 002 (Fig. 13a) and 003 (App. C) report. Throws input_error if no working point
-/// qualifies.
+/// uncertainty by 1/√25 = 20 %. The floor is resanom's convention (papers 002 Fig. 13a and 003
+/// App. C report max SIC without stating one). Throws input_error if no working point qualifies.
 inline WorkingPoint max_sic(const RocCurve& roc, double min_bkg_events = 25.0) {
     detail::metrics::check_curve("max_sic", roc);
     detail::metrics::check_min_bkg(min_bkg_events);

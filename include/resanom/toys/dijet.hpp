@@ -62,7 +62,7 @@ struct DijetSpectrum {
     double p1 = 10.5;      ///< exponent of (1 − x)
     double p2 = 1.5;       ///< power of 1/x
     double p3 = 0.1;       ///< coefficient of ln x in the power of 1/x
-    double m_lo = 2.0;     ///< lower edge of the generated m_jj range (TeV)
+    double m_lo = 2.4;     ///< lower edge of the generated m_jj range (TeV): 12 % of the events in 3.3–3.7, as LHCO
     double m_hi = 8.0;     ///< upper edge (TeV, exclusive)
 
     /// Throws input_error naming the first invalid parameter.
