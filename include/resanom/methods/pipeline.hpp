@@ -1,0 +1,299 @@
+// resanom/methods/pipeline.hpp — a method as a compile-time composition of its parts (DESIGN.md):
+//
+//   WeakSupervision<Generator, Classifier, Statistic>   the weakly supervised family (IAD, CWoLa,
+//                                                       SA-CWoLa, SALAD…, CATHODE, Combined)
+//   Unsupervised<Scorer, Statistic>                     the autoencoder (paper 004 §3.2)
+//
+// Each run() handles one window: it builds the method's training set, scores every data event
+// out-of-fold (papers 003 §2.1 and 004 §3.1: k = 5 folds, each classifier validated on one fold and
+// tested on another, so that no event is scored by a classifier that trained on it), scores the
+// background template the same way, and hands the scores to the test statistic. Nothing here is
+// virtual: the parts are template parameters, so a user's own generator, classifier or statistic
+// plugs in by modelling the concept (core/concepts.hpp).
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "resanom/core/concepts.hpp"
+#include "resanom/core/cross_validation.hpp"
+#include "resanom/core/error.hpp"
+#include "resanom/core/events.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/core/regions.hpp"
+#include "resanom/core/types.hpp"
+
+namespace resanom {
+
+/// A generator may map events to the classifier's inputs in its own way (e.g. Multi-CWoLa's
+/// baseline that adds thresholded resonant features); by default the classifier sees X.
+template <class G>
+concept FeatureMappingGenerator = TemplateGenerator<G> && requires(const G& g, const Events& e) {
+    { g.features(e) } -> std::convertible_to<Matrix>;
+};
+
+/// The classifier inputs of `events` for generator G.
+template <class G>
+Matrix classifier_inputs(const G& g, const Events& events) {
+    if constexpr (FeatureMappingGenerator<G>) return g.features(events);
+    else return events.X();
+}
+
+/// What one window of a method needs.
+struct PipelineInput {
+    const Events& data;                               ///< truth labels, if present, are stripped before training
+    std::span<const Events> references = {};          ///< simulations / ideal background (method-defined)
+    Window window{};
+    std::optional<MultiWindow> multi = std::nullopt;  ///< Multi-CWoLa
+    const Events* test = nullptr;                     ///< optional labelled evaluation events, scored too
+};
+
+/// Settings shared by every pipeline.
+struct PipelineSettings {
+    int folds = 5;                                   ///< k of the out-of-fold scoring (papers 003 §2.1, 004 §3.1)
+    std::vector<double> eps_b = {1e-2, 1e-3, 1e-4};  ///< working points handed to the statistic
+};
+
+/// One window's outcome.
+struct WindowResult {
+    Window window{};
+    /// One score per row of PipelineInput::data: out-of-fold for events the classifiers trained
+    /// on, the mean of the k fold classifiers for the others (none of which saw them).
+    Vector data_score;
+    /// Per data row: the fold whose classifier scored it (−1: scored by the mean of all folds).
+    std::vector<int> data_fold;
+    /// Scores and weights of the background template, when the method has one.
+    std::optional<Vector> template_score = std::nullopt;
+    Vector test_score;                      ///< scores of PipelineInput::test (mean of the fold classifiers)
+    std::vector<Significance> significances;  ///< one per working point
+    Index n_train = 0;                      ///< training rows (label 1 and label 0 together)
+    double train_label_sum = 0.0;           ///< Σ w·y of the training set: the weight of "label 1"
+};
+
+namespace detail::pipeline {
+
+/// Data without truth labels, copied only when they carry some.
+struct TruthFree {
+    explicit TruthFree(const Events& e) : stripped(e.has_truth() ? std::optional<Events>(e.without_truth()) : std::nullopt), ref(stripped ? *stripped : e) {}
+    std::optional<Events> stripped;
+    const Events& ref;
+};
+
+inline void check_settings(const PipelineSettings& s) {
+    require(s.folds >= 3, "pipeline: need at least 3 folds (one trains, one validates, one is scored), got " +
+                              std::to_string(s.folds));
+    require(!s.eps_b.empty(), "pipeline: no working points (eps_b) given");
+    for (double e : s.eps_b)
+        require(e > 0.0 && e <= 1.0, "pipeline: working point eps_b = " + std::to_string(e) + " outside (0, 1]");
+}
+
+inline ScoredEvents scored(const Vector& score, const Events& e, Index m_column) {
+    return ScoredEvents{score, Vector(e.m(m_column)), e.w()};
+}
+
+}  // namespace detail::pipeline
+
+/// The weakly supervised pipeline: Generator builds the training set (label 1 = SR data, label 0
+/// = template), k classifiers score everything out-of-fold, Statistic judges the scores.
+template <TemplateGenerator G, Classifier C, TestStatistic T>
+class WeakSupervision {
+public:
+    using generator_type = G;
+    using classifier_type = C;
+    using statistic_type = T;
+
+    explicit WeakSupervision(G generator = G{}, C classifier = C{}, T statistic = T{}, PipelineSettings settings = {})
+        : generator_(std::move(generator)),
+          classifier_(std::move(classifier)),
+          statistic_(std::move(statistic)),
+          settings_(std::move(settings)) {
+        detail::pipeline::check_settings(settings_);
+    }
+
+    const G& generator() const noexcept { return generator_; }
+    const C& classifier() const noexcept { return classifier_; }
+    const T& statistic() const noexcept { return statistic_; }
+    const PipelineSettings& settings() const noexcept { return settings_; }
+
+    /// Runs one window. The same seed gives the same result bit for bit.
+    WindowResult run(const PipelineInput& in, std::uint64_t seed) const {
+        const detail::pipeline::TruthFree data(in.data);
+        // References are copied only when one carries truth labels (then all, to keep one span).
+        std::vector<Events> stripped;
+        std::span<const Events> refs = in.references;
+        if (std::any_of(refs.begin(), refs.end(), [](const Events& r) { return r.has_truth(); })) {
+            for (const Events& r : refs) stripped.push_back(r.without_truth());
+            refs = stripped;
+        }
+        const GeneratorInput gin{data.ref, refs, in.window, in.multi};
+        gin.validate();
+        const GeneratedTemplate gen = generator_.generate(gin, derive_seed(seed, 0));
+        return score_and_judge(gen, data.ref, in, seed);
+    }
+
+    /// The second half of run(): out-of-fold scoring of a generated template and the statistic.
+    /// Public so that callers who generate templates themselves (e.g. Combined) can reuse it.
+    WindowResult score_and_judge(const GeneratedTemplate& gen, const Events& data, const PipelineInput& in,
+                                 std::uint64_t seed) const {
+        const TrainingSet& train = gen.training;
+        const Index n_train = train.size();
+        detail::require(n_train > 0, "pipeline: the method produced an empty training set");
+        detail::require(static_cast<Index>(gen.data_row.size()) == n_train,
+                        "pipeline: the generator gave " + std::to_string(gen.data_row.size()) + " data rows for " +
+                            std::to_string(n_train) + " training rows");
+        const int k = settings_.folds;
+        const std::vector<int> fold_of = grouped_folds(gen.data_row, k, derive_seed(seed, 1));
+
+        // Data events that are training rows take the score of that row; the others, template
+        // events that are not training rows, and test events are scored by all k classifiers.
+        const Index n_data = data.size();
+        std::vector<Index> train_row_of_data(static_cast<std::size_t>(n_data), -1);
+        for (Index r = 0; r < n_train; ++r) {
+            const Index d = gen.data_row[static_cast<std::size_t>(r)];
+            if (d < 0) continue;
+            detail::require(d < n_data, "pipeline: data_row " + std::to_string(d) + " beyond the data's " +
+                                            std::to_string(n_data) + " events");
+            if (train_row_of_data[static_cast<std::size_t>(d)] < 0) train_row_of_data[static_cast<std::size_t>(d)] = r;
+        }
+        IndexList data_extra;
+        for (Index d = 0; d < n_data; ++d)
+            if (train_row_of_data[static_cast<std::size_t>(d)] < 0) data_extra.push_back(d);
+        const Matrix data_X = classifier_inputs(generator_, data);
+
+        IndexList template_extra;
+        Index n_template = 0;
+        if (gen.background_template) {
+            n_template = gen.background_template->size();
+            detail::require(gen.template_row.empty() || static_cast<Index>(gen.template_row.size()) == n_template,
+                            "pipeline: template_row must be empty or hold one entry per template event");
+            for (Index t = 0; t < n_template; ++t)
+                if (gen.template_row.empty() || gen.template_row[static_cast<std::size_t>(t)] < 0) template_extra.push_back(t);
+        }
+        const Matrix template_X = gen.background_template ? classifier_inputs(generator_, *gen.background_template) : Matrix();
+        const Matrix test_X = in.test ? classifier_inputs(generator_, *in.test) : Matrix();
+
+        const Index n_extra = static_cast<Index>(data_extra.size() + template_extra.size()) + test_X.rows();
+        const Index d_in = train.X.cols();
+        for (const Matrix* M : {&data_X, &template_X, &test_X})
+            detail::require(M->rows() == 0 || M->cols() == d_in,
+                            "pipeline: events to score have " + std::to_string(M->cols()) + " features, the training set " +
+                                std::to_string(d_in));
+        Matrix extra(n_extra, d_in);
+        Index at = 0;
+        for (Index d : data_extra) extra.row(at++) = data_X.row(d);
+        for (Index t : template_extra) extra.row(at++) = template_X.row(t);
+        if (test_X.rows() > 0) extra.bottomRows(test_X.rows()) = test_X;
+
+        const auto [oof, extra_score] = out_of_fold_predict(classifier_, train, fold_of, k, derive_seed(seed, 2), extra);
+
+        WindowResult res;
+        res.window = in.window;
+        res.n_train = n_train;
+        res.train_label_sum = train.w.dot(train.y);
+        res.data_score.resize(n_data);
+        res.data_fold.assign(static_cast<std::size_t>(n_data), -1);
+        Index e = 0;
+        for (Index d = 0; d < n_data; ++d) {
+            const Index r = train_row_of_data[static_cast<std::size_t>(d)];
+            if (r >= 0) {
+                res.data_score[d] = oof[r];
+                res.data_fold[static_cast<std::size_t>(d)] = fold_of[static_cast<std::size_t>(r)];
+            } else {
+                res.data_score[d] = extra_score[e++];
+            }
+        }
+        if (gen.background_template) {
+            Vector ts(n_template);
+            for (Index t = 0; t < n_template; ++t) {
+                const Index r = gen.template_row.empty() ? -1 : gen.template_row[static_cast<std::size_t>(t)];
+                ts[t] = r >= 0 ? oof[r] : extra_score[e++];
+            }
+            res.template_score = std::move(ts);
+        }
+        res.test_score = extra_score.tail(test_X.rows());
+
+        StatisticInput si;
+        si.data = detail::pipeline::scored(res.data_score, data, in.window.m_column);
+        if (gen.background_template)
+            si.background_template = detail::pipeline::scored(*res.template_score, *gen.background_template, in.window.m_column);
+        si.window = in.window;
+        si.eps_b = settings_.eps_b;
+        res.significances = statistic_.evaluate(si);
+        return res;
+    }
+
+private:
+    G generator_;
+    C classifier_;
+    T statistic_;
+    PipelineSettings settings_;
+};
+
+/// The unsupervised pipeline: the Scorer learns the data's features k-fold (each fold's scorer never
+/// sees the events it scores), its scores are the classifier scores of the statistic; there is no
+/// background template (the statistic fits the sidebands, paper 004 §3.2 and §4).
+template <Scorer S, TestStatistic T>
+class Unsupervised {
+public:
+    using scorer_type = S;
+    using statistic_type = T;
+
+    explicit Unsupervised(S scorer = S{}, T statistic = T{}, PipelineSettings settings = {})
+        : scorer_(std::move(scorer)), statistic_(std::move(statistic)), settings_(std::move(settings)) {
+        detail::require(settings_.folds >= 2, "pipeline: need at least 2 folds, got " + std::to_string(settings_.folds));
+        detail::require(!settings_.eps_b.empty(), "pipeline: no working points (eps_b) given");
+    }
+
+    const S& scorer() const noexcept { return scorer_; }
+    const T& statistic() const noexcept { return statistic_; }
+    const PipelineSettings& settings() const noexcept { return settings_; }
+
+    WindowResult run(const PipelineInput& in, std::uint64_t seed) const {
+        const Events& data = in.data;   // a Scorer sees only X: truth cannot reach it
+        const Index n = data.size();
+        const int k = settings_.folds;
+        detail::require(n >= k, "pipeline: " + std::to_string(n) + " events cannot fill " + std::to_string(k) + " folds");
+        const std::vector<int> fold_of = random_folds(n, k, derive_seed(seed, 1));
+        std::vector<IndexList> rows(static_cast<std::size_t>(k));
+        for (Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(fold_of[static_cast<std::size_t>(i)])].push_back(i);
+
+        WindowResult res;
+        res.window = in.window;
+        res.data_score.resize(n);
+        res.data_fold = fold_of;
+        res.test_score = Vector::Zero(in.test ? in.test->size() : 0);
+        for (int f = 0; f < k; ++f) {
+            IndexList fit_rows;
+            for (int g = 0; g < k; ++g)
+                if (g != f) fit_rows.insert(fit_rows.end(), rows[static_cast<std::size_t>(g)].begin(), rows[static_cast<std::size_t>(g)].end());
+            S member = scorer_;
+            member.fit(data.X()(fit_rows, Eigen::all), derive_seed(seed, 2 + static_cast<std::uint64_t>(f)));
+            const auto& held = rows[static_cast<std::size_t>(f)];
+            const Vector s = member.score(data.X()(held, Eigen::all));
+            for (std::size_t j = 0; j < held.size(); ++j) res.data_score[held[j]] = s[static_cast<Index>(j)];
+            if (in.test) res.test_score += member.score(in.test->X());
+        }
+        if (in.test) res.test_score /= static_cast<double>(k);
+        res.n_train = n;
+
+        StatisticInput si;
+        si.data = detail::pipeline::scored(res.data_score, data, in.window.m_column);
+        si.window = in.window;
+        si.eps_b = settings_.eps_b;
+        res.significances = statistic_.evaluate(si);
+        return res;
+    }
+
+private:
+    S scorer_;
+    T statistic_;
+    PipelineSettings settings_;
+};
+
+}  // namespace resanom
