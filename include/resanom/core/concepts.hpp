@@ -148,6 +148,7 @@ struct Significance {
     double sigma_exp = 0.0;  ///< its uncertainty
     double z = 0.0;          ///< significance (signed where the statistic defines a sign)
     double p_value = 0.5;    ///< one-sided p-value
+    std::string statistic;   ///< which statistic produced it ("direct", "bumphunt", or a user's name)
 };
 
 template <class T>

@@ -63,6 +63,7 @@ public:
         std::vector<Significance> out;
         for (double eps : in.eps_b) {
             Significance sig;
+            sig.statistic = "bumphunt";
             sig.eps_b = eps;
             sig.threshold = on_template ? threshold_at_eps_b(in.background_template->score, in.background_template->w, eps)
                                         : threshold_at_eps_b(s, w, eps);

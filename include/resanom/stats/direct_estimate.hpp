@@ -186,6 +186,7 @@ public:
             const CutAndCount c = cut_and_count(sr, *in.background_template, eps);
             const auto [delta, sigma_sys] = shift_at(eps);
             Significance s;
+            s.statistic = "direct";
             s.eps_b = eps;
             s.threshold = c.threshold;
             s.n_obs = c.n_obs;

@@ -1,0 +1,183 @@
+// resanom/search/search.hpp — the sliding-window search: one pipeline (methods/pipeline.hpp) run
+// over a list of windows (core/regions.hpp: seed003_windows, seed004_windows, scan_windows), with
+// per-window ROC/SIC when truth is available, and the global significance of the largest local
+// excess.
+//
+//   AllOf<S1, S2, ...>     a TestStatistic that evaluates several statistics (direct estimation
+//                          and the bump hunt together, the CLI's --statistic both)
+//   search(p, data, refs, options, seed) → SearchReport
+//
+// Global significance. The local significances of a search come from many windows and working
+// points, each after its own trained cut; the exact look-elsewhere correction would rerun the whole
+// search on background-only pseudo-data, which costs as much as the search times the number of
+// toys. resanom reports the Bonferroni bound instead: p_global = min(1, N · p_min) over the N
+// (window, working point) tests, Z_global = Φ⁻¹(1 − p_global). It is valid for any dependence
+// between the tests and conservative when they are correlated, as overlapping windows and nested
+// working points are: the true global significance is at least Z_global. For the bump-hunt fit of a
+// fixed spectrum, stats/scan.hpp computes the pseudo-experiment version.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "resanom/core/concepts.hpp"
+#include "resanom/core/error.hpp"
+#include "resanom/core/events.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/core/regions.hpp"
+#include "resanom/methods/pipeline.hpp"
+#include "resanom/stats/metrics.hpp"
+#include "resanom/stats/significance.hpp"
+
+namespace resanom {
+
+/// A TestStatistic made of several: evaluate() returns each one's verdicts in order (tell them
+/// apart by Significance::statistic).
+template <TestStatistic... Ts>
+struct AllOf {
+    std::tuple<Ts...> parts;
+
+    AllOf() = default;
+    explicit AllOf(Ts... ts) : parts(std::move(ts)...) {}
+
+    std::vector<Significance> evaluate(const StatisticInput& in) const {
+        std::vector<Significance> out;
+        std::apply([&](const auto&... s) { (append(out, s.evaluate(in)), ...); }, parts);
+        return out;
+    }
+
+private:
+    static void append(std::vector<Significance>& out, std::vector<Significance> more) {
+        out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
+};
+
+/// Runs one pipeline over windows.
+struct SearchOptions {
+    std::vector<Window> windows;
+    /// Labelled evaluation events (truth required): when given, each window's ROC/SIC come from
+    /// their scores; otherwise from the data's own truth labels and out-of-fold scores, when the
+    /// data carry truth; otherwise they are omitted.
+    const Events* test = nullptr;
+    /// ε_B values at which SIC is reported (SicAt).
+    std::vector<double> sic_eps_b = {1e-2, 1e-3, 1e-4};
+    /// Minimum background events for max SIC (stats/metrics.hpp).
+    double max_sic_min_bkg = 25.0;
+    /// Called after each window with (windows done, windows in all). Optional.
+    std::function<void(Index, Index)> progress = {};
+};
+
+struct SicAt {
+    double eps_b = 0.0;
+    double sic = 0.0;
+    double eps_s = 0.0;
+};
+
+/// One window of a search.
+struct WindowReport {
+    Window window{};
+    Index n_sr = 0;                    ///< data events in the SR
+    std::optional<double> auc;         ///< ROC AUC of SR signal vs SR background (truth needed)
+    std::optional<double> max_sic;     ///< max SIC (≥ max_sic_min_bkg background events)
+    std::vector<SicAt> sic_at;         ///< SIC at SearchOptions::sic_eps_b
+    std::optional<RocCurve> roc;       ///< the ROC curve behind auc (for plots)
+    WindowResult result;               ///< scores and significances
+};
+
+struct SearchReport {
+    std::vector<WindowReport> windows;
+    double max_local_z = 0.0;  ///< largest local Z over windows and working points
+    Index max_window = -1;     ///< its window (−1 when no test gave a Z)
+    Index trials = 0;          ///< N of the Bonferroni bound
+    double global_p = 1.0;     ///< min(1, N · p_min)
+    double global_z = 0.0;     ///< max(0, Φ⁻¹(1 − global_p))
+};
+
+namespace detail::search {
+
+/// Truth of the evaluation: SR data with truth, or the test sample.
+inline void window_metrics(WindowReport& wr, const Events& data, const SearchOptions& opt) {
+    Vector score, truth, weight;
+    if (opt.test != nullptr) {
+        score = wr.result.test_score;
+        truth = opt.test->truth();
+        weight = opt.test->w();
+    } else if (data.has_truth()) {
+        const IndexList sr = sr_rows(data, wr.window);
+        score = wr.result.data_score(sr);
+        truth = data.truth()(sr);
+        weight = data.w()(sr);
+    } else {
+        return;
+    }
+    const bool has_signal = (truth.array() > 0.0).any(), has_background = (truth.array() < 1.0).any();
+    if (score.size() == 0 || !has_signal || !has_background) return;
+    RocCurve roc = roc_curve(score, truth, weight);
+    wr.auc = auc(roc);
+    try {
+        wr.max_sic = max_sic(roc, opt.max_sic_min_bkg).sic;
+    } catch (const input_error&) {   // too few background events for the floor: omitted
+    }
+    for (double e : opt.sic_eps_b) {
+        const WorkingPoint wp = at_eps_b(roc, e);
+        wr.sic_at.push_back({e, wp.sic, wp.eps_s});
+    }
+    wr.roc = std::move(roc);
+}
+
+}  // namespace detail::search
+
+/// The seed of a window: derived from the search seed and the window's SR bounds, so that a
+/// window's result does not depend on which other windows are scanned, or in which order.
+inline std::uint64_t window_seed(std::uint64_t seed, const Window& w) {
+    return derive_seed(derive_seed(derive_seed(seed, std::bit_cast<std::uint64_t>(w.sr.lo)),
+                                   std::bit_cast<std::uint64_t>(w.sr.hi)),
+                       static_cast<std::uint64_t>(w.m_column));
+}
+
+/// Runs `pipeline` on every window of `opt.windows`, each with window_seed(seed, window).
+template <class Pipeline>
+SearchReport search(const Pipeline& pipeline, const Events& data, std::span<const Events> references,
+                    const SearchOptions& opt, std::uint64_t seed) {
+    detail::require(!opt.windows.empty(), "search: no windows");
+    if (opt.test != nullptr)
+        detail::require(opt.test->has_truth(), "search: the test sample needs truth labels");
+    SearchReport rep;
+    const auto n_windows = static_cast<Index>(opt.windows.size());
+    double p_min = 1.0;
+    for (Index k = 0; k < n_windows; ++k) {
+        WindowReport wr;
+        wr.window = opt.windows[static_cast<std::size_t>(k)];
+        wr.n_sr = static_cast<Index>(sr_rows(data, wr.window).size());
+        detail::require(wr.n_sr > 0, "search: no data events in the signal region [" + std::to_string(wr.window.sr.lo) +
+                                         ", " + std::to_string(wr.window.sr.hi) + ")");
+        PipelineInput in{data, references, wr.window, std::nullopt, opt.test};
+        wr.result = pipeline.run(in, window_seed(seed, wr.window));
+        detail::search::window_metrics(wr, data, opt);
+        for (const Significance& s : wr.result.significances) {
+            ++rep.trials;
+            p_min = std::min(p_min, s.p_value);
+            if (rep.max_window < 0 || s.z > rep.max_local_z) {
+                rep.max_local_z = s.z;
+                rep.max_window = k;
+            }
+        }
+        rep.windows.push_back(std::move(wr));
+        if (opt.progress) opt.progress(k + 1, n_windows);
+    }
+    if (rep.trials > 0) {
+        rep.global_p = std::min(1.0, static_cast<double>(rep.trials) * p_min);
+        rep.global_z = std::max(0.0, z_of_p_value(rep.global_p));
+    }
+    return rep;
+}
+
+}  // namespace resanom

@@ -1,0 +1,147 @@
+// Tests of resanom/search/search.hpp: the window loop, AllOf statistics, ROC/SIC from data truth or
+// a test sample, the Bonferroni global significance computed by hand, per-window seeds, errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "resanom/search/search.hpp"
+
+using namespace resanom;
+
+namespace {
+
+Events sample(Index n_bkg, Index n_sig, std::uint64_t seed) {
+    Rng rng(seed);
+    Matrix X(n_bkg + n_sig, 1), m(n_bkg + n_sig, 1);
+    Vector t = Vector::Zero(n_bkg + n_sig);
+    for (Index i = 0; i < n_bkg + n_sig; ++i) {
+        const bool sig = i >= n_bkg;
+        X(i, 0) = normal(rng) + (sig ? 3.0 : 0.0);
+        m(i, 0) = sig ? uniform(rng, 3.4, 3.6) : uniform(rng, 3.0, 4.0);
+        t[i] = sig ? 1.0 : 0.0;
+    }
+    return Events(X, m, Vector(), t);
+}
+
+// SR data vs references[0] in the SR; template = that reference.
+struct SrVsRef {
+    GeneratedTemplate generate(const GeneratorInput& in, std::uint64_t) const {
+        const IndexList sr = sr_rows(in.data, in.window);
+        const Events ref = in.references[0].subset(sr_rows(in.references[0], in.window));
+        GeneratedTemplate g;
+        g.training = concat(labelled(in.data.subset(sr), 1.0), labelled(ref, 0.0));
+        g.data_row = sr;
+        g.data_row.resize(static_cast<std::size_t>(g.training.size()), -1);
+        g.background_template = ref;
+        return g;
+    }
+};
+
+// The score is x itself (monotone in the likelihood ratio of the sample): no learning needed.
+struct Identity {
+    void fit(const TrainingSet&, std::uint64_t) {}
+    Vector predict(const Matrix& X) const { return X.col(0); }
+};
+
+// A statistic with a fixed p-value per working point, to check the global bound by hand.
+struct FixedP {
+    double p;
+    std::string name;
+    std::vector<Significance> evaluate(const StatisticInput& in) const {
+        std::vector<Significance> out;
+        for (double e : in.eps_b) {
+            Significance s;
+            s.eps_b = e;
+            s.statistic = name;
+            s.p_value = p * (in.window.sr.lo > 3.35 ? 0.5 : 1.0);   // the second window: half
+            s.z = z_of_p_value(s.p_value);
+            out.push_back(s);
+        }
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a search over two windows: statistics, metrics from data truth, Bonferroni global Z") {
+    const Events data = sample(20000, 200, 1), ref = sample(20000, 0, 2).without_truth();
+    const Events refs[] = {ref};
+    using Stat = AllOf<FixedP, FixedP>;
+    const WeakSupervision<SrVsRef, Identity, Stat> p({}, {}, Stat(FixedP{1e-4, "a"}, FixedP{1e-3, "b"}),
+                                                     PipelineSettings{3, {0.1, 0.01}});
+    SearchOptions opt;
+    opt.windows = {Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.4, 3.8})};
+    Index calls = 0;
+    opt.progress = [&](Index done, Index total) {
+        ++calls;
+        CHECK(done == calls);
+        CHECK(total == 2);
+    };
+    const SearchReport r = search(p, data, refs, opt, 5);
+    CHECK(calls == 2);
+    REQUIRE(r.windows.size() == 2);
+    for (const auto& w : r.windows) {
+        REQUIRE(w.result.significances.size() == 4);   // 2 statistics × 2 working points
+        CHECK(w.result.significances[0].statistic == "a");
+        CHECK(w.result.significances[3].statistic == "b");
+        // x separates signal by 3σ: AUC of N(3,1) vs N(0,1) is Φ(3/√2) = 0.983.
+        REQUIRE(w.auc.has_value());
+        CHECK(*w.auc == doctest::Approx(0.983).epsilon(0.01));
+        REQUIRE(w.max_sic.has_value());
+        CHECK(w.sic_at.size() == 3);
+    }
+    CHECK(r.windows[0].n_sr == static_cast<Index>(sr_rows(data, opt.windows[0]).size()));
+    // 8 tests; the smallest p-value is 0.5e-4 (window 2, statistic a).
+    CHECK(r.trials == 8);
+    CHECK(r.global_p == doctest::Approx(8 * 0.5e-4));
+    CHECK(r.global_z == doctest::Approx(z_of_p_value(4e-4)));
+    CHECK(r.max_window == 1);
+    CHECK(r.max_local_z == doctest::Approx(z_of_p_value(0.5e-4)));
+
+    // A window's result does not depend on the other windows scanned.
+    SearchOptions second = opt;
+    second.windows = {opt.windows[1]};
+    second.progress = {};
+    const SearchReport r2 = search(p, data, refs, second, 5);
+    CHECK(r2.windows[0].result.data_fold == r.windows[1].result.data_fold);
+    CHECK(r2.windows[0].result.data_score == r.windows[1].result.data_score);
+    CHECK(window_seed(5, opt.windows[0]) != window_seed(5, opt.windows[1]));
+}
+
+TEST_CASE("a labelled test sample gives the metrics; no truth gives none") {
+    const Events data = sample(20000, 200, 3), ref = sample(20000, 0, 4).without_truth();
+    const Events test = sample(5000, 5000, 6);
+    const Events refs[] = {ref};
+    const WeakSupervision<SrVsRef, Identity, FixedP> p({}, {}, FixedP{0.5, "a"}, PipelineSettings{3, {0.1}});
+    SearchOptions opt;
+    opt.windows = {Window::with_sidebands({3.3, 3.7})};
+    opt.test = &test;
+    const SearchReport r = search(p, data, refs, opt, 1);
+    REQUIRE(r.windows[0].auc.has_value());
+    CHECK(*r.windows[0].auc == doctest::Approx(0.983).epsilon(0.01));
+    CHECK(r.windows[0].result.test_score.size() == test.size());
+
+    opt.test = nullptr;
+    const SearchReport none = search(p, data.without_truth(), refs, opt, 1);
+    CHECK(!none.windows[0].auc.has_value());
+    CHECK(none.windows[0].sic_at.empty());
+    // p = 0.5 once: the bound is 0.5, Z = 0.
+    CHECK(none.global_p == 0.5);
+    CHECK(none.global_z == 0.0);
+}
+
+TEST_CASE("search errors: no windows, an empty signal region, a test sample without truth") {
+    const Events data = sample(2000, 0, 3), ref = sample(2000, 0, 4);
+    const Events refs[] = {ref};
+    const WeakSupervision<SrVsRef, Identity, FixedP> p({}, {}, FixedP{0.5, "a"}, PipelineSettings{3, {0.1}});
+    SearchOptions opt;
+    CHECK_THROWS_WITH_AS(search(p, data, refs, opt, 1), doctest::Contains("no windows"), input_error);
+    opt.windows = {Window::with_sidebands({5.0, 5.5})};
+    CHECK_THROWS_WITH_AS(search(p, data, refs, opt, 1), doctest::Contains("no data events in the signal region"),
+                         input_error);
+    opt.windows = {Window::with_sidebands({3.3, 3.7})};
+    const Events unlabelled = data.without_truth();
+    opt.test = &unlabelled;
+    CHECK_THROWS_WITH_AS(search(p, data, refs, opt, 1), doctest::Contains("needs truth"), input_error);
+}
