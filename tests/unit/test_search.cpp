@@ -145,3 +145,29 @@ TEST_CASE("search errors: no windows, an empty signal region, a test sample with
     opt.test = &unlabelled;
     CHECK_THROWS_WITH_AS(search(p, data, refs, opt, 1), doctest::Contains("needs truth"), input_error);
 }
+
+TEST_CASE("delta_sys_mc: the signal-free reference run through the method, eqs. 4-5 by hand") {
+    const Events reference = sample(30000, 0, 7), bkg_template = sample(30000, 0, 8).without_truth();
+    const Events refs[] = {bkg_template};
+    const WeakSupervision<SrVsRef, Identity, FixedP> p({}, {}, FixedP{0.5, "a"}, PipelineSettings{3, {0.1}});
+    const std::vector<Window> windows{Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.5, 3.9})};
+    const std::vector<double> eps{0.1, 0.01};
+    const auto shifts = delta_sys_mc(p, reference, refs, windows, eps, 3);
+    REQUIRE(shifts.size() == 2);
+    // The Identity classifier scores x: eq. 4 per window on x, averaged (eq. 5).
+    for (std::size_t e = 0; e < eps.size(); ++e) {
+        double sum = 0.0;
+        for (const Window& w : windows) {
+            const IndexList sr = sr_rows(reference, w), tr = sr_rows(bkg_template, w);
+            const Vector xs = reference.X().col(0)(sr), xt = bkg_template.X().col(0)(tr);
+            const double cut = threshold_at_eps_b(xt, Vector::Ones(xt.size()), eps[e]);
+            const double real = pass_fraction(xt, Vector::Ones(xt.size()), cut);
+            const double n_obs = static_cast<double>((xs.array() >= cut).count());
+            sum += (n_obs - real * static_cast<double>(sr.size())) / (real * static_cast<double>(sr.size()));
+        }
+        CHECK(shifts[e].eps_b == eps[e]);
+        CHECK(shifts[e].delta_sys == doctest::Approx(sum / 2.0).epsilon(1e-12));
+        // Two samples of one background: the shift is statistical only.
+        CHECK(std::abs(shifts[e].delta_sys) < 5.0 / std::sqrt(eps[e] * 12000.0));
+    }
+}

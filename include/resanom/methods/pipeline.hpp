@@ -70,6 +70,7 @@ struct WindowResult {
     std::vector<int> data_fold;
     /// Scores and weights of the background template, when the method has one.
     std::optional<Vector> template_score = std::nullopt;
+    Vector template_weight;                 ///< the template events' weights (empty without a template)
     Vector test_score;                      ///< scores of PipelineInput::test (mean of the fold classifiers)
     std::vector<Significance> significances;  ///< one per working point
     Index n_train = 0;                      ///< training rows (label 1 and label 0 together)
@@ -215,6 +216,7 @@ public:
                 ts[t] = r >= 0 ? oof[r] : extra_score[e++];
             }
             res.template_score = std::move(ts);
+            res.template_weight = gen.background_template->w();
         }
         res.test_score = extra_score.tail(test_X.rows());
 

@@ -34,6 +34,7 @@
 #include "resanom/core/random.hpp"
 #include "resanom/core/regions.hpp"
 #include "resanom/methods/pipeline.hpp"
+#include "resanom/stats/direct_estimate.hpp"
 #include "resanom/stats/metrics.hpp"
 #include "resanom/stats/significance.hpp"
 
@@ -178,6 +179,38 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
         rep.global_z = std::max(0.0, z_of_p_value(rep.global_p));
     }
     return rep;
+}
+
+/// δ_sys^MC of paper 003 §3.1 (eqs. 4–5) for `pipeline`: the search is run on a signal-free
+/// reference sample in place of the data (same windows, same references, same seed), and at each
+/// working point the relative excess of the reference over its template's expectation is averaged
+/// over the windows. The result feeds DirectEstimateConfig::per_eps_b of the real search (σ_sys =
+/// |δ_sys|, paper 003 §3.1). The pipeline must produce a background template.
+template <class Pipeline>
+std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events& reference,
+                                          std::span<const Events> references, const std::vector<Window>& windows,
+                                          const std::vector<double>& eps_b, std::uint64_t seed) {
+    detail::require(!windows.empty(), "delta_sys_mc: no windows");
+    detail::require(!eps_b.empty(), "delta_sys_mc: no working points");
+    const Events ref = reference.has_truth() ? reference.without_truth() : reference;
+    std::vector<ReferenceWindow> runs;
+    for (const Window& w : windows) {
+        const IndexList sr = sr_rows(ref, w);
+        detail::require(!sr.empty(), "delta_sys_mc: the reference has no events in the signal region [" +
+                                         std::to_string(w.sr.lo) + ", " + std::to_string(w.sr.hi) + ")");
+        PipelineInput in{ref, references, w};
+        const WindowResult r = pipeline.run(in, window_seed(seed, w));
+        detail::require(r.template_score.has_value(), "delta_sys_mc: the method has no background template");
+        // The template's own events and weights, as the pipeline's generator made them, are not
+        // kept in WindowResult; rerun-free: the statistic input is rebuilt from the scores.
+        ReferenceWindow rw;
+        rw.reference = ScoredEvents{r.data_score(sr), Vector(ref.m(w.m_column)(sr)), Vector(ref.w()(sr))};
+        rw.templ = ScoredEvents{*r.template_score, Vector(), r.template_weight};
+        runs.push_back(std::move(rw));
+    }
+    std::vector<SystematicShift> out;
+    for (double e : eps_b) out.push_back({e, delta_sys_from_reference(runs, e), std::nullopt});
+    return out;
 }
 
 }  // namespace resanom
