@@ -51,7 +51,7 @@ struct Gen {
 
 TEST_CASE("AnyClassifier holds a classifier and behaves as it does") {
     const TrainingSet t(Matrix::Constant(4, 1, 2.0), Vector::Ones(4)), v(Matrix::Zero(3, 1), Vector::Zero(3));
-    AnyClassifier a = Shift{};
+    AnyClassifier a(Shift{});
     a.fit(t, 1);
     Shift direct;
     direct.fit(t, 1);
@@ -66,7 +66,7 @@ TEST_CASE("AnyClassifier holds a classifier and behaves as it does") {
     a.fit(t, v, 0);
     REQUIRE(a.target<Shift>() != nullptr);
     CHECK(a.target<Shift>()->trained_rows == 7);
-    AnyClassifier c = WithVal{};
+    AnyClassifier c(WithVal{});
     c.fit(t, v, 0);
     REQUIRE(c.target<WithVal>() != nullptr);
     CHECK(c.target<WithVal>()->val_rows == 3);
@@ -78,7 +78,7 @@ TEST_CASE("AnyClassifier holds a classifier and behaves as it does") {
 }
 
 TEST_CASE("AnyStatistic and AnyGenerator forward to what they hold") {
-    const AnyStatistic s = Named{"mine"};
+    const AnyStatistic s(Named{"mine"});
     StatisticInput in;
     in.data.score = Vector::Zero(5);
     const auto out = s.evaluate(in);
@@ -88,7 +88,7 @@ TEST_CASE("AnyStatistic and AnyGenerator forward to what they hold") {
     CHECK_THROWS_AS(AnyStatistic{}.evaluate(in), input_error);
 
     const Events data(Matrix::Zero(9, 1), Matrix::Zero(9, 1));
-    const AnyGenerator g = Gen{};
+    const AnyGenerator g(Gen{});
     const GeneratedTemplate t = g.generate(GeneratorInput{data}, 4);
     CHECK(t.training.X(0, 0) == 4.0);
     CHECK(t.data_row == IndexList{0, 8});

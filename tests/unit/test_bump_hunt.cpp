@@ -73,3 +73,23 @@ TEST_CASE("bad input") {
     c.edges = {1.0};
     CHECK_THROWS_AS(BumpHunt{c}, input_error);
 }
+
+TEST_CASE("a working point whose fit fails: an error, or NaN and p = 1 when asked to skip") {
+    auto in = make_input(20000, 0, 4);
+    in.eps_b = {0.5, 1e-4};   // 1e-4 of the template passes: two data events, the fit cannot work
+    CHECK_THROWS_AS(BumpHunt().evaluate(in), error);
+    BumpHuntConfig c;
+    c.skip_failed_fits = true;
+    const auto out = BumpHunt(c).evaluate(in);
+    REQUIRE(out.size() == 2);
+    CHECK(std::isfinite(out[0].z));
+    CHECK(std::isnan(out[1].z));
+    CHECK(std::isnan(out[1].n_exp));
+    CHECK(out[1].p_value == 1.0);
+    CHECK(out[1].statistic == "bumphunt");
+    // n_obs still counts the selected SR events.
+    double n = 0;
+    for (Index i = 0; i < in.data.score.size(); ++i)
+        if (in.data.score[i] >= out[1].threshold && in.window.sr.contains(in.data.m[i])) n += 1;
+    CHECK(out[1].n_obs == n);
+}

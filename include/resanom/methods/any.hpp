@@ -21,13 +21,17 @@
 
 namespace resanom {
 
+// The converting constructors are explicit: an implicit one would make every type constructible
+// from an AnyClassifier argument (e.g. NestedCvSelect<AnyClassifier>(C prototype)) look like a
+// conversion candidate while its own Classifier constraint is being checked — a recursive
+// constraint.
 class AnyClassifier {
 public:
     AnyClassifier() = default;
 
     template <Classifier C>
         requires(!std::same_as<std::remove_cvref_t<C>, AnyClassifier>)
-    AnyClassifier(C c) : self_(std::make_unique<Model<C>>(std::move(c))) {}
+    explicit AnyClassifier(C c) : self_(std::make_unique<Model<C>>(std::move(c))) {}
 
     AnyClassifier(const AnyClassifier& o) : self_(o.self_ ? o.self_->clone() : nullptr) {}
     AnyClassifier(AnyClassifier&&) noexcept = default;
@@ -84,7 +88,7 @@ public:
     AnyStatistic() = default;
     template <TestStatistic T>
         requires(!std::same_as<std::remove_cvref_t<T>, AnyStatistic>)
-    AnyStatistic(T t) : self_(std::make_shared<Model<T>>(std::move(t))) {}
+    explicit AnyStatistic(T t) : self_(std::make_shared<Model<T>>(std::move(t))) {}
 
     std::vector<Significance> evaluate(const StatisticInput& in) const {
         detail::require(self_ != nullptr, "AnyStatistic: no statistic held");
@@ -113,7 +117,7 @@ public:
     AnyGenerator() = default;
     template <TemplateGenerator G>
         requires(!std::same_as<std::remove_cvref_t<G>, AnyGenerator>)
-    AnyGenerator(G g) : self_(std::make_shared<Model<G>>(std::move(g))) {
+    explicit AnyGenerator(G g) : self_(std::make_shared<Model<G>>(std::move(g))) {
         static_assert(!requires(const G& x, const Events& e) { x.features(e); },
                       "AnyGenerator: a generator that maps features cannot be erased");
     }

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -68,6 +69,9 @@ struct SearchOptions {
     /// their scores; otherwise from the data's own truth labels and out-of-fold scores, when the
     /// data carry truth; otherwise they are omitted.
     const Events* test = nullptr;
+    /// Multi-CWoLa and its baselines: one window per resonant feature, the same for every window
+    /// of the scan (which then runs over the first resonant feature).
+    std::optional<MultiWindow> multi = std::nullopt;
     /// ε_B values at which SIC is reported (SicAt).
     std::vector<double> sic_eps_b = {1e-2, 1e-3, 1e-4};
     /// Minimum background events for max SIC (stats/metrics.hpp).
@@ -160,13 +164,13 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
         wr.n_sr = static_cast<Index>(sr_rows(data, wr.window).size());
         detail::require(wr.n_sr > 0, "search: no data events in the signal region [" + std::to_string(wr.window.sr.lo) +
                                          ", " + std::to_string(wr.window.sr.hi) + ")");
-        PipelineInput in{data, references, wr.window, std::nullopt, opt.test};
+        PipelineInput in{data, references, wr.window, opt.multi, opt.test};
         wr.result = pipeline.run(in, window_seed(seed, wr.window));
         detail::search::window_metrics(wr, data, opt);
         for (const Significance& s : wr.result.significances) {
             ++rep.trials;
             p_min = std::min(p_min, s.p_value);
-            if (rep.max_window < 0 || s.z > rep.max_local_z) {
+            if (!std::isnan(s.z) && (rep.max_window < 0 || s.z > rep.max_local_z)) {
                 rep.max_local_z = s.z;
                 rep.max_window = k;
             }

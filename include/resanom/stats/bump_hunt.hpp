@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,10 @@ struct BumpHuntConfig {
     /// one and this is true (ε_B as in direct estimation), else the data in the fit range (the
     /// "top x %" selection of CWoLa Hunting, paper 004 §3.1, with x = ε_B).
     bool cut_on_template = true;
+    /// When true, a working point whose fit fails (too few selected events, no convergence) is
+    /// reported with n_exp, sigma_exp and z NaN and p_value 1 instead of throwing, so that one
+    /// tight cut does not end a whole search (the tool's search sets it).
+    bool skip_failed_fits = false;
 };
 
 /// Per working point: threshold, n_obs = selected data in the masked SR bins, n_exp and sigma_exp
@@ -70,7 +75,20 @@ public:
             Histogram h(config_.edges);
             for (Index i : rows)
                 if (d.score[i] >= sig.threshold) h.fill(d.m[i], d.w.size() ? d.w[i] : 1.0);
-            const FitResult r = fitter.fit(h);
+            FitResult r;
+            try {
+                r = fitter.fit(h);
+            } catch (const error&) {
+                if (!config_.skip_failed_fits) throw;
+                double n_obs = 0.0;
+                for (Index i : rows)
+                    if (d.score[i] >= sig.threshold && in.window.sr.contains(d.m[i])) n_obs += d.w.size() ? d.w[i] : 1.0;
+                sig.n_obs = n_obs;
+                sig.n_exp = sig.sigma_exp = sig.z = std::numeric_limits<double>::quiet_NaN();
+                sig.p_value = 1.0;
+                out.push_back(sig);
+                continue;
+            }
             sig.n_obs = r.n_obs_sr;
             sig.n_exp = r.n_pred_sr;
             sig.sigma_exp = r.sigma_pred_sr;

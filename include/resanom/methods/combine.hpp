@@ -1,0 +1,139 @@
+// resanom/methods/combine.hpp — combining several methods (paper 002 §4).
+//
+// Paper 002 §4 studies "the two most straightforward combinations that weight all methods in the
+// same way":
+//  * Sample level: "we take 250k samples from each method so that each contributes equally. We then
+//    train a binary classifier to discriminate the combined synthetic samples from the SR data."
+//    CombinedSamples<G1, G2, …> is a TemplateGenerator over other generators: label 1 is the SR
+//    data (own weights); label 0 is the union of every generator's background template, each
+//    template scaled to an equal share — total weight (SR data weight)/k — which is the weighted
+//    form of "the same number of samples from each". The combined template is that union; its
+//    events are all training rows (template_row points to them), and template events that are data
+//    events (CWoLa's sidebands) keep their data_row, so they are scored out-of-fold. Generator i
+//    runs with seed derive_seed(seed, i) and sees the same GeneratorInput as the others (choose
+//    generators whose reference conventions agree). Each must produce a background template, and
+//    none may map features (FeatureMappingGenerator), since one classifier sees every row.
+//  * Score level: "we simply average the score attributed to a given test set event over each of
+//    the methods." combine_scores averages the data and test scores of several WindowResults of
+//    the same window and data (each out-of-fold, so the mean is too); evaluate_scores applies a
+//    TestStatistic to the averaged data scores. There is no common background template at the
+//    score level, so use a statistic that does not need one (BumpHunt cutting on data).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "resanom/core/concepts.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/core/regions.hpp"
+#include "resanom/methods/generator_support.hpp"
+#include "resanom/methods/pipeline.hpp"
+
+namespace resanom {
+
+template <TemplateGenerator... G>
+class CombinedSamples {
+    static_assert(sizeof...(G) >= 2, "CombinedSamples: combine at least two generators");
+    static_assert(!(FeatureMappingGenerator<G> || ...),
+                  "CombinedSamples: a generator that maps features cannot share one classifier with others");
+
+public:
+    CombinedSamples() = default;
+    explicit CombinedSamples(G... generators) : gens_(std::move(generators)...) {}
+
+    const std::tuple<G...>& generators() const noexcept { return gens_; }
+
+    GeneratedTemplate generate(const GeneratorInput& in, std::uint64_t seed) const {
+        namespace dm = detail::methods;
+        const Events& data = in.data;
+        const IndexList sr = sr_rows(data, in.window);
+        dm::require_region(sr, data.w(), "Combined", "data", "signal region", in.window.sr);
+        const double share = data.w()(sr).sum() / static_cast<double>(sizeof...(G));
+        dm::TrainingBuilder b;
+        b.add_rows(data, sr, 1.0, data.w()(sr), true);
+        std::vector<Events> templates;
+        add_all(in, seed, share, b, templates, std::index_sequence_for<G...>{});
+        const Index first = static_cast<Index>(sr.size());
+        GeneratedTemplate g = b.finish();
+        g.background_template = concat(std::span<const Events>(templates));
+        g.template_row = dm::consecutive(first, g.background_template->size());
+        return g;
+    }
+
+private:
+    template <std::size_t... I>
+    void add_all(const GeneratorInput& in, std::uint64_t seed, double share, detail::methods::TrainingBuilder& b,
+                 std::vector<Events>& templates, std::index_sequence<I...>) const {
+        (add_one(std::get<I>(gens_), I, in, seed, share, b, templates), ...);
+    }
+
+    template <class Gi>
+    static void add_one(const Gi& gen, std::size_t i, const GeneratorInput& in, std::uint64_t seed, double share,
+                        detail::methods::TrainingBuilder& b, std::vector<Events>& templates) {
+        const GeneratedTemplate t = gen.generate(in, derive_seed(seed, i));
+        detail::require(t.background_template.has_value() && !t.background_template->empty(),
+                        std::string("Combined: generator ") + std::to_string(i) + " produced no background template to combine");
+        const Events& templ = *t.background_template;
+        const double total = templ.total_weight();
+        detail::require(total > 0.0, std::string("Combined: the template of generator ") + std::to_string(i) + " has zero total weight");
+        IndexList dr(static_cast<std::size_t>(templ.size()), -1);
+        for (Index r = 0; r < templ.size(); ++r) {
+            const Index row = t.template_row.empty() ? -1 : t.template_row[static_cast<std::size_t>(r)];
+            if (row >= 0) dr[static_cast<std::size_t>(r)] = t.data_row[static_cast<std::size_t>(row)];
+        }
+        Events scaled = templ.with_weights(templ.w() * (share / total));
+        b.add(scaled.X(), Vector::Zero(scaled.size()), scaled.w(), std::move(dr));
+        templates.push_back(std::move(scaled));
+    }
+
+    std::tuple<G...> gens_;
+};
+
+/// Score-level combination (paper 002 §4): the mean data and test scores of several results of the
+/// same window and data. data_fold is kept where all results agree, else −1; n_train and
+/// train_label_sum are summed; there is no template score and no significance (evaluate_scores).
+inline WindowResult combine_scores(std::span<const WindowResult> results) {
+    detail::require(!results.empty(), "combine_scores: no results given");
+    const WindowResult& first = results.front();
+    WindowResult out;
+    out.window = first.window;
+    out.data_score = Vector::Zero(first.data_score.size());
+    out.test_score = Vector::Zero(first.test_score.size());
+    out.data_fold = first.data_fold;
+    for (std::size_t r = 0; r < results.size(); ++r) {
+        const WindowResult& x = results[r];
+        detail::require(x.data_score.size() == out.data_score.size() && x.test_score.size() == out.test_score.size(),
+                        std::string("combine_scores: result ") + std::to_string(r) + " scores " + std::to_string(x.data_score.size()) +
+                            std::string(" data and ") + std::to_string(x.test_score.size()) + " test events, result 0 " +
+                            std::to_string(out.data_score.size()) + " and " + std::to_string(out.test_score.size()));
+        out.data_score += x.data_score;
+        out.test_score += x.test_score;
+        for (std::size_t d = 0; d < out.data_fold.size() && d < x.data_fold.size(); ++d)
+            if (x.data_fold[d] != out.data_fold[d]) out.data_fold[d] = -1;
+        out.n_train += x.n_train;
+        out.train_label_sum += x.train_label_sum;
+    }
+    out.data_score /= static_cast<double>(results.size());
+    out.test_score /= static_cast<double>(results.size());
+    return out;
+}
+
+/// Applies a TestStatistic to the data scores of a (combined) result; no background template.
+template <TestStatistic T>
+std::vector<Significance> evaluate_scores(const T& statistic, const WindowResult& result, const Events& data,
+                                          const Window& window, const std::vector<double>& eps_b) {
+    detail::require(result.data_score.size() == data.size(),
+                    std::string("evaluate_scores: ") + std::to_string(result.data_score.size()) + " scores for " +
+                        std::to_string(data.size()) + " data events");
+    StatisticInput si;
+    si.data = ScoredEvents{result.data_score, Vector(data.m(window.m_column)), data.w()};
+    si.window = window;
+    si.eps_b = eps_b;
+    return statistic.evaluate(si);
+}
+
+}  // namespace resanom

@@ -1,0 +1,159 @@
+// resanom/methods/methods.hpp — the umbrella of methods/ and readable names for the methods of the
+// papers, each a WeakSupervision<Generator, Classifier, Statistic> (pipeline.hpp), with factory
+// functions that set the papers' defaults where a default-constructed part would not:
+//
+//   IadHgb, CwolaHgb, SaladHgb, CathodeHgb…   paper 003's direct-estimation setting: an ensemble of
+//                                             HGB classifiers (App. A.1: 50 members) and
+//                                             DirectEstimate (§3); factories iad_hgb(), cwola_hgb(),
+//                                             salad_hgb()
+//   CwolaHunting                              paper 004 §3.1: CWoLa, nested cross-validation with
+//                                             best-of-10 selection (NestedCvSelect), the bump hunt
+//                                             cutting on data; factory cwola_hunting()
+//   SaCwolaMlp, SaladMlp                      paper 001: MLP classifiers (3×64 ReLU, 20 epochs, batch
+//                                             200) and the bump hunt (§II.C); sa_cwola_mlp(),
+//                                             salad_mlp()
+//   MultiSaladMlp, SaladSwitchMlp             paper 000 §4 with MLP classifiers (App. E.2: 3×32 ReLU,
+//                                             50 epochs, batch 200) and direct estimation
+//   MultiCwolaMlp, CwolaAverageMlp            paper 000 §3 with MLP classifiers and the bump hunt
+//                                             (no template)
+//   CombinedHgb<G…>                           paper 002 §4 sample-level combination
+// The umbrella also brings in cathode.hpp (CATHODE over any DensityEstimator) and any.hpp (parts
+// chosen at run time), written alongside.
+// Each alias default-constructs with the library defaults of its parts (Ensemble of 1, MLP
+// defaults); the factories give the papers' values.
+#pragma once
+
+#include <utility>
+
+#include "resanom/core/regions.hpp"
+#include "resanom/methods/any.hpp"
+#include "resanom/methods/cathode.hpp"
+#include "resanom/methods/combine.hpp"
+#include "resanom/methods/cwola.hpp"
+#include "resanom/methods/iad.hpp"
+#include "resanom/methods/multi_cwola.hpp"
+#include "resanom/methods/nested_cv.hpp"
+#include "resanom/methods/pipeline.hpp"
+#include "resanom/methods/salad.hpp"
+#include "resanom/models/ensemble.hpp"
+#include "resanom/models/hgb/hgb.hpp"
+#include "resanom/models/mlp/mlp_classifier.hpp"
+#include "resanom/stats/bump_hunt.hpp"
+#include "resanom/stats/direct_estimate.hpp"
+
+namespace resanom {
+
+// ---- the papers' classifier settings ----------------------------------------------------------
+
+/// Paper 003 App. A.1: an ensemble of `members` (50) HGB classifiers with HgbParams' defaults.
+inline Ensemble<Hgb> paper003_hgb_ensemble(int members = 50) { return Ensemble<Hgb>(Hgb(HgbParams{}), members); }
+
+/// Paper 001 §II: three hidden layers of 64 ReLU nodes, 20 epochs, batch 200, Adam defaults.
+inline MlpParams paper001_mlp() {
+    MlpParams p;
+    p.hidden = {64, 64, 64};
+    p.activation = Activation::relu;
+    p.epochs = 20;
+    p.batch_size = 200;
+    return p;
+}
+
+/// Paper 000 App. E.2: three hidden layers of 32 ReLU nodes, 50 epochs, batch 200.
+inline MlpParams paper000_mlp() {
+    MlpParams p;
+    p.hidden = {32, 32, 32};
+    p.activation = Activation::relu;
+    p.epochs = 50;
+    p.batch_size = 200;
+    return p;
+}
+
+/// Paper 004 §3.1: 64-32-16-4 with 20 % dropout, Adam (lr 1e-3, decay 5e-4, β = (0.8, 0.99)),
+/// batch 20480, up to 700 epochs with patience 300. MlpParams takes one activation for all layers:
+/// ELU (the paper's first layer is leaky ReLU with slope 0.1, the others ELU).
+inline MlpParams paper004_cwola_mlp() {
+    MlpParams p;
+    p.hidden = {64, 32, 16, 4};
+    p.activation = Activation::elu;
+    p.activation_alpha = 1.0;
+    p.dropout = 0.2;
+    p.epochs = 700;
+    p.patience = 300;
+    p.batch_size = 20480;
+    p.adam.learning_rate = 1e-3;
+    p.adam.decay = 5e-4;
+    p.adam.beta1 = 0.8;
+    p.adam.beta2 = 0.99;
+    return p;
+}
+
+// ---- aliases ------------------------------------------------------------------------------------
+
+using IadHgb = WeakSupervision<Iad, Ensemble<Hgb>, DirectEstimate>;
+using CwolaHgb = WeakSupervision<Cwola, Ensemble<Hgb>, DirectEstimate>;
+using SaladHgb = WeakSupervision<Salad<MlpClassifier>, Ensemble<Hgb>, DirectEstimate>;
+using CwolaHunting = WeakSupervision<Cwola, NestedCvSelect<MlpClassifier>, BumpHunt>;
+using SaCwolaMlp = WeakSupervision<SaCwola, Ensemble<MlpClassifier>, BumpHunt>;
+using SaladMlp = WeakSupervision<Salad<MlpClassifier>, Ensemble<MlpClassifier>, BumpHunt>;
+using MultiSaladMlp = WeakSupervision<MultiSalad<MlpClassifier>, Ensemble<MlpClassifier>, DirectEstimate>;
+using SaladSwitchMlp = WeakSupervision<SaladSwitch<MlpClassifier>, Ensemble<MlpClassifier>, DirectEstimate>;
+using MultiCwolaMlp = WeakSupervision<MultiCwola, Ensemble<MlpClassifier>, BumpHunt>;
+using CwolaAverageMlp = CwolaAverage<Ensemble<MlpClassifier>, BumpHunt>;
+template <TemplateGenerator... G>
+using CombinedHgb = WeakSupervision<CombinedSamples<G...>, Ensemble<Hgb>, DirectEstimate>;
+
+// ---- factories with the papers' defaults ---------------------------------------------------------
+
+inline IadHgb iad_hgb(DirectEstimateConfig de = {}, PipelineSettings s = {}) {
+    return IadHgb(Iad{}, paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
+}
+
+inline CwolaHgb cwola_hgb(DirectEstimateConfig de = {}, PipelineSettings s = {}) {
+    return CwolaHgb(Cwola{}, paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
+}
+
+inline SaladHgb salad_hgb(DirectEstimateConfig de = {}, PipelineSettings s = {}) {
+    return SaladHgb(Salad<MlpClassifier>(), paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
+}
+
+/// The bump hunt of paper 004: 30 bins uniform in log m over [2.8, 5.2] TeV, cut on the data.
+inline BumpHunt paper004_bump_hunt() {
+    BumpHuntConfig c;
+    c.edges = log_edges(2.8, 5.2, 30);
+    c.cut_on_template = false;
+    return BumpHunt(c);
+}
+
+/// CWoLa Hunting (paper 004 §3.1): k = 5 outer folds, 4 inner rounds of 10 trainings (best by the
+/// TPR at 1 % FPR), the mean of the 4 kept models, the 1 % and 0.1 % most signal-like events, the
+/// sideband fit.
+inline CwolaHunting cwola_hunting(PipelineSettings s = {5, {1e-2, 1e-3}}) {
+    return CwolaHunting(Cwola{}, NestedCvSelect<MlpClassifier>(MlpClassifier(paper004_cwola_mlp())), paper004_bump_hunt(),
+                        std::move(s));
+}
+
+/// SA-CWoLa as in paper 001 (λ = 1 unless given; 5 MLPs averaged as in its Fig. 6).
+inline SaCwolaMlp sa_cwola_mlp(SaCwolaParams p = {}, PipelineSettings s = {}) {
+    return SaCwolaMlp(SaCwola(p), Ensemble<MlpClassifier>(MlpClassifier(paper001_mlp()), 5), BumpHunt{}, std::move(s));
+}
+
+/// SALAD as in paper 001 (reweighter and classifier 3×64 MLPs; 5 classifiers averaged).
+inline SaladMlp salad_mlp(PipelineSettings s = {}) {
+    return SaladMlp(Salad<MlpClassifier>(MlpClassifier(paper001_mlp())),
+                    Ensemble<MlpClassifier>(MlpClassifier(paper001_mlp()), 5), BumpHunt{}, std::move(s));
+}
+
+/// Multi-SALAD as in paper 000 App. E.2 (3×32 MLPs for the reweighting and the classifier).
+inline MultiSaladMlp multi_salad_mlp(MultiSaladParams p = {}, DirectEstimateConfig de = {}, PipelineSettings s = {}) {
+    return MultiSaladMlp(MultiSalad<MlpClassifier>(MlpClassifier(paper000_mlp()), std::move(p)),
+                         Ensemble<MlpClassifier>(MlpClassifier(paper000_mlp()), 1), DirectEstimate(std::move(de)),
+                         std::move(s));
+}
+
+/// Multi-CWoLa as in paper 000 §3 (class balance 0.149, App. E.1).
+inline MultiCwolaMlp multi_cwola_mlp(MultiCwolaParams p = {}, PipelineSettings s = {}) {
+    return MultiCwolaMlp(MultiCwola(p), Ensemble<MlpClassifier>(MlpClassifier(paper000_mlp()), 1), BumpHunt{},
+                         std::move(s));
+}
+
+}  // namespace resanom
