@@ -192,4 +192,21 @@ void BM_HgbEnsembleFit(benchmark::State& st) {
 }
 BENCHMARK(BM_HgbEnsembleFit)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1);
 
+// The alternative Ensemble does not take, for the record: the same 10 members one after another,
+// each with both threads for its own loops (histograms, partitions, gradients).
+void BM_HgbEnsembleFitMembersInSequence(benchmark::State& st) {
+    const TrainingSet& t = synthetic(100000);
+    for (auto _ : st) {
+        std::vector<Hgb> members;
+        for (std::uint64_t k = 0; k < 10; ++k) {
+            HgbParams p;
+            p.threads = 2;
+            members.emplace_back(p);
+            members.back().fit(t, derive_seed(0, k));
+        }
+        benchmark::DoNotOptimize(members.data());
+    }
+}
+BENCHMARK(BM_HgbEnsembleFitMembersInSequence)->Unit(benchmark::kMillisecond)->Iterations(1);
+
 }  // namespace

@@ -10,17 +10,28 @@ Tasks (issue 3):
   (b) synthetic: 300k training events, 8 features, 100 rounds, early stopping off, 100k test events.
 
 Peers: Debian's python3-sklearn and python3-xgboost (scripts/install-peers); run with
-/usr/bin/python3. Timings: wall-clock seconds on this machine; training time for resanom is the
-tool's own "train_seconds" (file reading excluded, like the peers' fit()); its prediction time is
-the wall time of a separate `--load-model --apply` run (process start, model and file reading and
-writing included, so an upper bound). max SIC requires at least 25 background events passing.
+/usr/bin/python3. Same settings everywhere: 31 leaves grown best-first (XGBoost: lossguide,
+max_leaves 31, no depth limit), 255 bins, learning rate 0.1, no L2 regularization (XGBoost's
+reg_lambda defaults to 1; set to 0 like the others); XGBoost has no min_samples_leaf (its
+min_child_weight stays at its default, 1). Threads: --threads T (default 2, the issue's setting)
+for all three: resanom --threads T, XGBoost n_jobs=T, scikit-learn's OpenMP limited to T
+(threadpoolctl). With other work on the machine, --threads 1 gives the steadier comparison.
+
+Timings: wall-clock seconds on this machine; training time for resanom is the tool's own
+"train_seconds" (file reading excluded, like the peers' fit()); "train CPU s" is the CPU time (all
+threads) of the training: the whole tool process for resanom (file reading included), the fit()
+calls for the peers — less sensitive than wall time to other work on the machine, though threads
+spinning while they wait count too. resanom's prediction time is the wall time of a separate
+`--load-model --apply` run (process start, model and file reading and writing included, so an
+upper bound). max SIC requires at least 25 background events passing.
 
 Usage: /usr/bin/python3 bench/peers/hgb_peers.py [path/to/resanom] [--data DIR] [--repeats N]
-                                                [--tasks a,b]
+                                                [--tasks a,b] [--threads T] [--markdown]
 """
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,6 +45,7 @@ try:
     from sklearn.metrics import roc_auc_score
     from sklearn.utils.class_weight import compute_sample_weight
     import xgboost as xgb
+    from threadpoolctl import threadpool_limits
 except ImportError as e:  # pragma: no cover
     sys.exit(f"hgb_peers.py: {e}; run scripts/install-peers and use /usr/bin/python3")
 
@@ -51,13 +63,18 @@ def max_sic(scores, labels, min_bkg=25):
     return float(np.max(eps_s / np.sqrt(eps_b)))
 
 
+def children_cpu():
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
 def run_resanom(tool, args):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), children_cpu()
     r = subprocess.run([tool, "classify"] + args, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, children_cpu() - c0
     if r.returncode != 0:
         sys.exit(f"resanom failed ({r.returncode}): {r.stderr.strip()}")
-    return json.loads(r.stdout.strip().splitlines()[-1]), wall
+    return json.loads(r.stdout.strip().splitlines()[-1]), wall, cpu
 
 
 def bench_resanom(tool, tmp, Xtr, ytr, Xte, flags, ensemble, seed):
@@ -69,16 +86,16 @@ def bench_resanom(tool, tmp, Xtr, ytr, Xte, flags, ensemble, seed):
     feats = ",".join(str(i) for i in range(d))
     model = os.path.join(tmp, "model.bin")
     out = os.path.join(tmp, "scores.npy")
-    j, _ = run_resanom(tool, ["--train", train, "--label-col", str(d), "--features", feats,
+    j, _, train_cpu = run_resanom(tool, ["--train", train, "--label-col", str(d), "--features", feats,
                               "--ensemble", str(ensemble), "--seed", str(seed),
                               "--save-model", model] + flags)
-    _, wall = run_resanom(tool, ["--load-model", model, "--apply", test, "--features", feats,
+    _, wall, _ = run_resanom(tool, ["--load-model", model, "--apply", test, "--features", feats,
                                  "--out", out])
-    return j["train_seconds"], wall, np.load(out), j
+    return j["train_seconds"], wall, np.load(out), j["iterations"], train_cpu
 
 
 def bench_sklearn(Xtr, ytr, Xte, params, ensemble, seed, balanced):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     members = []
     for k in range(ensemble):
         m = HistGradientBoostingClassifier(random_state=seed + k, **params)
@@ -89,18 +106,18 @@ def bench_sklearn(Xtr, ytr, Xte, params, ensemble, seed, balanced):
                 m.set_params(class_weight="balanced")
             m.fit(Xtr, ytr)
         members.append(m)
-    train = time.perf_counter() - t0
+    train, train_cpu = time.perf_counter() - t0, time.process_time() - c0
     t0 = time.perf_counter()
     p = np.mean([m.predict_proba(Xte)[:, 1] for m in members], axis=0)
-    return train, time.perf_counter() - t0, p, [m.n_iter_ for m in members]
+    return train, time.perf_counter() - t0, p, [m.n_iter_ for m in members], train_cpu
 
 
-def bench_xgboost(Xtr, ytr, Xte, params, ensemble, seed, balanced, early_stopping, val_fraction=0.2):
+def bench_xgboost(Xtr, ytr, Xte, params, ensemble, seed, balanced, early_stopping, threads, val_fraction=0.2):
     rng = np.random.default_rng(seed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     members = []
     for k in range(ensemble):
-        kw = dict(tree_method="hist", grow_policy="lossguide", max_depth=0, n_jobs=2, random_state=seed + k,
+        kw = dict(tree_method="hist", grow_policy="lossguide", max_depth=0, n_jobs=threads, random_state=seed + k,
                   **params)
         if early_stopping:
             perm = rng.permutation(len(ytr))
@@ -115,11 +132,11 @@ def bench_xgboost(Xtr, ytr, Xte, params, ensemble, seed, balanced, early_stoppin
             m = xgb.XGBClassifier(**kw)
             m.fit(Xtr, ytr, sample_weight=compute_sample_weight("balanced", ytr) if balanced else None)
         members.append(m)
-    train = time.perf_counter() - t0
+    train, train_cpu = time.perf_counter() - t0, time.process_time() - c0
     t0 = time.perf_counter()
     p = np.mean([m.predict_proba(Xte)[:, 1] for m in members], axis=0)
     iters = [(m.best_iteration + 1) if early_stopping else params["n_estimators"] for m in members]
-    return train, time.perf_counter() - t0, p, iters
+    return train, time.perf_counter() - t0, p, iters, train_cpu
 
 
 def task_a(data_dir):
@@ -151,12 +168,15 @@ def main():
     ap.add_argument("--repeats", type=int, default=1, help="repeat each measurement, report medians")
     ap.add_argument("--tasks", default="a,b")
     ap.add_argument("--ensemble", type=int, default=10, help="ensemble size of task (a)")
+    ap.add_argument("--threads", type=int, default=2, help="threads for resanom and both peers")
+    ap.add_argument("--markdown", action="store_true", help="also print the tables in Markdown (docs/models/hgb.md)")
     a = ap.parse_args()
     if not os.access(a.tool, os.X_OK):
         sys.exit(f"hgb_peers.py: no resanom tool at {a.tool} (build it, or pass its path)")
 
     print(f"sklearn {sklearn.__version__}, xgboost {xgb.__version__}, numpy {np.__version__}, "
-          f"{os.cpu_count()} cores; medians of {a.repeats} run(s)")
+          f"{os.cpu_count()} cores, {a.threads} thread(s) each; medians of {a.repeats} run(s); load average at start "
+          f"{os.getloadavg()[0]:.1f} (other work on the machine slows the multi-threaded peers most)")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for task in a.tasks.split(","):
@@ -169,7 +189,7 @@ def main():
                 flags = ["--early-stopping", "on", "--val-fraction", "0.2", "--class-weight", "balanced"]
                 skp = dict(max_iter=200, learning_rate=0.1, max_leaf_nodes=31, max_bins=255, min_samples_leaf=20,
                            early_stopping=True, validation_fraction=0.2, n_iter_no_change=10, scoring="loss")
-                xgp = dict(n_estimators=200, learning_rate=0.1, max_leaves=31, max_bin=255)
+                xgp = dict(n_estimators=200, learning_rate=0.1, max_leaves=31, max_bin=255, reg_lambda=0.0)
                 name = f"(a) LHCO SR, {len(ytr)}x{Xtr.shape[1]}, ensemble {ens}"
             elif task == "b":
                 Xtr, ytr, Xte, yte = task_b()
@@ -177,19 +197,20 @@ def main():
                 flags = ["--early-stopping", "off", "--max-iter", "100", "--class-weight", "none"]
                 skp = dict(max_iter=100, learning_rate=0.1, max_leaf_nodes=31, max_bins=255, min_samples_leaf=20,
                            early_stopping=False)
-                xgp = dict(n_estimators=100, learning_rate=0.1, max_leaves=31, max_bin=255)
+                xgp = dict(n_estimators=100, learning_rate=0.1, max_leaves=31, max_bin=255, reg_lambda=0.0)
                 name = f"(b) synthetic, {len(ytr)}x{Xtr.shape[1]}, 100 rounds"
             else:
                 sys.exit(f"unknown task {task}")
             results = {"resanom": [], "sklearn": [], "xgboost": []}
             for rep in range(a.repeats):
-                tr, pr, p, j = bench_resanom(a.tool, tmp, Xtr, ytr, Xte, flags, ens, rep)
-                results["resanom"].append((tr, pr, p, j["iterations"]))
-                results["sklearn"].append(bench_sklearn(Xtr, ytr, Xte, skp, ens, rep, bal))
-                results["xgboost"].append(bench_xgboost(Xtr, ytr, Xte, xgp, ens, rep, bal, es))
+                results["resanom"].append(bench_resanom(a.tool, tmp, Xtr, ytr, Xte,
+                                                        flags + ["--threads", str(a.threads)], ens, rep))
+                with threadpool_limits(limits=a.threads, user_api="openmp"):
+                    results["sklearn"].append(bench_sklearn(Xtr, ytr, Xte, skp, ens, rep, bal))
+                results["xgboost"].append(bench_xgboost(Xtr, ytr, Xte, xgp, ens, rep, bal, es, a.threads))
             print(f"\n{name}")
-            print(f"{'':10s} {'train s':>9s} {'predict s':>10s} {'AUC':>7s} {'max SIC':>8s} {'iters (mean)':>13s}"
-                  f" {'train vs resanom':>17s}")
+            print(f"{'':10s} {'train s':>9s} {'train CPU s':>12s} {'predict s':>10s} {'AUC':>7s} {'max SIC':>8s}"
+                  f" {'iters (mean)':>13s} {'train vs resanom':>17s}")
             med = {}
             for k, rs in results.items():
                 tr = float(np.median([r[0] for r in rs]))
@@ -197,11 +218,22 @@ def main():
                 auc = float(np.median([roc_auc_score(yte, r[2]) for r in rs]))
                 sic = float(np.median([max_sic(r[2], yte) for r in rs]))
                 it = float(np.mean([np.mean(r[3]) for r in rs]))
-                med[k] = (tr, pr, auc, sic, it)
-            for k, (tr, pr, auc, sic, it) in med.items():
+                cpu = float(np.median([r[4] for r in rs]))
+                med[k] = (tr, pr, auc, sic, it, cpu)
+            for k, (tr, pr, auc, sic, it, cpu) in med.items():
                 ratio = tr / med["resanom"][0]
-                print(f"{k:10s} {tr:9.2f} {pr:10.3f} {auc:7.4f} {sic:8.2f} {it:13.1f} {ratio:16.2f}x")
+                print(f"{k:10s} {tr:9.2f} {cpu:12.2f} {pr:10.3f} {auc:7.4f} {sic:8.2f} {it:13.1f} {ratio:16.2f}x")
+            print(f"load average after the task: {os.getloadavg()[0]:.1f}")
             rows.append((name, med))
+    if a.markdown:
+        for name, med in rows:
+            print(f"\n{name}\n")
+            print("| | train s | train CPU s | predict s | AUC | max SIC | iterations (mean) "
+                  "| train time / resanom's |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+            for k, (tr, pr, auc, sic, it, cpu) in med.items():
+                print(f"| {k} | {tr:.2f} | {cpu:.2f} | {pr:.3f} | {auc:.4f} | {sic:.2f} | {it:.1f} "
+                      f"| {tr / med['resanom'][0]:.2f} |")
     return rows
 
 

@@ -6,6 +6,7 @@
 // Models plug in through run_model<C>(options, prototype): a model needs only a hyperparameter
 // mapping from the options (hgb_params below) and a MemberReport specialization saying what the
 // JSON reports per member (iterations, validation loss).
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -16,11 +17,13 @@
 #include <vector>
 
 #include "common.hpp"
+#include "nn_common.hpp"
 #include "resanom/core/training_set.hpp"
 #include "resanom/io/npy.hpp"
 #include "resanom/io/table.hpp"
 #include "resanom/models/ensemble.hpp"
 #include "resanom/models/hgb/hgb.hpp"
+#include "classify_mlp.hpp"
 
 namespace resanom::cli {
 
@@ -64,6 +67,9 @@ struct MemberReport<Hgb> {
     static double val_loss(const Hgb& m) { return m.validation_loss(); }
 };
 
+template <>
+struct MemberReport<MlpClassifier> : MlpMemberReport {};
+
 HgbParams hgb_params(const ClassifyOptions& o) {
     HgbParams p;
     p.max_iter = o.max_iter;
@@ -84,6 +90,24 @@ HgbParams hgb_params(const ClassifyOptions& o) {
         throw usage_error(e.what());
     }
     return p;
+}
+
+/// An HGB prototype; with progress enabled (stderr a terminal, or --progress) it counts trained
+/// members on stderr, or the trees of a single model.
+Hgb hgb_prototype(const ClassifyOptions& o) {
+    Hgb m(hgb_params(o));
+    const int members = o.ensemble;
+    auto bar = std::make_shared<ProgressLine>(o.common.progress, members > 1 ? "members trained" : "trees");
+    if (!bar->enabled()) return m;
+    auto done = std::make_shared<std::atomic<int>>(0);
+    m.set_progress([bar, done, members](const HgbProgress& p) {
+        if (members > 1) {
+            if (p.done) bar->update(++*done, members);
+        } else {
+            bar->update(p.done ? p.max_iter : p.iteration, p.max_iter);
+        }
+    });
+    return m;
 }
 
 /// The columns of a table the model reads.
@@ -142,7 +166,8 @@ TrainingSet training_set(const io::Table& t, const std::string& path, const Layo
             throw io_error(path, "label " + std::to_string(s.y[i]) + " outside [0,1] (--label-col)",
                            static_cast<std::size_t>(i), static_cast<std::size_t>(*L.label));
         if (!(s.w[i] >= 0.0 && std::isfinite(s.w[i])))
-            throw io_error(path, "negative weight " + std::to_string(s.w[i]) + " (--weight-col)",
+            throw io_error(path,
+                           std::string("weight ") + std::to_string(s.w[i]) + " is negative or not finite (--weight-col)",
                            static_cast<std::size_t>(i), static_cast<std::size_t>(*L.weight));
     }
     return s;
@@ -255,8 +280,8 @@ void run(const ClassifyOptions& o) {
     }
     if (!o.save_model.empty()) require_output_path(o.save_model, "--save-model");
 
-    if (o.model == "mlp") throw usage_error("--model mlp is not available yet");
-    run_model(o, Hgb(hgb_params(o)));
+    if (o.model == "mlp") return run_model(o, mlp_prototype(o));
+    run_model(o, hgb_prototype(o));
 }
 
 }  // namespace

@@ -158,7 +158,21 @@ TEST_CASE("explicit --val, --early-stopping off, soft labels, CSV input, HGB fla
     CHECK(r.code == 0);
 }
 
-TEST_CASE("--help lists the HGB and MLP flags; --model mlp is not available yet") {
+TEST_CASE("--progress counts trained members (or trees) on stderr; stdout keeps the JSON line") {
+    TempDir dir;
+    io::write_npy(dir.file("train.npy"), table(1000, 8));
+    auto r = run_tool("classify --train train.npy --label-col 2 --save-model m.bin --ensemble 3 --progress", dir);
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.err, "3/3 members trained"));
+    CHECK(last_json_line(r.out)["ensemble"] == 3);
+    r = run_tool("classify --train train.npy --label-col 2 --save-model m.bin --early-stopping off --max-iter 7 "
+                 "--progress",
+                 dir);
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.err, "7/7 trees"));
+}
+
+TEST_CASE("--help lists the HGB and MLP flags") {
     TempDir dir;
     const auto h = run_tool("classify --help", dir);
     CHECK(h.code == 0);
@@ -168,9 +182,6 @@ TEST_CASE("--help lists the HGB and MLP flags; --model mlp is not available yet"
                              "--early-stopping", "--patience", "--hidden", "--activation", "--epochs", "--batch-size",
                              "--lr", "--dropout", "--save-model", "--load-model", "--threads"})
         CHECK_MESSAGE(contains(h.out, flag), flag);
-    io::write_npy(dir.file("train.npy"), table(300, 1));
-    check_bad("classify --model mlp --train train.npy --label-col 2 --apply train.npy --out bad.npy",
-              "--model mlp is not available yet", dir);
 }
 
 TEST_CASE("bad input: exit code 2, one line on stderr naming the problem, nothing written") {
@@ -187,7 +198,12 @@ TEST_CASE("bad input: exit code 2, one line on stderr naming the problem, nothin
     t(5, 3) = -2.0;
     io::write_npy(dir.file("negw.npy"), t);
     check_bad("classify --train negw.npy --label-col 2 --weight-col 3 --apply train.npy --out bad.npy",
-              "negw.npy: row 5, column 3: negative weight", dir);
+              "negw.npy: row 5, column 3: weight -2.000000 is negative or not finite", dir);
+    t = table(400, 1);
+    t(6, 3) = std::numeric_limits<double>::infinity();
+    io::write_npy(dir.file("infw.npy"), t);
+    check_bad("classify --train infw.npy --label-col 2 --weight-col 3 --apply train.npy --out bad.npy",
+              "infw.npy: row 6, column 3", dir);
     t = table(400, 1);
     t(9, 2) = std::numeric_limits<double>::quiet_NaN();
     io::write_npy(dir.file("nan.npy"), t);

@@ -290,6 +290,41 @@ TEST_CASE("missing values get their own bin and a learned direction") {
     CHECK(p[1] < 0.5);
 }
 
+TEST_CASE("a split can send the missing values alone to one side") {
+    // x0 ∈ {0, 1} says nothing; only missing x0 marks label 1. No threshold between 0 and 1
+    // separates the classes: the best split is "non-missing left, missing right".
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    Matrix X(6, 1);
+    X << 0, 1, 0, 1, nan, nan;
+    const Vector y = (Vector(6) << 0, 0, 0, 0, 1, 1).finished();
+    HgbParams p = exact_params();
+    p.max_iter = 1;
+    p.max_leaf_nodes = 2;
+    p.learning_rate = 1.0;
+    TrainingSet t;  // fields set directly: the TrainingSet constructor refuses NaN features
+    t.X = X;
+    t.y = y;
+    t.w = Vector::Ones(6);
+    Hgb m(p);
+    m.fit(t, 0);
+    // Baseline log(2/4): p = 1/3, g = 1/3 (label 0) and −2/3 (label 1), h = 2/9. Left (4 events):
+    // G = 4/3, H = 8/9, value −1.5; right (2 missing): G = −4/3, H = 4/9, value 3.
+    CHECK(m.baseline() == doctest::Approx(std::log(0.5)));
+    const auto& n = m.trees()[0].nodes;
+    REQUIRE(n.size() == 3);
+    CHECK(n[0].feature == 0);
+    CHECK(n[0].threshold == std::numeric_limits<double>::infinity());
+    CHECK(n[0].missing_left == 0);
+    CHECK(n[1].value == doctest::Approx(-1.5));
+    CHECK(n[2].value == doctest::Approx(3.0));
+    Matrix probe(3, 1);
+    probe << 0.0, 1e300, nan;
+    const Vector s = m.decision_function(probe);
+    CHECK(s[0] == doctest::Approx(std::log(0.5) - 1.5));
+    CHECK(s[1] == doctest::Approx(std::log(0.5) - 1.5));
+    CHECK(s[2] == doctest::Approx(std::log(0.5) + 3.0));
+}
+
 TEST_CASE("tree shape limits: max_leaf_nodes, max_depth, min_samples_leaf") {
     const TrainingSet t = make_2d(5000, 7, [](double a, double b) { return std::sin(6 * a) * b > 0; });
     HgbParams p;

@@ -71,6 +71,9 @@ TEST_CASE("ensemble save/load round trip; a single model loads as an ensemble of
     CHECK(model_kind(dir.file("e.bin")) == "ensemble/hgb");
     const auto back = Ensemble<Hgb>::load(dir.file("e.bin"));
     CHECK(back.size() == 3);
+    // thread counts are not saved; load hands its own to the members
+    CHECK(back.members()[2].params().threads == 0);
+    CHECK(Ensemble<Hgb>::load(dir.file("e.bin"), 1).members()[2].params().threads == 1);
     const Matrix X = circle(400, 5).X;
     CHECK((e.predict(X).array() == back.predict(X).array()).all());
 

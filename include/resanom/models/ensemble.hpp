@@ -86,7 +86,8 @@ public:
         write_model_file(path, kind_name(), w.bytes());
     }
 
-    /// Loads an ensemble file, or a single model of kind C::kind as an ensemble of one.
+    /// Loads an ensemble file, or a single model of kind C::kind as an ensemble of one. Members
+    /// that have set_threads(unsigned) get `threads` (thread counts are not saved in model files).
     static Ensemble load(const std::string& path, unsigned threads = 0)
         requires SerializableClassifier<C>
     {
@@ -97,6 +98,7 @@ public:
             ModelReader r(payload, path);
             e.members_.push_back(C::read(r));
             r.check(r.at_end(), "corrupt model file (trailing bytes)");
+            e.set_member_threads(threads);
             return e;
         }
         const std::string payload = read_model_payload(path, kind_name());
@@ -106,10 +108,16 @@ public:
         for (std::uint64_t k = 0; k < n; ++k) e.members_.push_back(C::read(r));
         r.check(r.at_end(), "corrupt model file (trailing bytes)");
         e.n_members_ = static_cast<int>(n);
+        e.set_member_threads(threads);
         return e;
     }
 
 private:
+    void set_member_threads(unsigned threads) {
+        if constexpr (requires(C& c) { c.set_threads(threads); })
+            for (C& m : members_) m.set_threads(threads);
+    }
+
     template <class Fit>
     void fit_members(Fit&& fit_one, std::uint64_t seed) {
         std::vector<C> trained(static_cast<std::size_t>(n_members_), prototype_);

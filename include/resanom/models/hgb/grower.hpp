@@ -9,7 +9,8 @@
 //   gain = G_L²/(H_L + λ) + G_R²/(H_R + λ) − G²/(H + λ),    leaf value = −η·G/(H + λ)
 // with G, H the sums of gradients and hessians, λ = l2_regularization, η = learning_rate. A split
 // is allowed when both children have ≥ min_samples_leaf events and hessian ≥ min_hessian_to_split,
-// and gain > min_gain_to_split. Ties go to the lowest feature, then the lowest bin.
+// and gain > min_gain_to_split. Ties go to the lowest feature, then missing values right before
+// left, then the lowest bin. Missing values (bin 255) are tried on both sides, and alone.
 //
 // Reproducibility: a node's histogram is summed over fixed contiguous chunks of its rows, the
 // number of chunks depending on the node size only, and the chunk sums are added in chunk order —
@@ -118,13 +119,16 @@ inline void best_split_of_feature(const HistBin* h, int nb, std::int32_t feature
     const double parent = G * G / (H + lambda);
     const auto ms = p.min_samples_leaf;
     // Scan twice when there are missing values: missing to the right (left sums exclude them),
-    // then missing to the left (left sums start with them).
+    // then missing to the left (left sums start with them). The first pass then also tries
+    // b = nb − 1: every non-missing value left, the missing ones alone on the right (threshold
+    // +inf), a split no threshold between two values gives.
     const int passes = miss.n > 0 ? 2 : 1;
     for (int pass = 0; pass < passes; ++pass) {
         const bool mleft = pass == 1;
         double gl = mleft ? miss.g : 0.0, hl = mleft ? miss.h : 0.0;
         Index nl = mleft ? static_cast<Index>(miss.n) : 0;
-        for (int b = 0; b + 1 < nb; ++b) {
+        const int last = passes == 2 && !mleft ? nb : nb - 1;
+        for (int b = 0; b < last; ++b) {
             gl += h[b].g;
             hl += h[b].h;
             nl += static_cast<Index>(h[b].n);
@@ -366,7 +370,9 @@ private:
         pn.feature = s.feature;
         pn.bin_threshold = s.bin;
         const auto& thr = mapper_.thresholds(s.feature);
-        pn.threshold = thr[s.bin];
+        // bin nb − 1 (the last non-missing bin) only splits off the missing values: x ≤ +inf
+        pn.threshold = static_cast<std::size_t>(s.bin) < thr.size() ? thr[s.bin]
+                                                                    : std::numeric_limits<double>::infinity();
         pn.missing_left = s.missing_left ? 1 : 0;
         pn.left = static_cast<std::int32_t>(tree.nodes.size());
         tree.nodes.emplace_back();

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -152,6 +153,14 @@ inline Index event_chunks(Index n) { return std::clamp<Index>(n / 16384, 1, 64);
 
 }  // namespace hgb
 
+/// What Hgb's optional progress callback hears: after every tree (done = false) and once when
+/// fit ends (done = true, iteration = the trees kept).
+struct HgbProgress {
+    int iteration = 0;
+    int max_iter = 0;
+    bool done = false;
+};
+
 /// Histogram gradient-boosted trees for binary (soft-label, weighted) classification.
 class Hgb {
 public:
@@ -161,6 +170,13 @@ public:
     explicit Hgb(HgbParams params) : params_(params) { params_.validate(); }
 
     const HgbParams& params() const noexcept { return params_; }
+    /// Threads for fit and prediction (0: all cores); results do not depend on it. Not saved in
+    /// model files: a loaded model uses all cores unless told otherwise.
+    void set_threads(unsigned threads) noexcept { params_.threads = threads; }
+
+    /// Progress reports during fit (library code never prints; the CLI draws a bar). Copies of
+    /// the model (ensemble members) share the callback and may call it from several threads.
+    void set_progress(std::function<void(const HgbProgress&)> cb) { progress_ = std::move(cb); }
 
     /// Fits on `train`; with early stopping on, a seeded random validation_fraction of it is held
     /// out for early stopping (and not trained on).
@@ -341,7 +357,7 @@ private:
             if (node.is_leaf()) {
                 r.check(std::isfinite(node.value), "corrupt hgb model (leaf value)");
             } else {
-                r.check(node.feature < d && node.left > k && node.left + 1 < n,
+                r.check(node.feature < d && node.left > k && node.left + 1 < n && !std::isnan(node.threshold),
                         "corrupt hgb model (node " + std::to_string(k) + ")");
             }
         }
@@ -428,6 +444,7 @@ private:
             trees_.push_back(grower.grow(gh));
             const hgb::Tree& tree = trees_.back();
             grower.add_leaf_values(tree, raw);
+            if (progress_) progress_({static_cast<int>(trees_.size()), params_.max_iter, false});
             if (!val) continue;
             pool.parallel_chunks(raw_val.size(), hgb::event_chunks(raw_val.size()), [&](Index, Index b, Index e) {
                 for (Index i = b; i < e; ++i) raw_val[i] += tree.predict_binned(Bv.row(i));
@@ -444,6 +461,7 @@ private:
         }
         if (val && params_.early_stopping) trees_.resize(best_iter);
         forest_ = hgb::FlatForest(trees_);
+        if (progress_) progress_({static_cast<int>(trees_.size()), params_.max_iter, true});
     }
 
     HgbParams params_{};
@@ -452,6 +470,7 @@ private:
     std::vector<hgb::Tree> trees_;
     std::vector<double> val_history_;
     hgb::FlatForest forest_;  ///< trees_ laid out for prediction
+    std::function<void(const HgbProgress&)> progress_;
 };
 
 }  // namespace resanom
