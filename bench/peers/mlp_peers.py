@@ -3,15 +3,16 @@
 
 Task (issue 4, bench): label 1 = sr_data_train (SR data: background + 0.66 % signal), label 0 = the
 background events of sr_data_val (an ideal background template); features 1-4 (mj_min, delta_m,
-tau21_min, tau21_max); class-balanced weights; 3x64 ReLU network, batch 128, Adam lr 1e-3; the same
-20 % random validation split on both sides, the same number of epochs (no early stopping), and the
-epoch of lowest validation loss kept. Evaluation: AUC and max SIC (at least 25 background events
+tau21_min, tau21_max); class-balanced weights; 3x64 ReLU network, batch 128, Adam lr 1e-3; a 20 %
+random validation split on each side (each tool draws its own), the same number of epochs (no early
+stopping), and the epoch of lowest validation loss kept. Evaluation: AUC and max SIC (at least 25 background events
 passing, resanom's max_sic default) on sr_test (truth labels).
 
 resanom runs through the built tool (`resanom classify --model mlp`); PyTorch with
 torch.set_num_threads(2). Prints seconds per epoch, AUC and max SIC for both and the ratios.
 
 Usage: /usr/bin/python3 bench/peers/mlp_peers.py [path/to/resanom] [--epochs N] [--repeats R]
+       [--torch-threads 2,1] [--skip-torch]
 Data from $RESANOM_DATA_DIR/lhco_sr or /work/shared/data/lhco_sr. Timings on a shared 2-core
 machine are noisy: the script repeats each run and reports the median.
 """
@@ -79,9 +80,9 @@ def run_resanom(tool, X, y, Xt, epochs, seed, tmp):
     return summary["train_seconds"] / summary["iterations"][0], np.load(out)
 
 
-def run_torch(X, y, Xt, epochs, seed):
+def run_torch(X, y, Xt, epochs, seed, threads=2):
     import torch
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     perm = rng.permutation(len(X))
@@ -133,16 +134,24 @@ def main():
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-torch", action="store_true")
+    ap.add_argument("--torch-threads", default="2",
+                    help="comma-separated thread counts for PyTorch (e.g. 2,1); 2 is the reference")
     a = ap.parse_args()
     X, y, Xt, yt = load_task()
+    torch_threads = [] if a.skip_torch else [int(t) for t in a.torch_threads.split(",")]
     print(f"IAD task: {len(X)} training events ({int(y.sum())} label 1), 80/20 train/validation, "
           f"{len(Xt)} test events; 3x64 ReLU, batch 128, Adam 1e-3, {a.epochs} epochs, {a.repeats} repeats (median)")
-    rows = {}
+    print("load average before: %.2f %.2f %.2f" % os.getloadavg())
+    # Interleaved (resanom, then PyTorch, per repeat) so that both see the same load of a shared machine.
+    rows = {"resanom": []}
+    for t in torch_threads:
+        rows[f"pytorch-{t}t"] = []
     with tempfile.TemporaryDirectory() as tmp:
-        res = [run_resanom(a.tool, X, y, Xt, a.epochs, s, tmp) for s in range(a.repeats)]
-    rows["resanom"] = res
-    if not a.skip_torch:
-        rows["pytorch"] = [run_torch(X, y, Xt, a.epochs, s) for s in range(a.repeats)]
+        for s in range(a.repeats):
+            rows["resanom"].append(run_resanom(a.tool, X, y, Xt, a.epochs, s, tmp))
+            for t in torch_threads:
+                rows[f"pytorch-{t}t"].append(run_torch(X, y, Xt, a.epochs, s, t))
+    print("load average after:  %.2f %.2f %.2f" % os.getloadavg())
     summary = {}
     print(f"{'':10s} {'s/epoch':>9s} {'AUC':>7s} {'max SIC':>8s}")
     for name, runs in rows.items():
@@ -152,9 +161,17 @@ def main():
         sic = statistics.median(m[1] for m in metrics)
         summary[name] = (spe, auc, sic)
         print(f"{name:10s} {spe:9.3f} {auc:7.4f} {sic:8.2f}")
-    if "pytorch" in summary:
-        r, p = summary["resanom"], summary["pytorch"]
-        print(f"ratio resanom/pytorch: time {r[0] / p[0]:.3f}, AUC difference {r[1] - p[1]:+.4f}, "
+    # 8 512 multiply-adds per event forward (4*64 + 64*64 + 64*64 + 64), three GEMM passes in
+    # training (forward, dX, dW): 6 * 8512 flop per training event and epoch.
+    n_train = len(X) - int(0.2 * len(X))
+    gflop = 6 * 8512 * n_train / 1e9
+    for name, (spe, _, _) in summary.items():
+        print(f"{name:10s} {gflop / spe:6.1f} GFLOP/s of the {gflop:.2f} GFLOP per epoch in the GEMMs")
+    for name in summary:
+        if name == "resanom":
+            continue
+        r, p = summary["resanom"], summary[name]
+        print(f"resanom/{name}: time {r[0] / p[0]:.3f}, AUC difference {r[1] - p[1]:+.4f}, "
               f"max SIC ratio {r[2] / p[2]:.2f}")
 
 

@@ -62,17 +62,22 @@ public:
         const S step = static_cast<S>(lr / bc1);
         const S inv_sqrt_bc2 = static_cast<S>(1.0 / std::sqrt(bc2));
         const S eps = static_cast<S>(o_.epsilon);
-        S* p = params.data();
-        const S* g = grad.data();
-        S* m = m_.data();
-        S* v = v_.data();
-        const Index n = m_.size();
-        for (Index i = 0; i < n; ++i) {
-            const S gi = g[i] + wd * p[i];
-            m[i] = b1 * m[i] + c1 * gi;
-            v[i] = b2 * v[i] + c2 * gi * gi;
-            p[i] -= step * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+        // Whole-vector Eigen array expressions rather than a scalar loop: Eigen vectorizes sqrt and
+        // the division, which a plain loop over std::sqrt does not get (GCC keeps sqrt scalar
+        // while errno may be set). Three passes over the parameters (a few megabytes at most).
+        auto p = params.array();
+        auto m = m_.array();
+        auto v = v_.array();
+        if (wd != S(0)) {
+            const auto g = grad.array() + wd * p;
+            m = b1 * m + c1 * g;
+            v = b2 * v + c2 * g.square();
+        } else {
+            const auto g = grad.array();
+            m = b1 * m + c1 * g;
+            v = b2 * v + c2 * g.square();
         }
+        p -= step * m / (v.sqrt() * inv_sqrt_bc2 + eps);
     }
 
     std::int64_t steps() const noexcept { return t_; }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -199,6 +200,54 @@ using CwolaHuntingNet = Sequential<Dense<64>, LeakyReLU<0.1>, Dropout<0.2>, Dens
 using Autoencoder004Net = Sequential<Dense<512>, ReLU, BatchNorm<>, Dense<512>, ReLU, Dense<2>, Identity, Dense<512>,
                                      ReLU, Dense<512>, ReLU, Dense<0>>;
 
+namespace detail {
+
+/// Eigen's cache blocking of one GEMM (its kc, mc, nc) with packing buffers owned by the caller.
+/// Eigen's own products size their packing buffers per call and take them from the heap above
+/// EIGEN_STACK_ALLOCATION_LIMIT (128 kB: any 512-wide layer); going through Eigen's GEMM routine
+/// with these preallocated buffers keeps a training step free of allocation at every width, with
+/// the same kernels.
+template <class S>
+class GemmBlocking : public Eigen::internal::level3_blocking<S, S> {
+public:
+    void set(Index kc, Index mc, Index nc, S* a, S* b) {
+        this->m_kc = kc;
+        this->m_mc = mc;
+        this->m_nc = nc;
+        this->m_blockA = a;
+        this->m_blockB = b;
+    }
+};
+
+/// Eigen's blocking sizes for a (rows × depth)·(depth × cols) product, as Eigen's product chooses them.
+struct GemmShape {
+    Index kc = 0, mc = 0, nc = 0;
+};
+template <class S>
+GemmShape gemm_shape(Index rows, Index cols, Index depth) {
+    GemmShape g{depth, rows, cols};
+    Eigen::internal::computeProductBlockingSizes<S, S, 1>(g.kc, g.mc, g.nc, Index{1});
+    return g;
+}
+
+/// C (m × n, column-major, leading dimension ldc) = op(A)·op(B), overwritten: A is m × k
+/// column-major (lda), or with TransA its transpose stored k × m column-major; likewise B. The
+/// packing buffers `pa`, `pb` hold shape.kc·shape.mc and shape.kc·shape.nc scalars (aligned), the
+/// shape computed for m, n, k at least this large.
+template <bool TransA, bool TransB, class S>
+void gemm(Index m, Index n, Index k, const S* A, Index lda, const S* B, Index ldb, S* C, Index ldc, const GemmShape& shape,
+          S* pa, S* pb) {
+    for (Index j = 0; j < n; ++j) std::fill_n(C + j * ldc, m, S(0));
+    if (m == 0 || n == 0 || k == 0) return;
+    GemmBlocking<S> blocking;
+    blocking.set(shape.kc, shape.mc, shape.nc, pa, pb);
+    Eigen::internal::general_matrix_matrix_product<Index, S, TransA ? Eigen::RowMajor : Eigen::ColMajor, false, S,
+                                                   TransB ? Eigen::RowMajor : Eigen::ColMajor, false, Eigen::ColMajor,
+                                                   1>::run(m, n, k, A, lda, B, ldb, C, 1, ldc, S(1), blocking, nullptr);
+}
+
+}  // namespace detail
+
 /// Whether forward() trains (dropout active, BatchNorm on batch statistics, running statistics
 /// updated) or infers.
 enum class Mode { train, infer };
@@ -215,6 +264,10 @@ struct Workspace {
     Vec<S> gradient;           ///< ∂L/∂params, the layout of Network::params()
     Mat<S> target;             ///< minibatch targets (rows × capacity)
     Vec<S> weight;             ///< minibatch event weights
+    /// Per layer, the GEMM blocking of Y = W·X, dW = dY·Xᵀ and dX = Wᵀ·dY at full capacity, and
+    /// the packing buffers every GEMM of this workspace shares (detail::gemm).
+    std::vector<std::array<detail::GemmShape, 3>> gemm_shape;
+    Vec<S> pack_a, pack_b;
 
     Workspace() = default;
     Workspace(const Network<S>& net, Index cap, Index target_rows = 0) { allocate(net, cap, target_rows); }
@@ -243,12 +296,39 @@ struct Workspace {
         gradient.setZero(net.n_params());
         target.setZero(target_rows, cap);
         weight.setZero(cap);
+        gemm_shape.assign(Ls.size(), {});
+        Index size_a = 0, size_b = 0;
+        for (std::size_t i = 0; i < Ls.size(); ++i) {
+            if (Ls[i].spec.kind != LayerKind::dense) continue;
+            const Index in = Ls[i].in, out = Ls[i].out;
+            gemm_shape[i] = {detail::gemm_shape<S>(out, cap, in), detail::gemm_shape<S>(out, in, cap),
+                             detail::gemm_shape<S>(in, cap, out)};
+            for (const auto& g : gemm_shape[i]) {
+                size_a = std::max(size_a, g.kc * g.mc);
+                size_b = std::max(size_b, g.kc * g.nc);
+            }
+        }
+        pack_a.setZero(size_a);
+        pack_b.setZero(size_b);
     }
 
     auto input(Index n) { return act[0].leftCols(n); }
     auto output(Index n) { return act.back().leftCols(n); }
     auto output_grad(Index n) { return grad.back().leftCols(n); }
 };
+
+namespace detail {
+/// The workspace must have been allocated for this network's layout (its GEMM buffers are sized
+/// for it).
+template <class S>
+void check_workspace(const Network<S>& net, const Workspace<S>& ws) {
+    const auto& Ls = net.layers();
+    bool ok = ws.act.size() == Ls.size() + 1 && ws.gemm_shape.size() == Ls.size() &&
+              ws.gradient.size() == net.n_params() && ws.act[0].rows() == net.in_width();
+    for (std::size_t i = 0; ok && i < Ls.size(); ++i) ok = ws.act[i + 1].rows() == Ls[i].out;
+    resanom::detail::require(ok, "workspace: allocated for another network (call Workspace::allocate)");
+}
+}  // namespace detail
 
 /// Forward pass over the first n columns of ws.act[0]; the result is ws.output(n). In train mode
 /// dropout draws its masks from `rng` and BatchNorm uses batch statistics and updates the running
@@ -259,6 +339,7 @@ void forward_impl(const Network<S>& net, std::type_identity_t<Vec<S>>* running, 
     resanom::detail::require(n > 0 && n <= ws.capacity, "forward: batch of " + std::to_string(n) + " events for a workspace of " +
                                                    std::to_string(ws.capacity));
     const auto& Ls = net.layers();
+    detail::check_workspace(net, ws);
     const Vec<S>& P = net.params();
     for (std::size_t i = 0; i < Ls.size(); ++i) {
         const LayerLayout& L = Ls[i];
@@ -266,8 +347,10 @@ void forward_impl(const Network<S>& net, std::type_identity_t<Vec<S>>* running, 
         auto Y = ws.act[i + 1].leftCols(n);
         switch (L.spec.kind) {
             case LayerKind::dense: {
-                const auto W = Network<S>::weight_in(P, L);
-                Y.noalias() = W * X;
+                // Y = W·X (out × n), W out × in column-major.
+                detail::gemm<false, false>(L.out, n, L.in, P.data() + L.param_offset, L.out, X.data(), X.outerStride(),
+                                           Y.data(), Y.outerStride(), ws.gemm_shape[i][0], ws.pack_a.data(),
+                                           ws.pack_b.data());
                 if (!L.bias_in_next) Y.colwise() += Network<S>::bias_in(P, L);
                 break;
             }
@@ -353,6 +436,9 @@ void forward(const Network<S>& net, Workspace<S>& ws, Index n, Mode mode = Mode:
 template <class S>
 void backward(const Network<S>& net, Workspace<S>& ws, Index n, bool input_grad = false) {
     const auto& Ls = net.layers();
+    detail::check_workspace(net, ws);
+    resanom::detail::require(n > 0 && n <= ws.capacity, "backward: batch of " + std::to_string(n) +
+                                                            " events for a workspace of " + std::to_string(ws.capacity));
     const Vec<S>& P = net.params();
     for (std::size_t ii = Ls.size(); ii-- > 0;) {
         const LayerLayout& L = Ls[ii];
@@ -363,11 +449,16 @@ void backward(const Network<S>& net, Workspace<S>& ws, Index n, bool input_grad 
         auto dX = ws.grad[ii].leftCols(n);
         switch (L.spec.kind) {
             case LayerKind::dense: {
-                auto gW = Network<S>::weight_in(ws.gradient, L);
                 auto gb = Network<S>::bias_in(ws.gradient, L);
-                gW.noalias() = dY * X.transpose();
+                // dW = dY·Xᵀ (out × in), db = Σ_columns dY, dX = Wᵀ·dY (in × n).
+                detail::gemm<false, true>(L.out, L.in, n, dY.data(), dY.outerStride(), X.data(), X.outerStride(),
+                                          ws.gradient.data() + L.param_offset, L.out, ws.gemm_shape[ii][1],
+                                          ws.pack_a.data(), ws.pack_b.data());
                 gb.noalias() = dY.rowwise().sum();
-                if (need_dx) dX.noalias() = Network<S>::weight_in(P, L).transpose() * dY;
+                if (need_dx)
+                    detail::gemm<true, false>(L.in, n, L.out, P.data() + L.param_offset, L.out, dY.data(),
+                                              dY.outerStride(), dX.data(), dX.outerStride(), ws.gemm_shape[ii][2],
+                                              ws.pack_a.data(), ws.pack_b.data());
                 break;
             }
             case LayerKind::dropout:

@@ -56,10 +56,14 @@ struct TrainOptions {
     double min_delta = 0.0;     ///< an improvement must lower the validation loss by more than this
     double clip_norm = 0.0;     ///< clip the gradient's Euclidean norm to this (0: off)
     Index chunks = 2;           ///< column blocks per minibatch (parallel units; fixed for reproducibility)
-    /// Blocks run on the pool only when a minibatch costs at least this many flops: below it, waking
-    /// a worker costs more than the second core saves (bench_mlp: 3×64 at batch 128, ~6.5 Mflop, is
-    /// faster on one thread). Never changes results, only who computes them.
+    /// Blocks always run on the pool when a minibatch costs at least this many flops. Below it
+    /// (3×64 at batch 128 is ~6.5 Mflop, ~60 µs on one core) waking a worker may cost more than the
+    /// second core saves — on a busy shared machine it costs several times more — so the trainer
+    /// times the first `probe_steps` minibatches of every epoch on one thread and the next
+    /// `probe_steps` on the pool, and runs the rest of the epoch the faster way. Never changes
+    /// results (the split into blocks is fixed), only who computes them.
     double parallel_min_flops = 2e7;
+    int probe_steps = 16;  ///< minibatches timed each way per epoch (0: below the threshold, one thread)
     std::function<void(const EpochReport&)> progress;  ///< called after every epoch (optional)
 
     void validate() const {
@@ -69,6 +73,7 @@ struct TrainOptions {
         resanom::detail::require(min_delta >= 0.0 && std::isfinite(min_delta), "training: min_delta must be finite and >= 0");
         resanom::detail::require(clip_norm >= 0.0 && std::isfinite(clip_norm), "training: gradient clip norm must be finite and >= 0");
         resanom::detail::require(chunks >= 1, "training: chunks must be >= 1");
+        resanom::detail::require(probe_steps >= 0, "training: probe_steps must be >= 0");
     }
 };
 
@@ -148,7 +153,10 @@ TrainHistory train(Network<S>& net, Adam<S>& adam, const Dataset<S>& train, std:
     double macs = 0.0;
     for (const auto& L : net.layers())
         if (L.spec.kind == LayerKind::dense) macs += static_cast<double>(L.in * L.out);
-    const bool use_pool = pool != nullptr && pool->size() > 1 && 6.0 * macs * static_cast<double>(B) >= opt.parallel_min_flops;
+    const bool can_pool = pool != nullptr && pool->size() > 1 && K > 1;
+    const bool always_pool = can_pool && 6.0 * macs * static_cast<double>(B) >= opt.parallel_min_flops;
+    const bool probing = can_pool && !always_pool && opt.probe_steps > 0;
+    bool use_pool = always_pool;  // below the threshold: decided by timing, each epoch
     std::vector<Workspace<S>> ws;
     ws.reserve(static_cast<std::size_t>(K));
     for (Index c = 0; c < K; ++c) ws.emplace_back(net, cap, net.out_width());
@@ -172,7 +180,9 @@ TrainHistory train(Network<S>& net, Adam<S>& adam, const Dataset<S>& train, std:
         const auto t0 = std::chrono::steady_clock::now();
         shuffle(order.begin(), order.end(), shuffle_rng);
         double epoch_loss = 0.0;
-        for (Index b0 = 0; b0 < n; b0 += B, ++global_step) {
+        double probe_seconds[2] = {0.0, 0.0};  // one thread, pool
+        Index step_in_epoch = 0;
+        for (Index b0 = 0; b0 < n; b0 += B, ++global_step, ++step_in_epoch) {
             const Index nb = std::min(B, n - b0);
             const Index k = std::min(K, nb);
             const double scale = 1.0 / static_cast<double>(nb);
@@ -191,10 +201,19 @@ TrainHistory train(Network<S>& net, Adam<S>& adam, const Dataset<S>& train, std:
                     loss.template accumulate<S>(w.output(m), w.target.leftCols(m), w.weight.head(m), scale, w.output_grad(m));
                 backward(static_cast<const Network<S>&>(net), w, m);
             };
-            if (use_pool && k > 1)
+            const Index probe = probing ? static_cast<Index>(opt.probe_steps) : 0;
+            const bool timed = step_in_epoch < 2 * probe;
+            const bool on_pool = timed ? step_in_epoch >= probe : use_pool;
+            const auto ts = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+            if (on_pool && k > 1)
                 pool->parallel_chunks(nb, k, block);
             else
                 for (Index c = 0; c < k; ++c) block(c, nb * c / k, nb * (c + 1) / k);
+            if (timed) {
+                probe_seconds[on_pool ? 1 : 0] +=
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
+                if (step_in_epoch == 2 * probe - 1) use_pool = probe_seconds[1] < probe_seconds[0];
+            }
             grad = ws[0].gradient;
             double step_loss = chunk_loss[0];
             for (Index c = 1; c < k; ++c) {
