@@ -6,7 +6,7 @@
 //           preprocessing with log-Jacobians, out-of-fold prediction
 //   io/     .npy and CSV reading and atomic writing
 //   models/ histogram gradient-boosted trees, dense networks (MLP, autoencoders), ensembles,
-//           model files
+//           the MAF normalizing flow (conditional density estimation), model files
 //   stats/  ROC/SIC metrics, histograms, sideband fits, significances, direct background
 //           estimation, KDE, KS test, window scans and the global significance
 //   toys/   the built-in toy datasets of the papers
@@ -25,6 +25,7 @@
 #include "resanom/io/npy.hpp"
 #include "resanom/io/table.hpp"
 #include "resanom/models/ensemble.hpp"
+#include "resanom/models/flow/flow.hpp"
 #include "resanom/models/hgb/hgb.hpp"
 #include "resanom/models/mlp/mlp.hpp"
 #include "resanom/models/serialization.hpp"

@@ -1,0 +1,302 @@
+// resanom/models/flow/made.hpp — one conditional MADE block of the MAF flow: its autoregressive
+// degrees and masks, its parameter layout, and hand-written forward, backward and inverse kernels.
+//
+// A block maps z (d values) given the conditional input m (k values) to
+//   u_i = (z_i − μ_i) · exp(−s_i),   log|det ∂u/∂z| = −Σ_i s_i,
+// where (μ_i, s̃_i) come from a masked two-hidden-layer ReLU network of z_<i and m, and the
+// log-scale is soft-clamped, s_i = c · tanh(s̃_i / c) (c = MadeShape::clamp), so that no block can
+// scale by more than e^c — a smooth bound that keeps its gradient, unlike a hard clip.
+//
+// Degrees. The hidden units are sorted by degree: unit h of H has degree g(h) = ⌊h·d/H⌋ ∈ {0..d−1}
+// and sees the inputs z_j with j < g(h) (0-based) and every conditional input; output i (μ_i and
+// s̃_i) sees the hidden units of degree ≤ i. Degree-0 units see m alone, so that every output,
+// including the first, depends on m (with the degrees 1..d−1 of the MADE paper the first output of
+// each block would be a constant). Because the units are sorted, every mask is block triangular:
+//   hidden→hidden rows of group g see the columns [0, start[g+1]),
+// so the dominant H×H product is d row-block GEMMs over column prefixes (a fraction (d+1)/(2d) of
+// the dense flops), and the inverse needs only one forward pass per block in all: the group-g
+// hidden units depend on z_<g alone, so pass g computes just their rows and output g.
+//
+// Storage order: features × events, column-major (one event per column), as in models/mlp: every
+// product is an Eigen GEMM on contiguous columns and a minibatch splits across threads by columns.
+// Masked weights are stored as zeros and their gradients are never written, so Adam (even with
+// weight decay) keeps them at exactly zero and the forward pass needs no W ⊙ M.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "resanom/core/error.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/core/types.hpp"
+
+namespace resanom::flow {
+
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;  ///< features × events
+template <class S>
+using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+
+/// The sizes of a MADE block.
+struct MadeShape {
+    Index d = 0;         ///< flow dimension (features)
+    Index k = 0;         ///< conditional inputs
+    Index H = 0;         ///< hidden units per layer (≥ d, so that every degree has units)
+    double clamp = 3.0;  ///< soft clamp c of the log-scale
+
+    void validate() const {
+        detail::require(d >= 1, "MADE: need at least one feature, got " + std::to_string(d));
+        detail::require(k >= 0, "MADE: negative number of conditional inputs");
+        detail::require(H >= d, "MADE: " + std::to_string(H) + " hidden units cannot carry the degrees of " +
+                                    std::to_string(d) + " features (need hidden >= features)");
+        detail::require(clamp > 0.0 && std::isfinite(clamp), "MADE: the log-scale clamp must be finite and > 0");
+    }
+
+    /// Offsets of the parameters inside one block (flat, each matrix column-major):
+    /// W1 (H×d), b1 (H), C1 (H×k), W2 (H×H), b2 (H), C2 (H×k), W3 (2d×H), b3 (2d).
+    /// Rows 0..d−1 of W3/b3 give μ, rows d..2d−1 the unclamped log-scale s̃.
+    Index oW1() const { return 0; }
+    Index ob1() const { return oW1() + H * d; }
+    Index oC1() const { return ob1() + H; }
+    Index oW2() const { return oC1() + H * k; }
+    Index ob2() const { return oW2() + H * H; }
+    Index oC2() const { return ob2() + H; }
+    Index oW3() const { return oC2() + H * k; }
+    Index ob3() const { return oW3() + 2 * d * H; }
+    Index n_params() const { return ob3() + 2 * d; }
+
+    /// First hidden unit of degree g, for g = 0..d (start[d] = H).
+    Index start(Index g) const { return g * H / d; }
+
+    /// Multiply-adds per event of one forward pass (dense equivalent / as computed).
+    double macs_dense() const {
+        return static_cast<double>(H * (d + k) + H * (H + k) + 2 * d * H);
+    }
+    double macs_masked() const {
+        double w2 = 0.0;
+        for (Index g = 0; g < d; ++g) w2 += static_cast<double>((start(g + 1) - start(g)) * start(g + 1));
+        return static_cast<double>(H * (d + k) + H * k + 2 * d * H) + w2;
+    }
+};
+
+/// Whether weight (row, col) of a masked matrix is a free parameter.
+inline bool mask_w1(const MadeShape& s, Index h, Index j) { return j < h * s.d / s.H; }
+inline bool mask_w2(const MadeShape& s, Index o, Index i) { return i < s.start(o * s.d / s.H + 1); }
+inline bool mask_w3(const MadeShape& s, Index r, Index h) { return h < s.start((r % s.d) + 1); }
+
+/// PyTorch's nn.Linear initialization, U(−1/√fan_in, 1/√fan_in) for weights, biases zero;
+/// fan_in counts the full (unmasked) width, as a masked nn.Linear does. Masked weights are zero.
+template <class S>
+void made_initialize(const MadeShape& s, S* p, Rng& rng) {
+    const auto fill = [&](Index off, Index rows, Index cols, double fan_in, auto&& mask) {
+        const double lim = 1.0 / std::sqrt(fan_in);
+        for (Index c = 0; c < cols; ++c)
+            for (Index r = 0; r < rows; ++r)
+                p[off + c * rows + r] = mask(r, c) ? static_cast<S>(uniform(rng, -lim, lim)) : S(0);
+    };
+    const auto all = [](Index, Index) { return true; };
+    const double fan1 = static_cast<double>(s.d + s.k), fan2 = static_cast<double>(s.H + s.k);
+    fill(s.oW1(), s.H, s.d, fan1, [&](Index r, Index c) { return mask_w1(s, r, c); });
+    fill(s.oC1(), s.H, s.k, fan1, all);
+    fill(s.oW2(), s.H, s.H, fan2, [&](Index r, Index c) { return mask_w2(s, r, c); });
+    fill(s.oC2(), s.H, s.k, fan2, all);
+    fill(s.oW3(), 2 * s.d, s.H, static_cast<double>(s.H), [&](Index r, Index c) { return mask_w3(s, r, c); });
+    for (Index i = 0; i < s.H; ++i) p[s.ob1() + i] = p[s.ob2() + i] = S(0);
+    for (Index i = 0; i < 2 * s.d; ++i) p[s.ob3() + i] = S(0);
+}
+
+/// The buffers one MADE block keeps between forward and backward for up to `cap` events.
+template <class S>
+struct MadeCache {
+    Mat<S> a1, a2;  ///< hidden activations (H × cap), after ReLU
+    Mat<S> s;       ///< clamped log-scales (d × cap)
+    Mat<S> u;       ///< outputs (d × cap)
+    void allocate(const MadeShape& sh, Index cap) {
+        a1.setZero(sh.H, cap);
+        a2.setZero(sh.H, cap);
+        s.setZero(sh.d, cap);
+        u.setZero(sh.d, cap);
+    }
+};
+
+/// Scratch space for the backward pass and the output layer (shared by all blocks of a thread).
+template <class S>
+struct MadeScratch {
+    Mat<S> o;         ///< output layer (2d × cap)
+    Mat<S> da1, da2;  ///< H × cap
+    Mat<S> dz;        ///< d × cap
+    void allocate(const MadeShape& sh, Index cap) {
+        o.setZero(2 * sh.d, cap);
+        da1.setZero(sh.H, cap);
+        da2.setZero(sh.H, cap);
+        dz.setZero(sh.d, cap);
+    }
+};
+
+namespace detail_made {
+
+// A = relu(A + b + C·M) in place, one pass over memory (bias and conditional input fused).
+// C is column-major with column stride ldc (a row block of a taller matrix in the inverse).
+template <class S, class AM, class MM>
+void bias_cond_relu(AM&& A, const S* b, const S* C, Index ldc, Index k, const MM& M) {
+    const Index H = A.rows(), n = A.cols();
+    for (Index c = 0; c < n; ++c) {
+        S* __restrict a = A.col(c).data();
+        if (k == 1) {
+            const S mc = M(0, c);
+            const S* __restrict c0 = C;
+            for (Index r = 0; r < H; ++r) a[r] = std::max(a[r] + b[r] + c0[r] * mc, S(0));
+        } else {
+            for (Index r = 0; r < H; ++r) a[r] += b[r];
+            for (Index q = 0; q < k; ++q) {
+                const S mq = M(q, c);
+                const S* cq = C + q * ldc;
+                for (Index r = 0; r < H; ++r) a[r] += cq[r] * mq;
+            }
+            for (Index r = 0; r < H; ++r) a[r] = std::max(a[r], S(0));
+        }
+    }
+}
+
+// dA ← dA ⊙ [A > 0] in place; db = Σ_columns dA, dC = dA·Mᵀ (written, not accumulated).
+template <class S, class DM, class AM, class MM>
+void relu_backward(DM&& dA, const AM& A, S* db, S* dC, Index k, const MM& M) {
+    const Index H = dA.rows(), n = dA.cols();
+    for (Index r = 0; r < H; ++r) db[r] = S(0);
+    for (Index r = 0; r < H * k; ++r) dC[r] = S(0);
+    for (Index c = 0; c < n; ++c) {
+        S* __restrict g = dA.col(c).data();
+        const S* __restrict a = A.col(c).data();
+        for (Index r = 0; r < H; ++r) {
+            g[r] = a[r] > S(0) ? g[r] : S(0);
+            db[r] += g[r];
+        }
+        for (Index q = 0; q < k; ++q) {
+            const S mq = M(q, c);
+            S* __restrict cq = dC + q * H;
+            for (Index r = 0; r < H; ++r) cq[r] += g[r] * mq;
+        }
+    }
+}
+
+}  // namespace detail_made
+
+/// Forward pass of one block on n = Z.cols() events: fills cache (a1, a2, s, u) and adds
+/// −Σ_i s_i to logdet (if given). p points at the block's parameters, o is scratch (2d × ≥n).
+template <class S, class ZM, class MM>
+void made_forward(const MadeShape& sh, const S* p, const ZM& Z, const MM& M, MadeCache<S>& cache, Mat<S>& o_buf,
+                  S* logdet = nullptr) {
+    const Index n = Z.cols(), d = sh.d, H = sh.H, k = sh.k;
+    using CMap = Eigen::Map<const Mat<S>>;
+    using CVec = Eigen::Map<const Vec<S>>;
+    const CMap W1(p + sh.oW1(), H, d), W2(p + sh.oW2(), H, H), W3(p + sh.oW3(), 2 * d, H);
+    auto A1 = cache.a1.leftCols(n);
+    auto A2 = cache.a2.leftCols(n);
+    A1.noalias() = W1 * Z;
+    detail_made::bias_cond_relu<S>(A1, p + sh.ob1(), p + sh.oC1(), H, k, M);
+    for (Index g = 0; g < d; ++g) {  // block-triangular hidden→hidden product
+        const Index r0 = sh.start(g), r1 = sh.start(g + 1);
+        if (r1 > r0) A2.middleRows(r0, r1 - r0).noalias() = W2.block(r0, 0, r1 - r0, r1) * A1.topRows(r1);
+    }
+    detail_made::bias_cond_relu<S>(A2, p + sh.ob2(), p + sh.oC2(), H, k, M);
+    auto O = o_buf.leftCols(n);
+    O.noalias() = W3 * A2;
+    const CVec b3m(p + sh.ob3(), d), b3s(p + sh.ob3() + d, d);
+    const S c = static_cast<S>(sh.clamp), inv_c = static_cast<S>(1.0 / sh.clamp);
+    auto Sx = cache.s.leftCols(n);
+    Sx.array() = c * ((O.bottomRows(d).colwise() + b3s).array() * inv_c).tanh();
+    cache.u.leftCols(n).array() = (Z.array() - (O.topRows(d).colwise() + b3m).array()) * (-Sx.array()).exp();
+    if (logdet != nullptr)
+        for (Index j = 0; j < n; ++j) logdet[j] -= Sx.col(j).sum();
+}
+
+/// Backward pass of one block. du: ∂L/∂u (d × n); ds_direct: ∂L/∂s_i from the log-determinant
+/// (the same for every event and feature: 1/B for the mean NLL of a minibatch of B); Z, M the
+/// block's inputs. Writes the block's parameter gradient to g (same layout as p; masked entries
+/// untouched) and ∂L/∂z to scratch.dz.
+template <class S, class DU, class ZM, class MM>
+void made_backward(const MadeShape& sh, const S* p, const DU& du, S ds_direct, const ZM& Z, const MM& M,
+                   const MadeCache<S>& cache, MadeScratch<S>& scr, S* g) {
+    const Index n = Z.cols(), d = sh.d, H = sh.H, k = sh.k;
+    using CMap = Eigen::Map<const Mat<S>>;
+    using VMap = Eigen::Map<Mat<S>>;
+    const CMap W1(p + sh.oW1(), H, d), W2(p + sh.oW2(), H, H), W3(p + sh.oW3(), 2 * d, H);
+    VMap gW1(g + sh.oW1(), H, d), gW2(g + sh.oW2(), H, H), gW3(g + sh.oW3(), 2 * d, H);
+    const auto A1 = cache.a1.leftCols(n);
+    const auto A2 = cache.a2.leftCols(n);
+    const auto Sx = cache.s.leftCols(n);
+    const auto U = cache.u.leftCols(n);
+    auto dO = scr.o.leftCols(n);
+    auto dZ = scr.dz.leftCols(n);
+    const S inv_c = static_cast<S>(1.0 / sh.clamp);
+    // u = (z − μ)e^{−s}: ∂u/∂z = e^{−s}, ∂u/∂μ = −e^{−s}, ∂u/∂s = −u; s = c·tanh(s̃/c): ∂s/∂s̃ = 1 − (s/c)².
+    dZ.array() = du.array() * (-Sx.array()).exp();
+    dO.topRows(d) = -dZ;
+    dO.bottomRows(d).array() = (ds_direct - du.array() * U.array()) * (S(1) - (Sx.array() * inv_c).square());
+    Eigen::Map<Vec<S>>(g + sh.ob3(), 2 * d).noalias() = dO.rowwise().sum();
+    gW3.noalias() = dO * A2.transpose();
+    for (Index r = 0; r < 2 * d; ++r)  // keep masked entries at zero
+        for (Index h = sh.start((r % d) + 1); h < H; ++h) gW3(r, h) = S(0);
+    auto dA2 = scr.da2.leftCols(n);
+    dA2.noalias() = W3.transpose() * dO;
+    detail_made::relu_backward<S>(dA2, A2, g + sh.ob2(), g + sh.oC2(), k, M);
+    auto dA1 = scr.da1.leftCols(n);
+    for (Index gr = 0; gr < d; ++gr) {
+        const Index r0 = sh.start(gr), r1 = sh.start(gr + 1);
+        if (r1 == r0) continue;
+        gW2.block(r0, 0, r1 - r0, r1).noalias() = dA2.middleRows(r0, r1 - r0) * A1.topRows(r1).transpose();
+        // column group gr is seen by the rows of groups ≥ gr
+        dA1.middleRows(r0, r1 - r0).noalias() = W2.block(r0, r0, H - r0, r1 - r0).transpose() * dA2.bottomRows(H - r0);
+    }
+    detail_made::relu_backward<S>(dA1, A1, g + sh.ob1(), g + sh.oC1(), k, M);
+    gW1.noalias() = dA1 * Z.transpose();
+    for (Index h = 0; h < H; ++h)
+        for (Index j = h * d / H; j < d; ++j) gW1(h, j) = S(0);
+    dZ.noalias() += W1.transpose() * dA1;
+}
+
+/// Inverse of one block: given u (d × n) and m, solves for z (written to Z). One forward pass in
+/// all: pass g computes only the hidden units of degree g (they depend on z_<g, already known) and
+/// output g. cache supplies the hidden buffers (H × ≥n), o_buf scratch (≥ 2n entries).
+template <class S, class UM, class MM, class ZM>
+void made_inverse(const MadeShape& sh, const S* p, const UM& U, const MM& M, ZM&& Z, MadeCache<S>& cache,
+                  Mat<S>& o_buf) {
+    const Index n = U.cols(), d = sh.d, H = sh.H, k = sh.k;
+    using CMap = Eigen::Map<const Mat<S>>;
+    const CMap W1(p + sh.oW1(), H, d), W2(p + sh.oW2(), H, H), W3(p + sh.oW3(), 2 * d, H);
+    const S* b1 = p + sh.ob1();
+    const S* b2 = p + sh.ob2();
+    const S* b3 = p + sh.ob3();
+    const S* C1 = p + sh.oC1();
+    const S* C2 = p + sh.oC2();
+    const S c = static_cast<S>(sh.clamp), inv_c = static_cast<S>(1.0 / sh.clamp);
+    auto A1 = cache.a1.leftCols(n);
+    auto A2 = cache.a2.leftCols(n);
+    Z.setZero();
+    for (Index g = 0; g < d; ++g) {
+        const Index r0 = sh.start(g), r1 = sh.start(g + 1), nr = r1 - r0;
+        if (nr > 0) {
+            auto a1 = A1.middleRows(r0, nr);
+            if (g > 0)
+                a1.noalias() = W1.block(r0, 0, nr, g) * Z.topRows(g);
+            else
+                a1.setZero();
+            detail_made::bias_cond_relu<S>(a1, b1 + r0, C1 + r0, H, k, M);
+            auto a2 = A2.middleRows(r0, nr);
+            a2.noalias() = W2.block(r0, 0, nr, r1) * A1.topRows(r1);
+            detail_made::bias_cond_relu<S>(a2, b2 + r0, C2 + r0, H, k, M);
+        }
+        // μ_g and s̃_g into two contiguous vectors (so that tanh and exp vectorize)
+        Eigen::Map<Vec<S>> mu(o_buf.data(), n), sc(o_buf.data() + n, n);
+        mu.transpose().noalias() = W3.row(g).head(r1) * A2.topRows(r1);
+        sc.transpose().noalias() = W3.row(d + g).head(r1) * A2.topRows(r1);
+        sc.array() = (c * ((sc.array() + b3[d + g]) * inv_c).tanh()).exp();
+        Z.row(g) = (U.row(g).array() * sc.transpose().array() + mu.transpose().array() + b3[g]).matrix();
+    }
+}
+
+}  // namespace resanom::flow
