@@ -1,0 +1,363 @@
+// examples/cli/search.cpp — `resanom search`, the main job: a resonant anomaly search with one of
+// the papers' methods over one or many signal-region windows (../shared/spec/CLI.md).
+//
+// The --method string picks a pipeline type (methods/methods.hpp) at run time; the classifier
+// (--classifier hgb|mlp) and the statistics (--statistic) are held in AnyClassifier / AnyStatistic,
+// so each method is compiled once, and the hot loops inside the models stay static. Every input is
+// read and checked, and the output folder validated, before any training; report.json and
+// scores.npy are staged and renamed into place together at the end.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "nn_common.hpp"
+#include "resanom/core/events.hpp"
+#include "resanom/core/regions.hpp"
+#include "resanom/io/npy.hpp"
+#include "resanom/io/table.hpp"
+#include "resanom/search/search.hpp"
+#include "search_methods.hpp"
+
+namespace resanom::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Parses "1e-2,1e-3" into values in (0, 1].
+std::vector<double> parse_fractions(const std::string& text, const std::string& flag) {
+    std::vector<double> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        std::size_t used = 0;
+        double v = 0.0;
+        try {
+            v = std::stod(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != item.size() || item.empty() || !(v > 0.0 && v <= 1.0))
+            throw usage_error(flag + ": '" + item + "' is not a fraction in (0, 1]");
+        out.push_back(v);
+    }
+    if (out.empty()) throw usage_error(flag + ": no values given");
+    return out;
+}
+
+/// Parses "LO,HI" into an interval.
+Interval parse_interval(const std::string& text, const std::string& flag) {
+    const auto comma = text.find(',');
+    auto number = [&](const std::string& s) {
+        std::size_t used = 0;
+        double v = 0.0;
+        try {
+            v = std::stod(s, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != s.size() || s.empty() || !std::isfinite(v))
+            throw usage_error(flag + ": '" + text + "' is not LO,HI (two numbers)");
+        return v;
+    };
+    if (comma == std::string::npos) throw usage_error(flag + ": '" + text + "' is not LO,HI (two numbers)");
+    const double lo = number(text.substr(0, comma)), hi = number(text.substr(comma + 1));
+    if (!(lo < hi)) throw usage_error(flag + ": '" + text + "' needs LO < HI");
+    return {lo, hi};
+}
+
+/// The windows of the search from --sr / --windows and the sideband widths.
+std::vector<Window> search_windows(const SearchFlags& o) {
+    if (!o.sr.empty() && !o.windows.empty()) throw usage_error("--sr and --windows exclude each other");
+    if (o.sr.empty() && o.windows.empty()) throw usage_error("give a signal region: --sr LO,HI or --windows LAYOUT");
+    if (!(o.sb_width > 0.0) || !(o.long_sb_width > o.sb_width))
+        throw usage_error("--sb-width must be > 0 and --long-sb-width larger than it");
+    if (!o.sr.empty()) {
+        if (o.sr.find(';') != std::string::npos) {
+            // Multi-CWoLa: the first window is the search's window on the first resonant feature.
+            return {Window::with_sidebands(parse_interval(o.sr.substr(0, o.sr.find(';')), "--sr"), o.sb_width, o.long_sb_width)};
+        }
+        return {Window::with_sidebands(parse_interval(o.sr, "--sr"), o.sb_width, o.long_sb_width)};
+    }
+    if (o.windows == "seed003") return seed003_windows(o.sb_width, o.long_sb_width);
+    if (o.windows == "seed004") return seed004_windows();
+    // LO:HI:WIDTH:STEP
+    std::vector<double> v;
+    std::stringstream ss(o.windows);
+    std::string item;
+    while (std::getline(ss, item, ':')) {
+        std::size_t used = 0;
+        double x = 0.0;
+        try {
+            x = std::stod(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != item.size() || item.empty()) v.clear(), v.push_back(NAN);
+        v.push_back(x);
+    }
+    if (v.size() != 4 || !std::isfinite(v[0]) || !std::isfinite(v[1]) || !std::isfinite(v[2]) || !std::isfinite(v[3]))
+        throw usage_error("--windows: '" + o.windows + "' is not seed003, seed004 or LO:HI:WIDTH:STEP");
+    try {
+        return scan_windows(v[0], v[1], v[2], v[3], o.sb_width, o.long_sb_width);
+    } catch (const input_error& e) {
+        throw usage_error(std::string("--windows: ") + e.what());
+    }
+}
+
+/// The Multi-CWoLa windows "a,b;c,d;e,f", one per resonant column.
+std::optional<MultiWindow> multi_windows(const SearchFlags& o, Index n_resonant) {
+    if (o.sr.find(';') == std::string::npos) return std::nullopt;
+    MultiWindow mw;
+    std::stringstream ss(o.sr);
+    std::string item;
+    while (std::getline(ss, item, ';')) mw.windows.push_back(parse_interval(item, "--sr"));
+    if (mw.size() != n_resonant)
+        throw usage_error("--sr: " + std::to_string(mw.size()) + " windows for " + std::to_string(n_resonant) +
+                          " resonant columns (--m-col)");
+    return mw;
+}
+
+/// Events from a table: features, resonant columns, truth from --label-col when `with_truth`.
+Events load_events(const std::string& path, const std::string& flag, const SearchFlags& o, bool with_truth,
+                   bool require_truth) {
+    const io::Table t = read_events(path, flag);
+    const auto m_cols = parse_columns(o.m_col, "--m-col");
+    const auto features = parse_columns(o.features, "--features");
+    std::optional<Index> label;
+    if (o.label_col) label = static_cast<Index>(*o.label_col);
+    if (require_truth && !label) throw usage_error(flag + " needs truth labels: give --label-col");
+    for (Index c : features) {
+        for (Index m : m_cols)
+            if (c == m) throw usage_error("--features: column " + std::to_string(c) + " is a resonant column (--m-col)");
+        if (label && c == *label) throw usage_error("--features: column " + std::to_string(c) + " is the label column");
+    }
+    auto check = [&](Index c, const std::string& what) {
+        if (c >= t.data.cols())
+            throw io_error(path, what + " " + std::to_string(c) + " is out of range: the file has " +
+                                     std::to_string(t.data.cols()) + " columns");
+    };
+    for (Index c : features) check(c, "--features column");
+    for (Index c : m_cols) check(c, "--m-col");
+    if (label && (with_truth || require_truth)) check(*label, "--label-col");
+    const bool truth = label && (with_truth || require_truth);
+    if (truth) {
+        const auto y = t.data.col(*label);
+        for (Index i = 0; i < y.size(); ++i)
+            if (!(y[i] >= 0.0 && y[i] <= 1.0))
+                throw io_error(path, "label " + std::to_string(y[i]) + " outside [0,1] (--label-col)",
+                               static_cast<std::size_t>(i), static_cast<std::size_t>(*label));
+    }
+    try {
+        return events_from_table(t.data, features, m_cols, truth ? label : std::nullopt, std::nullopt, t.columns);
+    } catch (const io_error&) {
+        throw;
+    } catch (const input_error& e) {
+        throw io_error(path, e.what());
+    }
+}
+
+json significance_json(const Significance& s) {
+    auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    return json{{"eps_b", s.eps_b},       {"threshold", num(s.threshold)}, {"n_obs", s.n_obs}, {"n_exp", num(s.n_exp)},
+                {"sigma_exp", num(s.sigma_exp)}, {"z", num(s.z)},         {"p_value", num(s.p_value)}};
+}
+
+json number_or_null(const std::optional<double>& v) {
+    return v && std::isfinite(*v) ? json(*v) : json(nullptr);
+}
+
+std::string eps_key(double e) {
+    std::ostringstream s;
+    s << e;
+    return s.str();
+}
+
+json window_json(const WindowReport& w) {
+    json j{{"sr", {w.window.sr.lo, w.window.sr.hi}},
+           {"sb", {{w.window.sb_low.lo, w.window.sb_low.hi}, {w.window.sb_high.lo, w.window.sb_high.hi}}},
+           {"n_sr", w.n_sr},
+           {"n_train", w.result.n_train},
+           {"auc", number_or_null(w.auc)},
+           {"max_sic", number_or_null(w.max_sic)}};
+    json sic_at = json::object();
+    for (const auto& s : w.sic_at) sic_at[eps_key(s.eps_b)] = std::isfinite(s.sic) ? json(s.sic) : json(nullptr);
+    j["sic_at"] = sic_at;
+    json direct = json::array(), bump = json::array();
+    for (const auto& s : w.result.significances) {
+        if (s.statistic == "direct") direct.push_back(significance_json(s));
+        else if (s.statistic == "bumphunt") bump.push_back(significance_json(s));
+    }
+    j["direct"] = direct;
+    j["bumphunt"] = bump;
+    return j;
+}
+
+void run(const SearchFlags& o) {
+    const auto start = std::chrono::steady_clock::now();
+    // Flags first, then files, then the output folder: nothing runs before all of it is known good.
+    if (o.out.empty()) throw usage_error("--out is required (a folder for report.json and scores.npy)");
+    if (o.data.empty()) throw usage_error("--data is required");
+    if (o.features.empty()) throw usage_error("--features is required");
+    const MethodSpec& spec = method_spec(o.method);
+    if (o.statistic != "auto" && o.statistic != "direct" && o.statistic != "bumphunt" && o.statistic != "both")
+        throw usage_error("--statistic: '" + o.statistic + "' is not direct, bumphunt, both or auto");
+    if (o.classifier != "hgb" && o.classifier != "mlp")
+        throw usage_error("--classifier: '" + o.classifier + "' is not hgb or mlp");
+    if (o.ensemble < 1) throw usage_error("--ensemble must be >= 1");
+    if (o.folds < 3) throw usage_error("--folds must be >= 3 (train, validation and test folds)");
+    if (o.delta_sys && !o.delta_sys_from.empty()) throw usage_error("--delta-sys and --delta-sys-from exclude each other");
+    if (o.delta_sys && !(std::isfinite(*o.delta_sys) && *o.delta_sys > -1.0))
+        throw usage_error("--delta-sys must be a finite number > -1");
+    const std::vector<double> eps_b = parse_fractions(o.eps_b, "--eps-b");
+    std::vector<Window> windows = search_windows(o);
+    const std::string statistic = detail_search::effective_statistic(o, spec);
+    const bool wants_direct = statistic != "bumphunt";
+    if (wants_direct && !spec.has_template)
+        throw usage_error("--method " + o.method + " has no background template: use --statistic bumphunt");
+    if (spec.min_sims > 0 && static_cast<int>(o.sim.size()) < spec.min_sims)
+        throw usage_error("--method " + o.method + " needs " + std::to_string(spec.min_sims) + " --sim file" +
+                          (spec.min_sims > 1 ? "s" : "") + ", got " + std::to_string(o.sim.size()));
+    if (spec.max_sims >= 0 && static_cast<int>(o.sim.size()) > spec.max_sims)
+        throw usage_error("--method " + o.method + " takes at most " + std::to_string(spec.max_sims) + " --sim files");
+
+    const Events data = load_events(o.data, "--data", o, true, false);
+    std::vector<Events> sims;
+    for (const auto& s : o.sim) sims.push_back(load_events(s, "--sim", o, false, false));
+    std::optional<Events> test;
+    if (!o.test.empty()) test = load_events(o.test, "--test", o, true, true);
+    std::optional<Events> dsys_ref;
+    if (!o.delta_sys_from.empty()) {
+        if (!wants_direct) throw usage_error("--delta-sys-from applies to --statistic direct or both");
+        dsys_ref = load_events(o.delta_sys_from, "--delta-sys-from", o, false, false);
+    }
+    const auto multi = multi_windows(o, data.n_resonant());
+    if (spec.multi && !multi)
+        throw usage_error("--method " + o.method + " needs one window per resonant column: --m-col 0,1,2 --sr \"a,b;c,d;e,f\"");
+    if (!spec.multi && data.n_resonant() != 1)
+        throw usage_error("--m-col: --method " + o.method + " takes one resonant column");
+    for (const Window& w : windows)
+        if (sr_rows(data, w).empty())
+            throw io_error(o.data, "no events in the signal region [" + std::to_string(w.sr.lo) + ", " +
+                                       std::to_string(w.sr.hi) + ")");
+
+    // The output folder: created if missing (its parent must exist), never a file.
+    const fs::path out_dir(o.out);
+    std::error_code ec;
+    if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
+        throw usage_error("--out " + o.out + ": exists and is not a folder");
+    if (!fs::exists(out_dir, ec)) {
+        const auto parent = fs::absolute(out_dir).parent_path();
+        if (!fs::is_directory(parent)) throw usage_error("--out " + o.out + ": folder " + parent.string() + " does not exist");
+    }
+
+    MethodContext ctx{o, eps_b, multi, windows};
+    ProgressLine bar(o.common.progress, "windows");
+    SearchOptions sopt;
+    sopt.windows = windows;
+    sopt.test = test ? &*test : nullptr;
+    sopt.multi = multi;
+    sopt.progress = [&](Index done, Index total) { bar.update(done, total); };
+
+    std::optional<std::vector<SystematicShift>> shifts;
+    if (dsys_ref) shifts = run_delta_sys(spec, ctx, *dsys_ref, sims, o.common.seed);
+    const SearchReport rep = run_search(spec, ctx, data, sims, sopt, shifts, o.common.seed);
+
+    // Outputs: every window's out-of-fold data scores, one column per window.
+    Matrix scores(data.size(), static_cast<Index>(rep.windows.size()));
+    for (std::size_t k = 0; k < rep.windows.size(); ++k) scores.col(static_cast<Index>(k)) = rep.windows[k].result.data_score;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    json windows_json = json::array();
+    for (const auto& w : rep.windows) windows_json.push_back(window_json(w));
+    json j{{"method", o.method},
+           {"windows", windows_json},
+           {"global", {{"max_local_z", rep.max_local_z},
+                       {"global_z", rep.global_z},
+                       {"global_p_value", rep.global_p},
+                       {"trials", rep.trials},
+                       {"max_window", rep.max_window},
+                       {"method", "bonferroni"}}},
+           {"seconds", seconds},
+           {"settings", {{"classifier", o.classifier},
+                         {"ensemble", o.ensemble},
+                         {"folds", o.folds},
+                         {"statistic", statistic},
+                         {"eps_b", eps_b},
+                         {"seed", o.common.seed},
+                         {"data", o.data},
+                         {"sim", o.sim},
+                         {"delta_sys", shifts ? json(nullptr) : json(o.delta_sys.value_or(0.0))}}},
+           {"version", RESANOM_VERSION}};
+    if (shifts) {
+        json d = json::array();
+        for (const auto& s : *shifts) d.push_back({{"eps_b", s.eps_b}, {"delta_sys", s.delta_sys}});
+        j["delta_sys_mc"] = d;
+    }
+    if (!fs::exists(out_dir, ec)) fs::create_directory(out_dir, ec);
+    if (ec) throw io_error(o.out, "cannot create the folder: " + ec.message());
+    const std::string report_text = j.dump(2) + "\n";
+    io::StagedFiles files;
+    files.add(io::detail::stage_write((out_dir / "report.json").string(),
+                                      [&](io::detail::FileSink& f) { f.write(report_text); }));
+    files.add(io::stage_npy((out_dir / "scores.npy").string(), scores));
+    files.commit();
+    j["out"] = o.out;
+    emit(j);
+}
+
+}  // namespace
+
+Subcommand add_search(CLI::App& app) {
+    auto o = std::make_shared<SearchFlags>();
+    CLI::App* sub = app.add_subcommand("search", "Resonant anomaly search over one or many signal-region windows");
+    sub->add_option("--data", o->data, "Events (.npy or .csv), one per row")->required();
+    sub->add_option("--m-col", o->m_col, "Resonant column(s), e.g. 0 (Multi-CWoLa: 0,1,2)")->capture_default_str();
+    sub->add_option("--features", o->features, "Feature columns, e.g. 1,2,3,4")->required();
+    sub->add_option("--label-col", o->label_col, "Truth column (used only to report ROC/SIC, never for training)");
+    sub->add_option("--method", o->method, method_help())->capture_default_str();
+    sub->add_option("--combine", o->combine, "combined: the methods combined, e.g. cathode,salad");
+    sub->add_option("--combine-level", o->combine_level, "combined: sample or score (paper 002 §4)")->capture_default_str();
+    sub->add_option("--sim", o->sim, "Reference sample (repeatable): simulations (SA-CWoLa, SALAD family), "
+                                      "the ideal background (IAD)");
+    sub->add_option("--sr", o->sr, "One signal region LO,HI (TeV); Multi-CWoLa: one per resonant column, \"a,b;c,d;e,f\"");
+    sub->add_option("--windows", o->windows, "seed003 (9 windows, paper 003), seed004 (paper 004) or LO:HI:WIDTH:STEP");
+    sub->add_option("--sb-width", o->sb_width, "Short sideband width per side (CWoLa; TeV)")->capture_default_str();
+    sub->add_option("--long-sb-width", o->long_sb_width, "Long sideband width per side (SALAD reweighting; TeV)")
+        ->capture_default_str();
+    sub->add_option("--classifier", o->classifier, "hgb or mlp")->capture_default_str();
+    sub->add_option("--ensemble", o->ensemble, "Classifiers per fold, averaged (paper 003: 50)")->capture_default_str();
+    sub->add_option("--folds", o->folds, "k of the out-of-fold scoring (papers 003, 004: 5)")->capture_default_str();
+    sub->add_option("--lambda", o->lambda, "SA-CWoLa: weight λ of the simulation (paper 001 eq. 2.3)")->capture_default_str();
+    sub->add_option("--oversampling", o->oversampling, "CATHODE: samples per SR data event (paper 003: 4)")
+        ->capture_default_str();
+    sub->add_option("--flow-epochs", o->flow_epochs, "CATHODE's flow: epochs")->capture_default_str();
+    sub->add_option("--flow-blocks", o->flow_blocks, "CATHODE's flow: MADE blocks")->capture_default_str();
+    sub->add_option("--flow-hidden", o->flow_hidden, "CATHODE's flow: hidden units")->capture_default_str();
+    sub->add_option("--class-balance", o->class_balance, "Multi-CWoLa: p(y = 1) (paper 000 App. E.1)")->capture_default_str();
+    sub->add_option("--statistic", o->statistic,
+                    "direct, bumphunt, both, or auto (direct when the method has a background template)")
+        ->capture_default_str();
+    sub->add_option("--eps-b", o->eps_b, "Working points: background efficiencies")->capture_default_str();
+    sub->add_option("--delta-sys", o->delta_sys, "Direct estimation: systematic shift δ_sys (paper 003 eq. 3; default 0)");
+    sub->add_option("--delta-sys-from", o->delta_sys_from,
+                    "Direct estimation: δ_sys from this background-only reference (paper 003 eqs. 4-5)");
+    sub->add_option("--test", o->test, "Labelled evaluation events (truth in --label-col) for ROC/SIC");
+    sub->add_option("--out", o->out, "Output folder: report.json, scores.npy")->required();
+    add_common_options(*sub, o->common);
+    return {sub, [o] { run(*o); }};
+}
+
+namespace {
+const SubcommandRegistration registration(70, "search", add_search);
+}  // namespace
+
+}  // namespace resanom::cli

@@ -1,0 +1,289 @@
+// examples/cli/search_methods.hpp — how `resanom search` maps its flags onto the library's pipeline
+// types: the table of methods (what each needs), the classifier and statistics chosen at run time
+// (AnyClassifier, AnyStatistic), and one function per method that builds its pipeline and runs the
+// search. Each method's pipeline type is instantiated once.
+#pragma once
+
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "resanom/methods/any.hpp"
+#include "resanom/methods/cathode.hpp"
+#include "resanom/methods/combine.hpp"
+#include "resanom/methods/cwola.hpp"
+#include "resanom/methods/iad.hpp"
+#include "resanom/methods/multi_cwola.hpp"
+#include "resanom/methods/nested_cv.hpp"
+#include "resanom/methods/pipeline.hpp"
+#include "resanom/methods/salad.hpp"
+#include "resanom/models/ensemble.hpp"
+#include "resanom/models/flow/maf.hpp"
+#include "resanom/models/hgb/hgb.hpp"
+#include "resanom/models/mlp/autoencoder.hpp"
+#include "resanom/models/mlp/mlp_classifier.hpp"
+#include "resanom/search/search.hpp"
+#include "resanom/stats/bump_hunt.hpp"
+#include "resanom/stats/direct_estimate.hpp"
+
+namespace resanom::cli {
+
+/// The flags of `resanom search` (defaults as in ../shared/spec/CLI.md, or the papers').
+struct SearchFlags {
+    CommonOptions common;
+    std::string data, m_col = "0", features;
+    std::optional<long long> label_col;
+    std::string method = "cwola";
+    std::string combine, combine_level = "sample";
+    std::vector<std::string> sim;
+    std::string sr, windows;
+    double sb_width = Window::default_sb_width, long_sb_width = Window::default_long_sb_width;
+    std::string classifier = "hgb";
+    int ensemble = 10;   ///< per fold; paper 003 uses 50 (documented in docs/cli.md)
+    int folds = 5;       ///< papers 003 §2.1, 004 §3.1
+    double lambda = 1.0;  ///< paper 001 eq. 2.3
+    int oversampling = 4;  ///< paper 003 §2.2.3
+    int flow_epochs = 100, flow_blocks = 15, flow_hidden = 128;  ///< the CATHODE reference configuration
+    double class_balance = 0.149;                                 ///< paper 000 App. E.1
+    std::string statistic = "auto";  ///< direct when the method has a template, else bumphunt
+    std::string eps_b = "1e-2,1e-3,1e-4";
+    std::optional<double> delta_sys;
+    std::string delta_sys_from, test, out;
+};
+
+/// What a method needs.
+struct MethodSpec {
+    std::string name;
+    bool has_template;  ///< a background template: direct estimation possible
+    int min_sims, max_sims;  ///< --sim files (max −1: any number)
+    bool multi;         ///< one window per resonant column
+    std::string what;
+};
+
+inline const std::vector<MethodSpec>& method_specs() {
+    static const std::vector<MethodSpec> specs{
+        {"iad", true, 1, 1, false, "SR data vs the ideal background given with --sim (paper 003 §2.2.1)"},
+        {"cwola", true, 0, 0, false, "SR data vs short-sideband data (papers 001 §II.B, 004 §3.1)"},
+        {"cwola-hunting", false, 0, 0, false, "CWoLa with nested cross-validation, top-x% selection and the sideband fit (paper 004 §3.1)"},
+        {"sa-cwola", true, 1, 1, false, "CWoLa plus simulation with weight --lambda (paper 001 eq. 2.3)"},
+        {"salad", true, 1, 1, false, "SR data vs reweighted SR simulation (paper 001 eqs. 2.1-2.2)"},
+        {"salad-switch", true, 2, -1, false, "k simulations, k weight functions (paper 000 §4.3)"},
+        {"multi-salad", true, 2, -1, false, "k simulations combined into one reference, then SALAD (paper 000 §4.1)"},
+        {"multi-cwola", false, 0, 0, true, "soft labels from k noisy windows via the triplet label model (paper 000 §3.1)"},
+        {"cwola-intersect", false, 0, 0, true, "Multi-CWoLa baseline: CWoLa on the intersection of the windows (paper 000 §3.3)"},
+        {"cwola-thresholds", false, 0, 0, true, "Multi-CWoLa baseline: CWoLa with the other thresholded features as inputs"},
+        {"cwola-average", false, 0, 0, true, "Multi-CWoLa baseline: the average of k CWoLa classifiers"},
+        {"cathode", true, 0, 0, false, "SR data vs samples of a conditional flow learned outside the SR (papers 002, 003)"},
+        {"ae", false, 0, 0, false, "autoencoder ensemble reconstruction error, no training set (paper 004 §3.2)"},
+        {"combined", true, 0, -1, false, "several methods' templates (--combine) at sample or score level (paper 002 §4)"},
+    };
+    return specs;
+}
+
+inline const MethodSpec& method_spec(const std::string& name) {
+    for (const auto& s : method_specs())
+        if (s.name == name) return s;
+    std::string known;
+    for (const auto& s : method_specs()) known += (known.empty() ? "" : ", ") + s.name;
+    throw usage_error("--method: unknown method '" + name + "' (" + known + ")");
+}
+
+inline std::string method_help() {
+    std::string h = "The method:";
+    for (const auto& s : method_specs()) h += "\n  " + s.name + ": " + s.what;
+    return h;
+}
+
+/// Everything the builders need besides the flags.
+struct MethodContext {
+    const SearchFlags& o;
+    std::vector<double> eps_b;
+    std::optional<MultiWindow> multi;
+    std::vector<Window> windows;
+};
+
+namespace detail_search {
+
+inline AnyClassifier make_classifier(const SearchFlags& o) {
+    if (o.classifier == "hgb") {
+        HgbParams p;   // paper 003 App. A.1 defaults
+        p.threads = o.common.threads;
+        return AnyClassifier(Ensemble<Hgb>(Hgb(p), o.ensemble, o.common.threads));
+    }
+    MlpParams p;   // papers 001 §II / 002 §2.3 defaults
+    p.threads = 1;  // members train in parallel
+    return AnyClassifier(Ensemble<MlpClassifier>(MlpClassifier(p), o.ensemble, o.common.threads));
+}
+
+/// The bump hunt's bins: paper 004's 30 log bins for its layout, otherwise 0.08 TeV bins (paper
+/// 001 §II.C: 30 bins over 2.6–5.0 TeV) over the windows' long sidebands.
+inline std::vector<double> bump_edges(const SearchFlags& o, const std::vector<Window>& windows) {
+    if (o.windows == "seed004") return log_edges(2.8, 5.2, 30);
+    double lo = windows.front().long_sb_low.lo, hi = windows.front().long_sb_high.hi;
+    for (const auto& w : windows) {
+        lo = std::min(lo, w.long_sb_low.lo);
+        hi = std::max(hi, w.long_sb_high.hi);
+    }
+    const int n = std::max(6, static_cast<int>(std::lround((hi - lo) / 0.08)));
+    return uniform_edges(lo, hi, n);
+}
+
+inline std::string effective_statistic(const SearchFlags& o, const MethodSpec& spec) {
+    if (o.statistic != "auto") return o.statistic;
+    return spec.has_template && o.method != "cwola-hunting" ? "direct" : "bumphunt";
+}
+
+inline AnyStatistic make_statistic(const MethodContext& ctx, const MethodSpec& spec,
+                                   const std::optional<std::vector<SystematicShift>>& shifts) {
+    const SearchFlags& o = ctx.o;
+    const std::string which = effective_statistic(o, spec);
+    DirectEstimateConfig dc;
+    dc.delta_sys = o.delta_sys.value_or(0.0);
+    if (shifts) dc.per_eps_b = *shifts;
+    BumpHuntConfig bc;
+    bc.edges = bump_edges(o, ctx.windows);
+    bc.cut_on_template = o.method != "cwola-hunting";   // paper 004: the top x % of the data
+    bc.skip_failed_fits = true;                         // a too-tight cut must not end the search
+    if (which == "direct") return AnyStatistic(DirectEstimate(dc));
+    if (which == "bumphunt") return AnyStatistic(BumpHunt(bc));
+    return AnyStatistic(AllOf<DirectEstimate, BumpHunt>(DirectEstimate(dc), BumpHunt(bc)));
+}
+
+inline PipelineSettings settings(const MethodContext& ctx) { return PipelineSettings{ctx.o.folds, ctx.eps_b}; }
+
+inline ConditionalMaf make_flow(const SearchFlags& o) {
+    MafParams p;   // the CATHODE reference configuration, flags override
+    p.epochs = o.flow_epochs;
+    p.blocks = o.flow_blocks;
+    p.hidden = o.flow_hidden;
+    p.average_best = std::min(10, o.flow_epochs);   // CATHODE averages its 10 best epochs
+    p.threads = o.common.threads;
+    try {
+        p.validate();
+    } catch (const input_error& e) {
+        throw usage_error(std::string("--flow-*: ") + e.what());
+    }
+    return ConditionalMaf(p);
+}
+
+/// The template generator of a method that has one, erased (for --combine).
+inline AnyGenerator make_generator(const std::string& name, const SearchFlags& o) {
+    if (name == "iad") return AnyGenerator(Iad{});
+    if (name == "cwola") return AnyGenerator(Cwola{});
+    if (name == "sa-cwola") return AnyGenerator(SaCwola(SaCwolaParams{o.lambda}));
+    if (name == "salad") return AnyGenerator(Salad<MlpClassifier>());
+    if (name == "salad-switch") return AnyGenerator(SaladSwitch<MlpClassifier>());
+    if (name == "multi-salad") return AnyGenerator(MultiSalad<MlpClassifier>());
+    if (name == "cathode") return AnyGenerator(Cathode<ConditionalMaf>(make_flow(o), CathodeParams{o.oversampling}));
+    throw usage_error("--combine: '" + name + "' cannot be combined (iad, cwola, sa-cwola, salad, salad-switch, "
+                      "multi-salad, cathode)");
+}
+
+/// Score-level combination (paper 002 §4): each method's pipeline scores the data, the scores
+/// are averaged and then judged.
+class ScoreLevel {
+public:
+    ScoreLevel(std::vector<AnyGenerator> gens, AnyClassifier c, AnyStatistic t, PipelineSettings s)
+        : statistic_(std::move(t)), settings_(s) {
+        for (auto& g : gens) members_.emplace_back(std::move(g), c, NoStatistic{}, s);
+    }
+    WindowResult run(const PipelineInput& in, std::uint64_t seed) const {
+        std::vector<WindowResult> results;
+        for (std::size_t k = 0; k < members_.size(); ++k) results.push_back(members_[k].run(in, derive_seed(seed, k)));
+        WindowResult res = combine_scores(results);
+        res.window = in.window;
+        const resanom::detail::pipeline::TruthFree data(in.data);
+        res.significances = evaluate_scores(statistic_, res, data.ref, in.window, settings_.eps_b);
+        return res;
+    }
+
+private:
+    std::vector<WeakSupervision<AnyGenerator, AnyClassifier, NoStatistic>> members_;
+    AnyStatistic statistic_;
+    PipelineSettings settings_;
+};
+
+inline std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+/// Runs `f(pipeline)` with the method's pipeline.
+template <class F>
+auto with_pipeline(const MethodSpec& spec, const MethodContext& ctx, const AnyStatistic& stat, F&& f) {
+    const SearchFlags& o = ctx.o;
+    const AnyClassifier clf = make_classifier(o);
+    const PipelineSettings s = settings(ctx);
+    const std::string& m = spec.name;
+    if (m == "iad") return f(WeakSupervision<Iad, AnyClassifier, AnyStatistic>({}, clf, stat, s));
+    if (m == "cwola") return f(WeakSupervision<Cwola, AnyClassifier, AnyStatistic>({}, clf, stat, s));
+    if (m == "cwola-hunting")
+        return f(WeakSupervision<Cwola, NestedCvSelect<AnyClassifier>, AnyStatistic>({}, NestedCvSelect<AnyClassifier>(clf),
+                                                                                     stat, s));
+    if (m == "sa-cwola")
+        return f(WeakSupervision<SaCwola, AnyClassifier, AnyStatistic>(SaCwola(SaCwolaParams{o.lambda}), clf, stat, s));
+    if (m == "salad") return f(WeakSupervision<Salad<MlpClassifier>, AnyClassifier, AnyStatistic>(Salad<MlpClassifier>(), clf, stat, s));
+    if (m == "salad-switch")
+        return f(WeakSupervision<SaladSwitch<MlpClassifier>, AnyClassifier, AnyStatistic>(SaladSwitch<MlpClassifier>(), clf, stat, s));
+    if (m == "multi-salad")
+        return f(WeakSupervision<MultiSalad<MlpClassifier>, AnyClassifier, AnyStatistic>(MultiSalad<MlpClassifier>(), clf, stat, s));
+    if (m == "multi-cwola")
+        return f(WeakSupervision<MultiCwola, AnyClassifier, AnyStatistic>(MultiCwola(MultiCwolaParams{o.class_balance}),
+                                                                          clf, stat, s));
+    if (m == "cwola-intersect") return f(WeakSupervision<CwolaIntersect, AnyClassifier, AnyStatistic>({}, clf, stat, s));
+    if (m == "cwola-thresholds")
+        return f(WeakSupervision<CwolaThresholds, AnyClassifier, AnyStatistic>(CwolaThresholds(*ctx.multi), clf, stat, s));
+    if (m == "cwola-average") return f(CwolaAverage<AnyClassifier, AnyStatistic>(clf, stat, s));
+    if (m == "cathode")
+        return f(WeakSupervision<Cathode<ConditionalMaf>, AnyClassifier, AnyStatistic>(
+            Cathode<ConditionalMaf>(make_flow(o), CathodeParams{o.oversampling}), clf, stat, s));
+    if (m == "ae") {
+        AutoencoderEnsembleParams p;   // paper 004 §3.2 defaults
+        p.threads = o.common.threads;
+        return f(Unsupervised<AutoencoderEnsemble, AnyStatistic>(AutoencoderEnsemble(p), stat, s));
+    }
+    // combined
+    const auto names = split_list(o.combine);
+    if (names.size() < 2) throw usage_error("--combine: give at least two methods, e.g. cathode,salad");
+    std::vector<AnyGenerator> gens;
+    for (const auto& n : names) gens.push_back(make_generator(n, o));
+    if (o.combine_level == "score") return f(ScoreLevel(std::move(gens), clf, stat, s));
+    if (o.combine_level != "sample") throw usage_error("--combine-level: '" + o.combine_level + "' is not sample or score");
+    if (gens.size() == 2)
+        return f(WeakSupervision<CombinedSamples<AnyGenerator, AnyGenerator>, AnyClassifier, AnyStatistic>(
+            CombinedSamples<AnyGenerator, AnyGenerator>(gens[0], gens[1]), clf, stat, s));
+    if (gens.size() == 3)
+        return f(WeakSupervision<CombinedSamples<AnyGenerator, AnyGenerator, AnyGenerator>, AnyClassifier, AnyStatistic>(
+            CombinedSamples<AnyGenerator, AnyGenerator, AnyGenerator>(gens[0], gens[1], gens[2]), clf, stat, s));
+    throw usage_error("--combine: at most three methods at sample level");
+}
+
+}  // namespace detail_search
+
+/// δ_sys^MC from a background-only reference (paper 003 eqs. 4–5), with the method's own pipeline.
+inline std::vector<SystematicShift> run_delta_sys(const MethodSpec& spec, const MethodContext& ctx, const Events& reference,
+                                                  const std::vector<Events>& sims, std::uint64_t seed) {
+    const AnyStatistic stat = detail_search::make_statistic(ctx, spec, std::nullopt);
+    return detail_search::with_pipeline(spec, ctx, stat, [&](const auto& p) {
+        return delta_sys_mc(p, reference, sims, ctx.windows, ctx.eps_b, seed);
+    });
+}
+
+/// The search itself.
+inline SearchReport run_search(const MethodSpec& spec, const MethodContext& ctx, const Events& data,
+                               const std::vector<Events>& sims, const SearchOptions& opt,
+                               const std::optional<std::vector<SystematicShift>>& shifts, std::uint64_t seed) {
+    const AnyStatistic stat = detail_search::make_statistic(ctx, spec, shifts);
+    return detail_search::with_pipeline(spec, ctx, stat,
+                                        [&](const auto& p) { return search(p, data, sims, opt, seed); });
+}
+
+}  // namespace resanom::cli

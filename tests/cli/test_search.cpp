@@ -1,0 +1,110 @@
+// Tests of `resanom search` (../shared/spec/CLI.md): the JSON keys and report files, a signal found
+// by the IAD, the same seed giving the same numbers, and the bad-input contract (exit code 2, one
+// line naming the problem, nothing written to --out).
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "resanom/io/npy.hpp"
+#include "test_support.hpp"
+
+using resanom_test::run_tool;
+using resanom_test::TempDir;
+
+namespace {
+nlohmann::json last_json_line(const std::string& out) {
+    auto end = out.find_last_not_of('\n');
+    REQUIRE(end != std::string::npos);
+    auto start = out.rfind('\n', end);
+    start = start == std::string::npos ? 0 : start + 1;
+    return nlohmann::json::parse(out.substr(start, end - start + 1));
+}
+
+void make_data(const TempDir& dir) {
+    REQUIRE(run_tool("generate --toy dijet --n-bkg 60000 --n-sig 300 --seed 1 --out data.npy", dir).code == 0);
+    REQUIRE(run_tool("generate --toy dijet --n-bkg 60000 --n-sig 0 --seed 2 --out ref.npy", dir).code == 0);
+}
+}  // namespace
+
+TEST_CASE("search: IAD on the dijet toy finds the signal, writes report.json and scores.npy") {
+    TempDir dir;
+    make_data(dir);
+    const std::string args =
+        "search --data data.npy --m-col 0 --features 1,2,3,4 --label-col 5 --method iad --sim ref.npy "
+        "--windows 3.1:3.9:0.4:0.4 --ensemble 1 --statistic both --seed 3 --out ";
+    const auto r = run_tool(args + "out", dir);
+    REQUIRE(r.code == 0);
+    const auto j = last_json_line(r.out);
+    CHECK(j["method"] == "iad");
+    REQUIRE(j["windows"].size() == 2);   // [3.1, 3.5) and [3.5, 3.9)
+    for (const auto& w : j["windows"]) {
+        for (const char* key : {"sr", "n_sr", "auc", "max_sic", "sic_at", "direct", "bumphunt"}) CHECK(w.contains(key));
+        CHECK(w["direct"].size() == 3);
+        CHECK(w["bumphunt"].size() == 3);
+        for (const auto& d : w["direct"])
+            for (const char* key : {"eps_b", "n_obs", "n_exp", "sigma_exp", "z"}) CHECK(d.contains(key));
+        for (const auto& b : w["bumphunt"])
+            for (const char* key : {"eps_b", "z", "p_value"}) CHECK(b.contains(key));
+        CHECK(w["auc"].get<double>() > 0.6);
+    }
+    CHECK(j["global"].contains("max_local_z"));
+    CHECK(j["global"].contains("global_z"));
+    CHECK(j.contains("seconds"));
+    // The window holding the signal (3.5 TeV) has the largest direct excess at ε_B = 1e-2.
+    CHECK(j["windows"][1]["direct"][0]["z"].get<double>() > j["windows"][0]["direct"][0]["z"].get<double>());
+    CHECK(j["windows"][1]["direct"][0]["z"].get<double>() > 2.0);
+
+    namespace fs = std::filesystem;
+    REQUIRE(fs::exists(dir.path() / "out" / "report.json"));
+    const resanom::Matrix scores = resanom::io::read_npy((dir.path() / "out" / "scores.npy").string());
+    CHECK(scores.rows() == 60300);
+    CHECK(scores.cols() == 2);
+
+    // Same seed, same numbers (all but the timing).
+    const auto again = last_json_line(run_tool(args + "out2", dir).out);
+    auto strip = [](nlohmann::json x) {
+        x.erase("seconds");
+        x.erase("out");
+        return x;
+    };
+    CHECK(strip(again) == strip(j));
+    CHECK(resanom_test::slurp((dir.path() / "out2" / "scores.npy").string()) ==
+          resanom_test::slurp((dir.path() / "out" / "scores.npy").string()));
+}
+
+TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
+    TempDir dir;
+    make_data(dir);
+    struct Case {
+        std::string args, expect;
+    };
+    const std::string base = "search --data data.npy --m-col 0 --features 1,2,3,4 --out out ";
+    const std::vector<Case> cases{
+        {base + "--method nope --sr 3.3,3.7", "unknown method 'nope'"},
+        {base + "--method iad --sr 3.3,3.7", "needs 1 --sim file"},
+        {base + "--method cwola --sr 9,9.5", "no events in the signal region"},
+        {base + "--method cwola --sr 3.7,3.3", "LO < HI"},
+        {base + "--method cwola", "give a signal region"},
+        {base + "--method ae --sr 3.3,3.7 --statistic direct", "no background template"},
+        {base + "--method cwola --sr 3.3,3.7 --eps-b 0,1e-3", "not a fraction"},
+        {base + "--method cwola --sr 3.3,3.7 --test ref.npy", "--label-col"},
+        {base + "--method cwola --windows nonsense", "--windows"},
+        {"search --data data.npy --m-col 0 --features 0,1 --method cwola --sr 3.3,3.7 --out out", "resonant column"},
+        {"search --data data.npy --m-col 0 --features 1,9 --method cwola --sr 3.3,3.7 --out out", "out of range"},
+        {"search --data missing.npy --m-col 0 --features 1,2 --method cwola --sr 3.3,3.7 --out out", "missing.npy"},
+        {base + "--method multi-cwola --sr 3.3,3.7", "one window per resonant column"},
+        {base + "--method cwola --sr 3.3,3.7 --delta-sys -2", "--delta-sys"},
+    };
+    for (const auto& c : cases) {
+        INFO("resanom " << c.args);
+        const auto r = run_tool(c.args, dir);
+        CHECK(r.code == 2);
+        CHECK(resanom_test::line_count(r.err) == 1);
+        CHECK(r.err.find(c.expect) != std::string::npos);
+        CHECK(r.out.empty());
+        CHECK(!std::filesystem::exists(dir.path() / "out"));
+    }
+}
