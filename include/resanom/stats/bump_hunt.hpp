@@ -44,7 +44,10 @@ public:
 
     const BumpHuntConfig& config() const noexcept { return config_; }
 
-    std::vector<Significance> evaluate(const StatisticInput& in) const {
+    // A template (In is always StatisticInput) so that the sideband fitter is compiled only where
+    // a bump hunt is evaluated, not wherever this header is included.
+    template <class In = StatisticInput>
+    std::vector<Significance> evaluate(const In& in) const {
         const ScoredEvents& d = in.data;
         const Index n = d.score.size();
         detail::require(d.m.size() == n, "BumpHunt: the data need one m value per score (" + std::to_string(d.m.size()) +

@@ -123,11 +123,16 @@ inline std::string num(double v) {
 
 /// Fits one bin layout and signal region repeatedly (pseudo-experiments) without recomputing the
 /// quadrature and the basis. fit() is const and thread-safe.
-class SidebandFitter {
+///
+/// A class template with a defaulted dummy parameter, used as SidebandFitter: the fitter's
+/// member functions are instantiated only in code that fits, so that merely including this header
+/// (through the umbrella, bump_hunt.hpp or the methods) does not compile the minimizers.
+template <class = void>
+class BasicSidebandFitter {
 public:
     /// edges: the histogram's bin edges; sr: the masked signal region (bins overlapping it by more
     /// than 1e-9 of their width are masked), or nullopt to fit every bin.
-    SidebandFitter(std::vector<double> edges, std::optional<Interval> sr, FitOptions opt = {})
+    BasicSidebandFitter(std::vector<double> edges, std::optional<Interval> sr, FitOptions opt = {})
         : edges_(std::move(edges)), sr_(sr), opt_(opt) {
         Histogram check(edges_);  // validates the edges
         const Index nb = check.bins();
@@ -424,7 +429,7 @@ private:
     }
 
     struct LsFunctor {
-        const SidebandFitter* self;
+        const BasicSidebandFitter* self;
         const Eigen::Ref<const Vector>* n;
         Vector inv_sigma;  // per sideband bin
         int inputs() const { return static_cast<int>(self->P_); }
@@ -588,8 +593,11 @@ private:
     Vector centers_, widths_;
 };
 
+using SidebandFitter = BasicSidebandFitter<>;
+
 /// Fits a histogram with the signal region masked (nullopt: fit every bin).
-inline FitResult fit_sideband(const Histogram& h, std::optional<Interval> sr, const FitOptions& opt = {}) {
+template <class = void>
+FitResult fit_sideband(const Histogram& h, std::optional<Interval> sr, const FitOptions& opt = {}) {
     return SidebandFitter(h.edges(), sr, opt).fit(h);
 }
 

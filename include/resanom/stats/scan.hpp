@@ -65,7 +65,8 @@ inline LocalSignificance judge(const FitResult& r, const Interval& sr) {
 
 /// The local significance of each signal region: a sideband fit with that SR masked, then
 /// paper 001 eqs. 2.5–2.6. Fit errors propagate.
-inline std::vector<LocalSignificance> local_significances(const Histogram& h, std::span<const Interval> srs,
+template <class = void>
+std::vector<LocalSignificance> local_significances(const Histogram& h, std::span<const Interval> srs,
                                                           const FitOptions& fit = {}) {
     detail::require(!srs.empty(), "local_significances: no signal regions");
     std::vector<LocalSignificance> out;
@@ -97,7 +98,8 @@ struct GlobalSignificance {
 };
 
 /// The global significance of the largest local excess of a scan over `srs`.
-inline GlobalSignificance global_significance(const Histogram& h, std::span<const Interval> srs,
+template <class = void>
+GlobalSignificance global_significance(const Histogram& h, std::span<const Interval> srs,
                                               const GlobalSignificanceOptions& opt = {}) {
     detail::require(opt.toys >= 1, "global_significance: need at least one pseudo-experiment");
     detail::require(!srs.empty(), "global_significance: no signal regions");
@@ -145,7 +147,8 @@ inline GlobalSignificance global_significance(const Histogram& h, std::span<cons
     return g;
 }
 
-inline GlobalSignificance global_significance(const Histogram& h, std::span<const Window> windows,
+template <class = void>
+GlobalSignificance global_significance(const Histogram& h, std::span<const Window> windows,
                                               const GlobalSignificanceOptions& opt = {}) {
     const auto srs = signal_regions(windows);
     return global_significance(h, std::span<const Interval>(srs), opt);
