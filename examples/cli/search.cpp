@@ -91,6 +91,7 @@ std::vector<Window> search_windows(const SearchFlags& o) {
     if (o.windows == "seed003") return seed003_windows(o.sb_width, o.long_sb_width);
     if (o.windows == "seed004") return seed004_windows();
     // LO:HI:WIDTH:STEP
+    const auto bad = [&] { return usage_error("--windows: '" + o.windows + "' is not seed003, seed004 or LO:HI:WIDTH:STEP"); };
     std::vector<double> v;
     std::stringstream ss(o.windows);
     std::string item;
@@ -100,13 +101,12 @@ std::vector<Window> search_windows(const SearchFlags& o) {
         try {
             x = std::stod(item, &used);
         } catch (const std::exception&) {
-            used = 0;
+            throw bad();
         }
-        if (used != item.size() || item.empty()) v.clear(), v.push_back(NAN);
+        if (used != item.size() || !std::isfinite(x)) throw bad();
         v.push_back(x);
     }
-    if (v.size() != 4 || !std::isfinite(v[0]) || !std::isfinite(v[1]) || !std::isfinite(v[2]) || !std::isfinite(v[3]))
-        throw usage_error("--windows: '" + o.windows + "' is not seed003, seed004 or LO:HI:WIDTH:STEP");
+    if (v.size() != 4) throw bad();
     try {
         return scan_windows(v[0], v[1], v[2], v[3], o.sb_width, o.long_sb_width);
     } catch (const input_error& e) {

@@ -14,7 +14,10 @@
 
 #include "resanom/core/random.hpp"
 #include "resanom/io/npy.hpp"
+#include "cli_support.hpp"
 #include "test_support.hpp"
+
+using resanom_test::last_json_line;
 
 using namespace resanom;
 using resanom_test::contains;
@@ -23,13 +26,6 @@ using resanom_test::TempDir;
 
 namespace {
 
-nlohmann::json last_json_line(const std::string& out) {
-    auto end = out.find_last_not_of('\n');
-    REQUIRE(end != std::string::npos);
-    auto start = out.rfind('\n', end);
-    start = start == std::string::npos ? 0 : start + 1;
-    return nlohmann::json::parse(out.substr(start, end - start + 1));
-}
 
 // Columns: x0, x1, label (inside a circle), weight, x2 (noise).
 Matrix table(Index n, std::uint64_t seed) {

@@ -12,20 +12,16 @@
 #include "resanom/io/table.hpp"
 #include "resanom/stats/dijet_fit.hpp"
 #include "resanom/stats/significance.hpp"
+#include "cli_support.hpp"
 #include "test_support.hpp"
+
+using resanom_test::last_json_line;
 
 using namespace resanom;
 using resanom_test::run_tool;
 using resanom_test::TempDir;
 
 namespace {
-nlohmann::json last_json_line(const std::string& out) {
-    auto end = out.find_last_not_of('\n');
-    REQUIRE(end != std::string::npos);
-    auto start = out.rfind('\n', end);
-    start = start == std::string::npos ? 0 : start + 1;
-    return nlohmann::json::parse(out.substr(start, end - start + 1));
-}
 
 void write_hist_csv(const std::string& path, const std::vector<double>& edges, const Vector& counts) {
     std::ofstream f(path);

@@ -10,21 +10,15 @@
 #include <vector>
 
 #include "resanom/io/table.hpp"
+#include "cli_support.hpp"
 #include "test_support.hpp"
+
+using resanom_test::last_json_line;
 
 using namespace resanom;
 using resanom_test::run_tool;
 using resanom_test::TempDir;
 
-namespace {
-nlohmann::json last_json_line(const std::string& out) {
-    auto end = out.find_last_not_of('\n');
-    REQUIRE(end != std::string::npos);
-    auto start = out.rfind('\n', end);
-    start = start == std::string::npos ? 0 : start + 1;
-    return nlohmann::json::parse(out.substr(start, end - start + 1));
-}
-}  // namespace
 
 TEST_CASE("dijet toy: 20200×6 float64 with 200 signal events near 3.5 TeV on a falling background") {
     TempDir dir;

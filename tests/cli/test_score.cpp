@@ -13,7 +13,10 @@
 #include "resanom/core/random.hpp"
 #include "resanom/io/npy.hpp"
 #include "resanom/stats/metrics.hpp"
+#include "cli_support.hpp"
 #include "test_support.hpp"
+
+using resanom_test::last_json_line;
 
 using namespace resanom;
 using resanom_test::run_tool;
@@ -21,13 +24,6 @@ using resanom_test::TempDir;
 
 namespace {
 
-nlohmann::json last_json_line(const std::string& out) {
-    auto end = out.find_last_not_of('\n');
-    REQUIRE(end != std::string::npos);
-    auto start = out.rfind('\n', end);
-    start = start == std::string::npos ? 0 : start + 1;
-    return nlohmann::json::parse(out.substr(start, end - start + 1));
-}
 
 // Columns: id, x, x², sin 2x (on a curve), label. Off-curve rows (label 1) when `anomalous`.
 Matrix curve_table(Index n, std::uint64_t seed, bool anomalous) {

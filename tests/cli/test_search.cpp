@@ -9,19 +9,15 @@
 #include <vector>
 
 #include "resanom/io/npy.hpp"
+#include "cli_support.hpp"
 #include "test_support.hpp"
+
+using resanom_test::last_json_line;
 
 using resanom_test::run_tool;
 using resanom_test::TempDir;
 
 namespace {
-nlohmann::json last_json_line(const std::string& out) {
-    auto end = out.find_last_not_of('\n');
-    REQUIRE(end != std::string::npos);
-    auto start = out.rfind('\n', end);
-    start = start == std::string::npos ? 0 : start + 1;
-    return nlohmann::json::parse(out.substr(start, end - start + 1));
-}
 
 void make_data(const TempDir& dir) {
     REQUIRE(run_tool("generate --toy dijet --n-bkg 60000 --n-sig 300 --seed 1 --out data.npy", dir).code == 0);

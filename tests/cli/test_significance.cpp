@@ -8,20 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
 #include "test_support.hpp"
+
+using resanom_test::last_json_line;
 
 using resanom_test::run_tool;
 using resanom_test::TempDir;
 
-namespace {
-nlohmann::json last_json_line(const std::string& out) {
-    auto end = out.find_last_not_of('\n');
-    REQUIRE(end != std::string::npos);
-    auto start = out.rfind('\n', end);
-    start = start == std::string::npos ? 0 : start + 1;
-    return nlohmann::json::parse(out.substr(start, end - start + 1));
-}
-}  // namespace
 
 TEST_CASE("eq. 6, eq. 7 and the p-value") {
     TempDir dir;
