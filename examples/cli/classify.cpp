@@ -25,7 +25,8 @@
 #include "resanom/models/hgb/hgb.hpp"
 #include "classify_mlp.hpp"
 
-namespace resanom::cli {
+// One namespace per subcommand, so that the tool's files can be compiled as one unit.
+namespace resanom::cli::classify_cmd {
 
 namespace {
 
@@ -336,4 +337,4 @@ namespace {
 const SubcommandRegistration registration(20, "classify", add_classify);
 }  // namespace
 
-}  // namespace resanom::cli
+}  // namespace resanom::cli::classify_cmd

@@ -16,7 +16,8 @@
 #include "resanom/io/table.hpp"
 #include "resanom/models/flow/maf.hpp"
 
-namespace resanom::cli {
+// One namespace per subcommand, so that the tool's files can be compiled as one unit.
+namespace resanom::cli::density_cmd {
 
 namespace {
 
@@ -194,4 +195,4 @@ namespace {
 const SubcommandRegistration registration(40, "density", add_density);
 }  // namespace
 
-}  // namespace resanom::cli
+}  // namespace resanom::cli::density_cmd

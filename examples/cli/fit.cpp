@@ -13,7 +13,8 @@
 #include "resanom/stats/dijet_fit.hpp"
 #include "resanom/stats/significance.hpp"
 
-namespace resanom::cli {
+// One namespace per subcommand, so that the tool's files can be compiled as one unit.
+namespace resanom::cli::fit_cmd {
 
 namespace {
 
@@ -174,4 +175,4 @@ namespace {
 const SubcommandRegistration registration(50, "fit", add_fit);
 }  // namespace
 
-}  // namespace resanom::cli
+}  // namespace resanom::cli::fit_cmd

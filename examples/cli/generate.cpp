@@ -9,7 +9,8 @@
 #include "resanom/io/table.hpp"
 #include "resanom/toys/toys.hpp"
 
-namespace resanom::cli {
+// One namespace per subcommand, so that the tool's files can be compiled as one unit.
+namespace resanom::cli::generate_cmd {
 
 namespace {
 
@@ -84,7 +85,20 @@ Generated generate(const GenerateOptions& o) {
             g.simulations.push_back(toys::bimodal_simulation(p, static_cast<int>(k), o.common.seed));
         return g;
     }
-    throw usage_error("--toy: unknown toy '" + o.toy + "' (dijet, sacwola-gauss, bimodal)");
+    if (o.toy == "multi-resonant") {
+        // n = n-bkg + n-sig events, each signal with probability n-sig / n (paper 000 §3's class
+        // balance; the number of signal events drawn is binomial around n-sig).
+        toys::MultiResonantToyParams p;
+        const Index n_bkg = count(o.n_bkg, 8510, "--n-bkg");
+        const Index n_sig = count(o.n_sig, 1490, "--n-sig");
+        if (o.n_sim) throw usage_error("--n-sim: the multi-resonant toy has no simulation");
+        if (!o.sim_out.empty()) throw usage_error("--sim-out: the multi-resonant toy has no simulation");
+        if (n_bkg + n_sig == 0) throw usage_error("--n-bkg + --n-sig must be > 0 for the multi-resonant toy");
+        p.n = n_bkg + n_sig;
+        p.class_balance = static_cast<double>(n_sig) / static_cast<double>(p.n);
+        return {toys::multi_resonant_sample(p, o.common.seed), {}};
+    }
+    throw usage_error("--toy: unknown toy '" + o.toy + "' (dijet, sacwola-gauss, bimodal, multi-resonant)");
 }
 
 io::Table as_table(const Events& e) {
@@ -137,12 +151,14 @@ Subcommand add_generate(CLI::App& app) {
     sub->add_option("--toy", opts->toy,
                     "dijet: LHCO-like dijet events (mjj, mj_min, delta_m, tau21_min, tau21_max, label; TeV); "
                     "sacwola-gauss: the Gaussian toy of paper 001 §III (m, x0, x1, label); "
-                    "bimodal: the two-simulation toy of paper 000 §4.3 (m, x…, label)")
+                    "bimodal: the two-simulation toy of paper 000 §4.3 (m, x…, label); "
+                    "multi-resonant: three resonant features, each window a noisy vote for the signal, paper 000 §3 "
+                    "(m1, m2, m3, x1, x2, label; windows [0.4, 0.6))")
         ->capture_default_str();
     sub->add_option("--n-bkg", opts->n_bkg,
                     "Background events (dijet: over 2.4–8 TeV, default 1000000; sacwola-gauss: per region SR/SB, "
-                    "default 50000; bimodal: default 100000)");
-    sub->add_option("--n-sig", opts->n_sig, "Signal events (dijet 1000, sacwola-gauss 500, bimodal 1000)");
+                    "default 50000; bimodal: default 100000; multi-resonant: default 8510)");
+    sub->add_option("--n-sig", opts->n_sig, "Signal events (dijet 1000, sacwola-gauss 500, bimodal 1000, multi-resonant 1490)");
     sub->add_option("--n-sim", opts->n_sim, "Events per simulation (default: as --n-bkg)");
     sub->add_option("--correlation", opts->correlation,
                     "dijet: correlation α of the jet masses with m_jj (m_j += α(m_jj − 3.5 TeV) for the lighter jet, "
@@ -159,4 +175,4 @@ namespace {
 const SubcommandRegistration registration(10, "generate", add_generate);
 }  // namespace
 
-}  // namespace resanom::cli
+}  // namespace resanom::cli::generate_cmd

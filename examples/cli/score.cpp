@@ -14,7 +14,8 @@
 #include "resanom/io/table.hpp"
 #include "resanom/models/mlp/autoencoder.hpp"
 
-namespace resanom::cli {
+// One namespace per subcommand, so that the tool's files can be compiled as one unit.
+namespace resanom::cli::score_cmd {
 
 namespace {
 
@@ -118,4 +119,4 @@ namespace {
 const SubcommandRegistration registration(30, "score", add_score);
 }  // namespace
 
-}  // namespace resanom::cli
+}  // namespace resanom::cli::score_cmd

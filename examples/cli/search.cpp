@@ -27,7 +27,8 @@
 #include "resanom/search/search.hpp"
 #include "search_methods.hpp"
 
-namespace resanom::cli {
+// One namespace per subcommand, so that the tool's files can be compiled as one unit.
+namespace resanom::cli::search_cmd {
 
 namespace {
 
@@ -213,7 +214,7 @@ void run(const SearchFlags& o) {
         throw usage_error("--statistic: '" + o.statistic + "' is not direct, bumphunt, both or auto");
     if (o.classifier != "hgb" && o.classifier != "mlp")
         throw usage_error("--classifier: '" + o.classifier + "' is not hgb or mlp");
-    if (o.ensemble < 1) throw usage_error("--ensemble must be >= 1");
+    if (ensemble_size(o) < 1) throw usage_error("--ensemble must be >= 1");
     if (o.folds < 3) throw usage_error("--folds must be >= 3 (train, validation and test folds)");
     if (o.delta_sys && !o.delta_sys_from.empty()) throw usage_error("--delta-sys and --delta-sys-from exclude each other");
     if (o.delta_sys && !(std::isfinite(*o.delta_sys) && *o.delta_sys > -1.0))
@@ -288,7 +289,7 @@ void run(const SearchFlags& o) {
                        {"method", "bonferroni"}}},
            {"seconds", seconds},
            {"settings", {{"classifier", o.classifier},
-                         {"ensemble", o.ensemble},
+                         {"ensemble", ensemble_size(o)},
                          {"folds", o.folds},
                          {"statistic", statistic},
                          {"eps_b", eps_b},
@@ -334,7 +335,7 @@ Subcommand add_search(CLI::App& app) {
     sub->add_option("--long-sb-width", o->long_sb_width, "Long sideband width per side (SALAD reweighting; TeV)")
         ->capture_default_str();
     sub->add_option("--classifier", o->classifier, "hgb or mlp")->capture_default_str();
-    sub->add_option("--ensemble", o->ensemble, "Classifiers per fold, averaged (paper 003: 50)")->capture_default_str();
+    sub->add_option("--ensemble", o->ensemble, "Classifiers per fold, averaged (default 10; paper 003: 50); for ae the autoencoders (default 50, paper 004)");
     sub->add_option("--folds", o->folds, "k of the out-of-fold scoring (papers 003, 004: 5)")->capture_default_str();
     sub->add_option("--lambda", o->lambda, "SA-CWoLa: weight λ of the simulation (paper 001 eq. 2.3)")->capture_default_str();
     sub->add_option("--oversampling", o->oversampling, "CATHODE: samples per SR data event (paper 003: 4)")
@@ -360,4 +361,4 @@ namespace {
 const SubcommandRegistration registration(70, "search", add_search);
 }  // namespace
 
-}  // namespace resanom::cli
+}  // namespace resanom::cli::search_cmd

@@ -8,7 +8,8 @@
 #include "common.hpp"
 #include "resanom/stats/significance.hpp"
 
-namespace resanom::cli {
+// One namespace per subcommand, so that the tool's files can be compiled as one unit.
+namespace resanom::cli::significance_cmd {
 
 namespace {
 
@@ -47,4 +48,4 @@ namespace {
 const SubcommandRegistration registration(60, "significance", add_significance);
 }  // namespace
 
-}  // namespace resanom::cli
+}  // namespace resanom::cli::significance_cmd

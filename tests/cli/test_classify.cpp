@@ -16,6 +16,9 @@
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace cli_test_classify {
+
 using resanom_test::last_json_line;
 
 using namespace resanom;
@@ -248,3 +251,5 @@ TEST_CASE("bad input: exit code 2, one line on stderr naming the problem, nothin
     check_bad("classify --load-model flip.bin --apply train.npy --features 0,1 --out bad.npy",
               "flip.bin: corrupt model file (checksum mismatch)", dir);
 }
+
+}  // namespace cli_test_classify

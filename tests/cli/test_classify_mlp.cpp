@@ -17,6 +17,9 @@
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace cli_test_classify_mlp {
+
 using resanom_test::last_json_line;
 
 using namespace resanom;
@@ -158,3 +161,5 @@ TEST_CASE("classify --model mlp: bad MLP flags exit 2 with one line naming the f
     REQUIRE(run_tool("classify --train train.npy --label-col 2 --save-model hgb.bin", dir).code == 0);
     check_bad("classify --model mlp --load-model hgb.bin --apply train.npy --out bad.npy", "hgb.bin", dir);
 }
+
+}  // namespace cli_test_classify_mlp

@@ -16,6 +16,9 @@
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace cli_test_density {
+
 using resanom_test::last_json_line;
 
 using namespace resanom;
@@ -132,3 +135,5 @@ TEST_CASE("density: bad input exits with 2, one line on stderr, nothing written"
         "--batch-norm");
     bad("--load-model nothing.bin --sample-cond cond2.npy --sample-cond-col 0 --out o.npy", "nothing.bin");
 }
+
+}  // namespace cli_test_density

@@ -15,6 +15,9 @@
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace cli_test_fit {
+
 using resanom_test::last_json_line;
 
 using namespace resanom;
@@ -151,3 +154,5 @@ TEST_CASE("--help describes every flag") {
     for (const char* flag : {"--data", "--m-col", "--hist", "--range", "--bins", "--log-bins", "--sr", "--function", "--sqrt-s"})
         CHECK_MESSAGE(r.out.find(flag) != std::string::npos, flag);
 }
+
+}  // namespace cli_test_fit

@@ -13,6 +13,9 @@
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace cli_test_generate {
+
 using resanom_test::last_json_line;
 
 using namespace resanom;
@@ -164,3 +167,5 @@ TEST_CASE("--help and --version exit 0") {
     CHECK(r.code == 0);
     CHECK(r.out.find("resanom 0.1.0") != std::string::npos);
 }
+
+}  // namespace cli_test_generate

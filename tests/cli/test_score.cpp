@@ -16,6 +16,9 @@
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace cli_test_score {
+
 using resanom_test::last_json_line;
 
 using namespace resanom;
@@ -119,3 +122,5 @@ TEST_CASE("score: bad input exits 2 with one line on stderr and writes nothing")
         CHECK_FALSE(std::filesystem::exists(dir.file("out.npy")));
     }
 }
+
+}  // namespace cli_test_score

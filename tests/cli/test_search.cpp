@@ -12,6 +12,9 @@
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace cli_test_search {
+
 using resanom_test::last_json_line;
 
 using resanom_test::run_tool;
@@ -104,3 +107,5 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
         CHECK(!std::filesystem::exists(dir.path() / "out"));
     }
 }
+
+}  // namespace cli_test_search

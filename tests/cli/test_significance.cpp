@@ -11,6 +11,9 @@
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace cli_test_significance {
+
 using resanom_test::last_json_line;
 
 using resanom_test::run_tool;
@@ -58,3 +61,5 @@ TEST_CASE("bad input: exit code 2, one line on stderr") {
         CHECK(r.out.empty());
     }
 }
+
+}  // namespace cli_test_significance

@@ -12,6 +12,9 @@
 #include "resanom/stats/metrics.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace data_test_hgb_lhco {
+
 using namespace resanom;
 
 namespace {
@@ -67,3 +70,5 @@ TEST_CASE("supervised on LHCO test events: signal vs background is easy (AUC > 0
     m.fit(t, 1);
     CHECK(auc(m.predict(d.test_X(odd, Eigen::all)), d.test_y(odd)) > 0.95);
 }
+
+}  // namespace data_test_hgb_lhco

@@ -15,6 +15,9 @@
 #include "resanom/io/table.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace data_test_lhco_files {
+
 using resanom::Index;
 using resanom::Matrix;
 namespace rio = resanom::io;
@@ -139,3 +142,5 @@ TEST_CASE("lhco_sr: write_npy reproduces numpy's file byte for byte; CSV round t
     CHECK(back.data == M);
     CHECK(rio::column_index(back, "tau21_min") == 3);
 }
+
+}  // namespace data_test_lhco_files

@@ -38,6 +38,9 @@
 #include "resanom/stats/metrics.hpp"
 #include "resanom/toys/dijet.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace fidelity_test_dijet_search {
+
 using namespace resanom;
 
 namespace {
@@ -171,3 +174,5 @@ TEST_CASE("dijet toy without signal: the autoencoder's bump hunt shows no local 
         CHECK(z.z < 3.0);
     }
 }
+
+}  // namespace fidelity_test_dijet_search

@@ -12,6 +12,9 @@
 #include "resanom/core/random.hpp"
 #include "resanom/models/flow/maf.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace fidelity_test_flow_gaussian {
+
 using namespace resanom;
 
 namespace {
@@ -111,3 +114,5 @@ TEST_CASE("MAF learns a conditional Gaussian: log-density within a few hundredth
         CHECK(std::abs(cov(1, 2) - truth.Sigma(1, 2)) < 0.015);
     }
 }
+
+}  // namespace fidelity_test_flow_gaussian

@@ -22,6 +22,10 @@
 #include "resanom/stats/metrics.hpp"
 #include "resanom/toys/bimodal.hpp"
 #include "resanom/toys/gaussian.hpp"
+#include "resanom/toys/multi_resonant.hpp"
+
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace fidelity_test_methods_papers {
 
 using namespace resanom;
 
@@ -111,22 +115,11 @@ namespace {
 // Three resonant features whose windows vote for the signal with accuracies α (the label model of
 // paper 000 eq. 3.3), class balance 0.149 (App. E.1); x: background N(0, I₂), signal N((1, 1), I₂).
 Events three_feature_sample(Index n, double pi, std::uint64_t seed, bool labelled) {
-    const double alpha[3] = {0.8, 0.75, 0.7};
-    Rng rng(seed);
-    Matrix X(n, 2), M(n, 3);
-    Vector truth(n);
-    for (Index i = 0; i < n; ++i) {
-        const bool y = uniform01(rng) < pi;
-        truth[i] = y ? 1.0 : 0.0;
-        X(i, 0) = normal(rng) + (y ? 1.0 : 0.0);
-        X(i, 1) = normal(rng) + (y ? 1.0 : 0.0);
-        for (Index a = 0; a < 3; ++a) {
-            const bool inside = (uniform01(rng) < alpha[a]) == y;
-            M(i, a) = inside ? uniform(rng, 0.4, 0.6) : (uniform01(rng) < 0.5 ? uniform(rng, 0.0, 0.4) : uniform(rng, 0.6, 1.0));
-        }
-    }
-    if (labelled) return Events(X, M, Vector(), truth);
-    return Events(X, M);
+    toys::MultiResonantToyParams p;  // k = 3, accuracies 0.8, 0.75, 0.7 (paper 000 eq. 3.3)
+    p.n = n;
+    p.class_balance = pi;
+    Events e = toys::multi_resonant_sample(p, seed);
+    return labelled ? e : e.without_truth();
 }
 
 }  // namespace
@@ -149,3 +142,5 @@ TEST_CASE("paper 000 three resonant features: Multi-CWoLa beats CWoLa on a small
     MESSAGE("mean AUC over " << runs << " runs: Multi-CWoLa " << multi << ", CWoLa " << single);
     CHECK(multi > single);
 }
+
+}  // namespace fidelity_test_methods_papers

@@ -7,6 +7,9 @@
 
 #include "resanom/methods/any.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_any {
+
 using namespace resanom;
 
 namespace {
@@ -94,3 +97,5 @@ TEST_CASE("AnyStatistic and AnyGenerator forward to what they hold") {
     CHECK(t.data_row == IndexList{0, 8});
     CHECK_THROWS_AS(AnyGenerator{}.generate(GeneratorInput{data}, 0), input_error);
 }
+
+}  // namespace unit_test_any

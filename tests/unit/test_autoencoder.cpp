@@ -10,6 +10,9 @@
 #include "resanom/stats/metrics.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_autoencoder {
+
 using namespace resanom;
 
 namespace {
@@ -146,3 +149,5 @@ TEST_CASE("bad input raises input_error") {
     ok.fit(on_curve(300, 9), 1);
     CHECK_THROWS_WITH_AS(ok.score(Matrix::Zero(2, 3)), doctest::Contains("3 features"), input_error);
 }
+
+}  // namespace unit_test_autoencoder

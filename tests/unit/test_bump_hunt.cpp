@@ -9,6 +9,9 @@
 #include "resanom/stats/bump_hunt.hpp"
 #include "resanom/toys/dijet.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_bump_hunt {
+
 using namespace resanom;
 
 static_assert(TestStatistic<BumpHunt>);
@@ -93,3 +96,5 @@ TEST_CASE("a working point whose fit fails: an error, or NaN and p = 1 when aske
         if (in.data.score[i] >= out[1].threshold && in.window.sr.contains(in.data.m[i])) n += 1;
     CHECK(out[1].n_obs == n);
 }
+
+}  // namespace unit_test_bump_hunt

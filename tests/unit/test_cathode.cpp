@@ -12,6 +12,9 @@
 #include "resanom/methods/pipeline.hpp"
 #include "resanom/stats/metrics.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_cathode {
+
 using namespace resanom;
 
 namespace {
@@ -143,3 +146,5 @@ TEST_CASE("CATHODE errors name the problem") {
     CHECK_THROWS_WITH_AS(Cathode<LinearGaussian>(LinearGaussian{}, CathodeParams{0}), doctest::Contains("oversampling"),
                          input_error);
 }
+
+}  // namespace unit_test_cathode

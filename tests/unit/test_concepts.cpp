@@ -10,6 +10,9 @@
 #include "resanom/core/concepts.hpp"
 #include "resanom/core/cross_validation.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_concepts {
+
 using namespace resanom;
 
 namespace user {
@@ -321,3 +324,5 @@ TEST_CASE("generator input refuses samples carrying truth labels") {
     GeneratorInput good{clean, clean_refs};
     CHECK_NOTHROW(good.validate());
 }
+
+}  // namespace unit_test_concepts

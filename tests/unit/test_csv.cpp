@@ -15,6 +15,9 @@
 #include "resanom/io/table.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_csv {
+
 using resanom::Index;
 using resanom::Matrix;
 using resanom_test::contains;
@@ -346,3 +349,5 @@ TEST_CASE("csv: atomic writes") {
         CHECK(entries == 1);
     }
 }
+
+}  // namespace unit_test_csv

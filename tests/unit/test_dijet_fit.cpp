@@ -13,6 +13,9 @@
 #include "resanom/stats/dijet_fit.hpp"
 #include "resanom/stats/significance.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_dijet_fit {
+
 using namespace resanom;
 
 namespace {
@@ -305,3 +308,5 @@ TEST_CASE("failure modes raise clear errors") {
                              numeric_error);
     }
 }
+
+}  // namespace unit_test_dijet_fit

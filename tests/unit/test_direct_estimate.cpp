@@ -9,6 +9,9 @@
 #include "resanom/core/random.hpp"
 #include "resanom/stats/direct_estimate.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_direct_estimate {
+
 using namespace resanom;
 
 static_assert(TestStatistic<DirectEstimate>);
@@ -123,3 +126,5 @@ TEST_CASE("bad input") {
     c.delta_sys = -1.5;
     CHECK_THROWS_AS(DirectEstimate{c}, input_error);
 }
+
+}  // namespace unit_test_direct_estimate

@@ -12,6 +12,9 @@
 #include "resanom/models/hgb/hgb.hpp"
 #include "resanom/stats/metrics.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_ensemble {
+
 using namespace resanom;
 
 namespace {
@@ -103,3 +106,5 @@ TEST_CASE("an explicit validation set goes to every member; bad input surfaces f
     bad.y[3] = 7.0;
     CHECK_THROWS_WITH_AS(e.fit(bad, 0), doctest::Contains("label at row 3 is 7"), input_error);
 }
+
+}  // namespace unit_test_ensemble

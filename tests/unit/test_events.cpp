@@ -10,6 +10,9 @@
 #include "resanom/core/events.hpp"
 #include "resanom/core/training_set.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_events {
+
 using namespace resanom;
 
 namespace {
@@ -208,3 +211,5 @@ TEST_CASE("TrainingSet validates, subsets, concatenates, and gives class-balance
     CHECK(lab.y == Vector::Ones(3));
     CHECK(lab.w[2] == doctest::Approx(1.5));
 }
+
+}  // namespace unit_test_events

@@ -14,6 +14,9 @@
 #include "resanom/core/random.hpp"
 #include "resanom/models/flow/network.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_flow {
+
 using namespace resanom;
 using namespace resanom::flow;
 
@@ -200,3 +203,5 @@ TEST_CASE("flow: a training step is bit-identical with one or two threads") {
     const Vector a = ff.log_prob(Z, M, nullptr, 16), b = ff.log_prob(Z, M, &pool, 16);
     CHECK(a == b);
 }
+
+}  // namespace unit_test_flow

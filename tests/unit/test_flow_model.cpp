@@ -14,6 +14,9 @@
 #include "resanom/models/flow/maf.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_flow_model {
+
 using namespace resanom;
 
 static_assert(DensityEstimator<ConditionalMaf>);
@@ -225,3 +228,5 @@ TEST_CASE("ConditionalMaf: a diverging training stops with numeric_error") {
     ConditionalMaf f(p);
     CHECK_THROWS_AS(f.fit(X, m, 1), numeric_error);
 }
+
+}  // namespace unit_test_flow_model

@@ -15,6 +15,9 @@
 #include "resanom/stats/metrics.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_hgb {
+
 using namespace resanom;
 using resanom_test::contains;
 
@@ -526,3 +529,5 @@ TEST_CASE("binning: thresholds of a large sample equal those of std::sort order 
         CHECK(t[k] == v[i - 1] + 0.5 * (v[i] - v[i - 1]));
     }
 }
+
+}  // namespace unit_test_hgb

@@ -12,6 +12,9 @@
 #include "resanom/models/hgb/hgb.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_hgb_serialization {
+
 using namespace resanom;
 using resanom_test::contains;
 using resanom_test::TempDir;
@@ -121,3 +124,5 @@ TEST_CASE("bad model files raise io_error naming the file") {
     CHECK_THROWS_AS(Hgb().save(dir.file("x.hgb")), input_error);
     CHECK_THROWS_AS(m.save(dir.file("no/such/folder/x.hgb")), io_error);
 }
+
+}  // namespace unit_test_hgb_serialization

@@ -7,6 +7,9 @@
 
 #include "resanom/stats/histogram.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_histogram {
+
 using namespace resanom;
 
 TEST_CASE("histogram: uniform and log bins, weights, sum of squared weights, under/overflow") {
@@ -47,3 +50,5 @@ TEST_CASE("histogram: from_counts and make_histogram") {
     nanm[2] = std::nan("");
     CHECK_THROWS_WITH_AS(make_histogram({0.0, 1.0, 2.0, 3.0}, nanm), doctest::Contains("row 2"), input_error);
 }
+
+}  // namespace unit_test_histogram

@@ -10,6 +10,9 @@
 #include "resanom/stats/kde.hpp"
 #include "resanom/stats/ks.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_kde {
+
 using namespace resanom;
 
 namespace {
@@ -97,3 +100,5 @@ TEST_CASE("bad input") {
     w << 1, 1, -1, 1;
     CHECK_THROWS_AS(GaussianKde(same, w, 0.1), input_error);
 }
+
+}  // namespace unit_test_kde

@@ -11,6 +11,9 @@
 #include "resanom/core/random.hpp"
 #include "resanom/stats/ks.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_ks {
+
 using namespace resanom;
 
 namespace {
@@ -129,3 +132,5 @@ TEST_CASE("binned KS test") {
     CHECK(r.p_value < 1e-6);
     CHECK_THROWS_AS(ks_test_binned(Vector::Zero(4), e), input_error);
 }
+
+}  // namespace unit_test_ks

@@ -16,6 +16,9 @@
 #include "resanom/models/hgb/hgb.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_method_generators {
+
 using namespace resanom;
 
 namespace {
@@ -445,3 +448,5 @@ TEST_CASE("CombinedSamples: SR data once, each template an equal share, data row
     CHECK(resanom_test::contains(error_of([&] { CombinedSamples<Cwola, NoTemplate>().generate(in, 1); }),
                                  "Combined: generator 1 produced no background template"));
 }
+
+}  // namespace unit_test_method_generators

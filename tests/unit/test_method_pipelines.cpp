@@ -13,6 +13,9 @@
 #include "resanom/methods/methods.hpp"
 #include "resanom/stats/metrics.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_method_pipelines {
+
 using namespace resanom;
 
 namespace {
@@ -240,3 +243,5 @@ TEST_CASE("method aliases and paper factories compose and run") {
     CHECK(sel.selected().size() == 4);
     CHECK(sel.predict(sig.X()).allFinite());
 }
+
+}  // namespace unit_test_method_pipelines

@@ -13,6 +13,9 @@
 #include "resanom/core/random.hpp"
 #include "resanom/stats/metrics.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_metrics {
+
 using resanom::Index;
 using resanom::Vector;
 
@@ -513,3 +516,5 @@ TEST_CASE("bad input raises input_error naming the problem") {
     // input_error is a resanom::error is a std::runtime_error.
     CHECK_THROWS_AS(resanom::auc(s, vec({0, 0, 0, 0})), std::runtime_error);
 }
+
+}  // namespace unit_test_metrics

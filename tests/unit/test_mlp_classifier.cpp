@@ -13,6 +13,9 @@
 #include "resanom/stats/metrics.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_mlp_classifier {
+
 using namespace resanom;
 
 namespace {
@@ -204,3 +207,5 @@ TEST_CASE("bad input raises input_error with precise messages") {
     bad_label.y[4] = 1.5;
     CHECK_THROWS_WITH_AS(c.fit(bad_label, 1), doctest::Contains("label at row 4"), input_error);
 }
+
+}  // namespace unit_test_mlp_classifier

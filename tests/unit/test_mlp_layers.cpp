@@ -11,6 +11,9 @@
 #include "resanom/models/mlp/loss.hpp"
 #include "resanom/models/mlp/network.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_mlp_layers {
+
 using namespace resanom;
 using namespace resanom::nn;
 
@@ -313,3 +316,5 @@ TEST_CASE("bad layer specs raise input_error naming the layer") {
     Workspace<double> ws(net, 4);
     CHECK_THROWS_WITH_AS(forward(net, ws, 5, Mode::infer), doctest::Contains("workspace of 4"), input_error);
 }
+
+}  // namespace unit_test_mlp_layers

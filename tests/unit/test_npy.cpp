@@ -15,6 +15,9 @@
 #include "resanom/io/table.hpp"
 #include "test_support.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_npy {
+
 using resanom::Index;
 using resanom::Matrix;
 using resanom::Vector;
@@ -514,3 +517,5 @@ TEST_CASE("npy: a relative path in the working folder") {
     fs::current_path(cwd);
     CHECK(R == Matrix::Identity(2, 2));
 }
+
+}  // namespace unit_test_npy

@@ -10,6 +10,9 @@
 
 #include "resanom/core/parallel.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_parallel {
+
 using namespace resanom;
 
 TEST_CASE("parallel_for runs every item exactly once, many times over") {
@@ -96,3 +99,5 @@ TEST_CASE("a reduction combined in chunk order is bit-identical whatever the thr
         CHECK(reduce(four) == r1);
     }
 }
+
+}  // namespace unit_test_parallel

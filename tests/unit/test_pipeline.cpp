@@ -11,6 +11,9 @@
 #include "resanom/methods/pipeline.hpp"
 #include "resanom/stats/metrics.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_pipeline {
+
 using namespace resanom;
 
 namespace user {
@@ -222,3 +225,5 @@ TEST_CASE("the unsupervised pipeline scores each event with a scorer that never 
     // Shifted signal events are more anomalous on average.
     CHECK(r.data_score.tail(300).mean() > r.data_score.head(6000).mean() + 1.0);
 }
+
+}  // namespace unit_test_pipeline

@@ -6,6 +6,9 @@
 #include "resanom/core/preprocess.hpp"
 #include "resanom/core/random.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_preprocess {
+
 using namespace resanom;
 
 namespace {
@@ -149,3 +152,5 @@ TEST_CASE("LogitScaler out-of-range policy") {
     CHECK_THROWS_AS(LogitScaler(0.5), input_error);
     CHECK_THROWS_WITH_AS(LogitScaler(0.0), doctest::Contains("outside (0, 0.5)"), input_error);
 }
+
+}  // namespace unit_test_preprocess

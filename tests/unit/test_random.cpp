@@ -11,6 +11,9 @@
 
 #include "resanom/core/random.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_random {
+
 using namespace resanom;
 
 static_assert(std::uniform_random_bit_generator<Rng>);
@@ -205,3 +208,5 @@ TEST_CASE("shuffle and permutation give a permutation depending only on the seed
     }
     for (int c5 : where) CHECK(std::abs(c5 - 10000) < 5.0 * std::sqrt(50000 * 0.2 * 0.8));
 }
+
+}  // namespace unit_test_random

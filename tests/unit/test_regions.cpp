@@ -5,6 +5,9 @@
 
 #include "resanom/core/regions.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_regions {
+
 using namespace resanom;
 
 TEST_CASE("intervals are half-open") {
@@ -103,3 +106,5 @@ TEST_CASE("multi-feature windows give the noisy labels and their intersection") 
     MultiWindow two{{{3.3, 3.7}, {0.09, 0.13}}};
     CHECK_THROWS_AS(two.labels(e), input_error);
 }
+
+}  // namespace unit_test_regions

@@ -13,6 +13,9 @@
 #include "resanom/core/random.hpp"
 #include "resanom/stats/scan.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_scan {
+
 using namespace resanom;
 
 namespace {
@@ -138,3 +141,5 @@ TEST_CASE("bad input") {
     std::vector<Interval> whole{{2.0, 6.0}};
     CHECK_THROWS_AS(local_significances(h, whole), input_error);
 }
+
+}  // namespace unit_test_scan

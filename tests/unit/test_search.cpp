@@ -7,6 +7,9 @@
 
 #include "resanom/search/search.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_search {
+
 using namespace resanom;
 
 namespace {
@@ -171,3 +174,5 @@ TEST_CASE("delta_sys_mc: the signal-free reference run through the method, eqs. 
         CHECK(std::abs(shifts[e].delta_sys) < 5.0 / std::sqrt(eps[e] * 12000.0));
     }
 }
+
+}  // namespace unit_test_search

@@ -10,6 +10,9 @@
 
 #include "resanom/stats/significance.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_significance {
+
 using namespace resanom;
 
 namespace {
@@ -107,3 +110,5 @@ TEST_CASE("bad arguments raise input_error") {
     CHECK_THROWS_AS(asimov_significance(10, 10, INFINITY), input_error);
     CHECK_THROWS_AS(z_of_p_value(1.5), input_error);
 }
+
+}  // namespace unit_test_significance

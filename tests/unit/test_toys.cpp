@@ -15,6 +15,9 @@
 
 #include "resanom/toys/toys.hpp"
 
+// One namespace per test file, so that files built together (a unity build) cannot clash.
+namespace unit_test_toys {
+
 using namespace resanom;
 using namespace resanom::toys;
 
@@ -700,3 +703,5 @@ TEST_CASE("dijet toy: invalid parameters raise input_error") {
     CHECK(t.data.size() == 0);
     CHECK(t.simulations.empty());
 }
+
+}  // namespace unit_test_toys

@@ -1,6 +1,6 @@
 // resanom/toys/toys.hpp — the built-in toy generators (the default data of the demo, the tests and
 // the examples): the Gaussian toy of paper 001 §III, the two-simulation bimodal toy of paper 000
-// §4.3 and the LHC-Olympics-like dijet toy, plus toy_table(), one matrix layout for all of them.
+// §4.3, the several-resonant-feature toy of paper 000 §3 and the LHC-Olympics-like dijet toy, plus toy_table(), one matrix layout for all of them.
 // docs/toys.md describes each toy and its parameters.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include "resanom/toys/bimodal.hpp"
 #include "resanom/toys/dijet.hpp"
 #include "resanom/toys/gaussian.hpp"
+#include "resanom/toys/multi_resonant.hpp"
 
 namespace resanom::toys {
 
