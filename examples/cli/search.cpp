@@ -223,8 +223,9 @@ void run(const SearchFlags& o) {
     std::vector<Window> windows = search_windows(o);
     const std::string statistic = detail_search::effective_statistic(o, spec);
     const bool wants_direct = statistic != "bumphunt";
-    if (wants_direct && !spec.has_template)
-        throw usage_error("--method " + o.method + " has no background template: use --statistic bumphunt");
+    if (wants_direct && !detail_search::has_template(o, spec))
+        throw usage_error("--method " + o.method + (o.method == "combined" ? " (as combined here)" : "") +
+                          " has no background template: use --statistic bumphunt");
     if (spec.min_sims > 0 && static_cast<int>(o.sim.size()) < spec.min_sims)
         throw usage_error("--method " + o.method + " needs " + std::to_string(spec.min_sims) + " --sim file" +
                           (spec.min_sims > 1 ? "s" : "") + ", got " + std::to_string(o.sim.size()));

@@ -73,7 +73,7 @@ inline const std::vector<MethodSpec>& method_specs() {
         {"iad", true, 1, 1, false, "SR data vs the ideal background given with --sim (paper 003 §2.2.1)"},
         {"cwola", true, 0, 0, false, "SR data vs short-sideband data (papers 001 §II.B, 004 §3.1)"},
         {"cwola-hunting", false, 0, 0, false, "CWoLa with nested cross-validation, top-x% selection and the sideband fit (paper 004 §3.1)"},
-        {"sa-cwola", true, 1, 1, false, "CWoLa plus simulation with weight --lambda (paper 001 eq. 2.3)"},
+        {"sa-cwola", false, 1, 1, false, "CWoLa plus simulation with weight --lambda (paper 001 eq. 2.3)"},
         {"salad", true, 1, 1, false, "SR data vs reweighted SR simulation (paper 001 eqs. 2.1-2.2)"},
         {"salad-switch", true, 2, -1, false, "k simulations, k weight functions (paper 000 §4.3)"},
         {"multi-salad", true, 2, -1, false, "k simulations combined into one reference, then SALAD (paper 000 §4.1)"},
@@ -123,22 +123,45 @@ inline AnyClassifier make_classifier(const SearchFlags& o) {
     return AnyClassifier(Ensemble<MlpClassifier>(MlpClassifier(p), ensemble_size(o), o.common.threads));
 }
 
-/// The bump hunt's bins: paper 004's 30 log bins for its layout, otherwise 0.08 TeV bins (paper
-/// 001 §II.C: 30 bins over 2.6–5.0 TeV) over the windows' long sidebands.
+/// The bump hunt's bins: paper 004's 30 log bins for its layout, otherwise bins a fifth of the
+/// narrowest signal region wide (0.08 TeV for 0.4 TeV windows: paper 001 §II.C's 30 bins over
+/// 2.6–5.0 TeV) over the windows' long sidebands.
 inline std::vector<double> bump_edges(const SearchFlags& o, const std::vector<Window>& windows) {
     if (o.windows == "seed004") return log_edges(2.8, 5.2, 30);
     double lo = windows.front().long_sb_low.lo, hi = windows.front().long_sb_high.hi;
+    double width = windows.front().sr.hi - windows.front().sr.lo;
     for (const auto& w : windows) {
         lo = std::min(lo, w.long_sb_low.lo);
         hi = std::max(hi, w.long_sb_high.hi);
+        width = std::min(width, w.sr.hi - w.sr.lo);
     }
-    const int n = std::max(6, static_cast<int>(std::lround((hi - lo) / 0.08)));
+    const int n = std::max(6, static_cast<int>(std::lround((hi - lo) / (width / 5.0))));
     return uniform_edges(lo, hi, n);
+}
+
+inline std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+/// Whether the method as configured yields a background template for direct estimation:
+/// a combination has one at sample level when every member has one, never at score level.
+inline bool has_template(const SearchFlags& o, const MethodSpec& spec) {
+    if (o.method != "combined") return spec.has_template;
+    if (o.combine_level == "score") return false;
+    for (const auto& name : split_list(o.combine))
+        for (const auto& member : method_specs())
+            if (member.name == name && !member.has_template) return false;
+    return true;   // (unknown names are refused when the members are built)
 }
 
 inline std::string effective_statistic(const SearchFlags& o, const MethodSpec& spec) {
     if (o.statistic != "auto") return o.statistic;
-    return spec.has_template && o.method != "cwola-hunting" ? "direct" : "bumphunt";
+    return has_template(o, spec) && o.method != "cwola-hunting" ? "direct" : "bumphunt";
 }
 
 inline AnyStatistic make_statistic(const MethodContext& ctx, const MethodSpec& spec,
@@ -210,15 +233,6 @@ private:
     AnyStatistic statistic_;
     PipelineSettings settings_;
 };
-
-inline std::vector<std::string> split_list(const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ','))
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
 
 /// Runs `f(pipeline)` with the method's pipeline.
 template <class F>

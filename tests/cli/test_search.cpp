@@ -96,6 +96,9 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
         {"search --data missing.npy --m-col 0 --features 1,2 --method cwola --sr 3.3,3.7 --out out", "missing.npy"},
         {base + "--method multi-cwola --sr 3.3,3.7", "one window per resonant column"},
         {base + "--method cwola --sr 3.3,3.7 --delta-sys -2", "--delta-sys"},
+        {base + "--method combined --combine cwola,iad --combine-level score --sim ref.npy --sr 3.3,3.7 --statistic direct",
+         "no background template"},
+        {base + "--method combined --combine cwola,nope --sr 3.3,3.7", "'nope' cannot be combined"},
     };
     for (const auto& c : cases) {
         INFO("resanom " << c.args);

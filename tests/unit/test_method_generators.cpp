@@ -14,6 +14,7 @@
 #include "resanom/methods/multi_cwola.hpp"
 #include "resanom/methods/salad.hpp"
 #include "resanom/models/hgb/hgb.hpp"
+#include "resanom/toys/multi_resonant.hpp"
 #include "test_support.hpp"
 
 // One namespace per test file, so that files built together (a unity build) cannot clash.
@@ -307,22 +308,16 @@ TEST_CASE("SALAD with an HGB reweighter is deterministic in the seed") {
 }
 
 namespace {
-// n events with 3 resonant features drawn from the label model of paper 000 eq. 3.3: y ~ π,
+// n events with k resonant features drawn from the label model of paper 000 eq. 3.3: y ~ π,
 // M_i = y with probability α_i; m_i inside window i ([0.4, 0.6)) iff M_i = 1.
 Events label_model_sample(Index n, double pi, const std::vector<double>& alpha, std::uint64_t seed) {
-    Rng rng(seed);
-    const Index k = static_cast<Index>(alpha.size());
-    Matrix X(n, 1), M(n, k);
-    for (Index i = 0; i < n; ++i) {
-        const bool y = uniform01(rng) < pi;
-        X(i, 0) = normal(rng);
-        for (Index a = 0; a < k; ++a) {
-            const bool correct = uniform01(rng) < alpha[static_cast<std::size_t>(a)];
-            const bool inside = correct ? y : !y;
-            M(i, a) = inside ? uniform(rng, 0.4, 0.6) : (uniform01(rng) < 0.5 ? uniform(rng, 0.0, 0.4) : uniform(rng, 0.6, 1.0));
-        }
-    }
-    return Events(X, M);
+    toys::MultiResonantToyParams p;
+    p.n = n;
+    p.class_balance = pi;
+    p.accuracies = alpha;
+    p.n_features = 1;
+    p.shift = 0.0;  // x carries no information here: only the windows' votes matter
+    return toys::multi_resonant_sample(p, seed).without_truth();
 }
 MultiWindow windows(Index k) { return MultiWindow{std::vector<Interval>(static_cast<std::size_t>(k), Interval{0.4, 0.6})}; }
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "resanom/core/events.hpp"
@@ -65,9 +66,17 @@ inline Events multi_resonant_sample(const MultiResonantToyParams& p, std::uint64
                              : (uniform01(rng) < 0.5 ? uniform(rng, 0.0, p.window_lo) : uniform(rng, p.window_hi, 1.0));
         }
     }
-    std::vector<std::string> m_names, x_names;
-    for (Index a = 0; a < k; ++a) m_names.push_back("m" + std::to_string(a + 1));
-    for (Index j = 0; j < p.n_features; ++j) x_names.push_back("x" + std::to_string(j + 1));
+    // Names appended piecewise: GCC 12 emits a false -Wrestrict on "m" + std::to_string(i).
+    auto names = [](char prefix, Index count) {
+        std::vector<std::string> out;
+        for (Index i = 1; i <= count; ++i) {
+            std::string name(1, prefix);
+            name += std::to_string(i);
+            out.push_back(std::move(name));
+        }
+        return out;
+    };
+    std::vector<std::string> m_names = names('m', k), x_names = names('x', p.n_features);
     return Events(std::move(X), std::move(M), Vector(), std::move(truth), std::move(x_names), std::move(m_names));
 }
 
