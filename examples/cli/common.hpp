@@ -21,6 +21,9 @@
 
 namespace resanom::cli {
 
+/// The git commit the tool was built from (short hash), or "" when unknown (git_commit.cpp.in).
+extern const char* const git_commit;
+
 using json = nlohmann::json;
 
 /// Bad command-line input that is not about a file: exit code 2.

@@ -26,6 +26,7 @@
 #include "resanom/io/table.hpp"
 #include "resanom/search/search.hpp"
 #include "search_methods.hpp"
+#include "search_report.hpp"
 
 // One namespace per subcommand, so that the tool's files can be compiled as one unit.
 namespace resanom::cli::search_cmd {
@@ -298,20 +299,44 @@ void run(const SearchFlags& o) {
                          {"data", o.data},
                          {"sim", o.sim},
                          {"delta_sys", shifts ? json(nullptr) : json(o.delta_sys.value_or(0.0))}}},
-           {"version", RESANOM_VERSION}};
+           {"version", RESANOM_VERSION},
+           {"git_commit", git_commit[0] ? json(git_commit) : json(nullptr)}};
     if (shifts) {
         json d = json::array();
         for (const auto& s : *shifts) d.push_back({{"eps_b", s.eps_b}, {"delta_sys", s.delta_sys}});
         j["delta_sys_mc"] = d;
     }
+    // The human-readable report and the plots' data (search_report.hpp), staged with the rest.
+    const SearchReportInputs report_in{o,         rep,       data, eps_b, detail_search::bump_edges(o, windows),
+                                       statistic, git_commit, seconds};
+    const auto human = search_report_files(report_in);
+
     if (!fs::exists(out_dir, ec)) fs::create_directory(out_dir, ec);
     if (ec) throw io_error(o.out, "cannot create the folder: " + ec.message());
-    const std::string report_text = j.dump(2) + "\n";
-    io::StagedFiles files;
-    files.add(io::detail::stage_write((out_dir / "report.json").string(),
-                                      [&](io::detail::FileSink& f) { f.write(report_text); }));
-    files.add(io::stage_npy((out_dir / "scores.npy").string(), scores));
-    files.commit();
+    const fs::path plot_dir = out_dir / "plots";
+    const bool made_plot_dir = !fs::exists(plot_dir, ec);
+    if (made_plot_dir) fs::create_directory(plot_dir, ec);
+    if (ec) throw io_error((plot_dir).string(), "cannot create the folder: " + ec.message());
+    try {
+        const std::string report_text = j.dump(2) + "\n";
+        io::StagedFiles files;
+        files.add(io::detail::stage_write((out_dir / "report.json").string(),
+                                          [&](io::detail::FileSink& f) { f.write(report_text); }));
+        files.add(io::stage_npy((out_dir / "scores.npy").string(), scores));
+        for (const auto& file : human)
+            files.add(io::detail::stage_write((out_dir / file.first).string(),
+                                              [&file](io::detail::FileSink& f) { f.write(file.second); }));
+        files.commit();
+    } catch (...) {
+        if (made_plot_dir) fs::remove(plot_dir, ec);   // only if still empty
+        throw;
+    }
+    // The pictures: gnuplot draws them from the committed data files; without gnuplot the
+    // report stands and stderr says how to draw them later.
+    std::string problem;
+    const std::vector<std::string> drawn = draw_search_plots(out_dir, problem);
+    if (!problem.empty()) std::cerr << "resanom: note: plots not drawn: " << problem << "\n";
+    j["plots"] = drawn;
     j["out"] = o.out;
     emit(j);
 }
@@ -353,7 +378,7 @@ Subcommand add_search(CLI::App& app) {
     sub->add_option("--delta-sys-from", o->delta_sys_from,
                     "Direct estimation: δ_sys from this background-only reference (paper 003 eqs. 4-5)");
     sub->add_option("--test", o->test, "Labelled evaluation events (truth in --label-col) for ROC/SIC");
-    sub->add_option("--out", o->out, "Output folder: report.json, scores.npy")->required();
+    sub->add_option("--out", o->out, "Output folder: report.json, scores.npy, report.md, the plots (PNG, SVG) and their data in plots/")->required();
     add_common_options(*sub, o->common);
     return {sub, [o] { run(*o); }};
 }

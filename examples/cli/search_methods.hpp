@@ -123,20 +123,40 @@ inline AnyClassifier make_classifier(const SearchFlags& o) {
     return AnyClassifier(Ensemble<MlpClassifier>(MlpClassifier(p), ensemble_size(o), o.common.threads));
 }
 
-/// The bump hunt's bins: paper 004's 30 log bins for its layout, otherwise bins a fifth of the
-/// narrowest signal region wide (0.08 TeV for 0.4 TeV windows: paper 001 §II.C's 30 bins over
-/// 2.6–5.0 TeV) over the windows' long sidebands.
+/// The bump hunt's bins: paper 004's 30 log bins for its layout; otherwise uniform bins on a grid
+/// through every signal region's edges, so that no bin straddles an SR edge: the widest of SR/5,
+/// SR/6, …, SR/10, SR/4 (narrowest SR) that puts all edges on the grid (0.08 TeV for one 0.4 TeV
+/// window, as paper 001 §II.C's 30 bins over 2.6–5.0 TeV; 0.05 TeV for paper 003's windows 0.1
+/// TeV apart), over as many whole bins as fit inside the windows' long sidebands.
 inline std::vector<double> bump_edges(const SearchFlags& o, const std::vector<Window>& windows) {
     if (o.windows == "seed004") return log_edges(2.8, 5.2, 30);
     double lo = windows.front().long_sb_low.lo, hi = windows.front().long_sb_high.hi;
-    double width = windows.front().sr.hi - windows.front().sr.lo;
+    double sr_width = windows.front().sr.hi - windows.front().sr.lo;
     for (const auto& w : windows) {
         lo = std::min(lo, w.long_sb_low.lo);
         hi = std::max(hi, w.long_sb_high.hi);
-        width = std::min(width, w.sr.hi - w.sr.lo);
+        sr_width = std::min(sr_width, w.sr.hi - w.sr.lo);
     }
-    const int n = std::max(6, static_cast<int>(std::lround((hi - lo) / (width / 5.0))));
-    return uniform_edges(lo, hi, n);
+    const double anchor = windows.front().sr.lo;
+    auto on_grid = [&](double width) {
+        for (const auto& w : windows)
+            for (const double edge : {w.sr.lo, w.sr.hi}) {
+                const double k = (edge - anchor) / width;
+                if (std::fabs(k - std::round(k)) > 1e-6) return false;
+            }
+        return true;
+    };
+    double width = sr_width / 5.0;
+    for (const int n : {5, 6, 7, 8, 9, 10, 4})
+        if (on_grid(sr_width / n)) {
+            width = sr_width / n;
+            break;
+        }
+    const auto below = static_cast<long>(std::floor((anchor - lo) / width + 1e-9));
+    const auto above = static_cast<long>(std::floor((hi - anchor) / width + 1e-9));
+    std::vector<double> edges;
+    for (long k = -below; k <= above; ++k) edges.push_back(anchor + static_cast<double>(k) * width);
+    return edges;
 }
 
 inline std::vector<std::string> split_list(const std::string& text) {
@@ -210,29 +230,6 @@ inline AnyGenerator make_generator(const std::string& name, const SearchFlags& o
                       "multi-salad, cathode)");
 }
 
-/// Score-level combination (paper 002 §4): each method's pipeline scores the data, the scores
-/// are averaged and then judged.
-class ScoreLevel {
-public:
-    ScoreLevel(std::vector<AnyGenerator> gens, AnyClassifier c, AnyStatistic t, PipelineSettings s)
-        : statistic_(std::move(t)), settings_(s) {
-        for (auto& g : gens) members_.emplace_back(std::move(g), c, NoStatistic{}, s);
-    }
-    WindowResult run(const PipelineInput& in, std::uint64_t seed) const {
-        std::vector<WindowResult> results;
-        for (std::size_t k = 0; k < members_.size(); ++k) results.push_back(members_[k].run(in, derive_seed(seed, k)));
-        WindowResult res = combine_scores(results);
-        res.window = in.window;
-        const resanom::detail::pipeline::TruthFree data(in.data);
-        res.significances = evaluate_scores(statistic_, res, data.ref, in.window, settings_.eps_b);
-        return res;
-    }
-
-private:
-    std::vector<WeakSupervision<AnyGenerator, AnyClassifier, NoStatistic>> members_;
-    AnyStatistic statistic_;
-    PipelineSettings settings_;
-};
 
 /// Runs `f(pipeline)` with the method's pipeline.
 template <class F>
@@ -274,7 +271,8 @@ auto with_pipeline(const MethodSpec& spec, const MethodContext& ctx, const AnySt
     if (names.size() < 2) throw usage_error("--combine: give at least two methods, e.g. cathode,salad");
     std::vector<AnyGenerator> gens;
     for (const auto& n : names) gens.push_back(make_generator(n, o));
-    if (o.combine_level == "score") return f(ScoreLevel(std::move(gens), clf, stat, s));
+    if (o.combine_level == "score")
+        return f(ScoreCombination<AnyGenerator, AnyClassifier, AnyStatistic>(std::move(gens), clf, stat, s));
     if (o.combine_level != "sample") throw usage_error("--combine-level: '" + o.combine_level + "' is not sample or score");
     if (gens.size() == 2)
         return f(WeakSupervision<CombinedSamples<AnyGenerator, AnyGenerator>, AnyClassifier, AnyStatistic>(

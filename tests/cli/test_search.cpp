@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,65 @@ TEST_CASE("search: IAD on the dijet toy finds the signal, writes report.json and
     CHECK(strip(again) == strip(j));
     CHECK(resanom_test::slurp((dir.path() / "out2" / "scores.npy").string()) ==
           resanom_test::slurp((dir.path() / "out" / "scores.npy").string()));
+    for (const char* f : {"plots/spectrum.dat", "plots/spectrum_steps.dat", "plots/significance.dat", "plots/roc.dat", "plots/plots.gp"})
+        CHECK(resanom_test::slurp((dir.path() / "out2" / f).string()) == resanom_test::slurp((dir.path() / "out" / f).string()));
+}
+
+TEST_CASE("search: report.md, the plots' data and, with gnuplot, the plots") {
+    TempDir dir;
+    make_data(dir);
+    const auto r = run_tool("search --data data.npy --m-col 0 --features 1,2,3,4 --label-col 5 --method iad --sim ref.npy "
+                            "--windows 3.1:3.9:0.4:0.4 --ensemble 1 --statistic both --seed 3 --out out",
+                            dir);
+    REQUIRE(r.code == 0);
+    const auto j = last_json_line(r.out);
+    namespace fs = std::filesystem;
+    const fs::path out = dir.path() / "out";
+    const std::string md = resanom_test::slurp((out / "report.md").string());
+    CHECK(md.find("# resanom search: iad") != std::string::npos);
+    CHECK(md.find("| seed | 3 ") != std::string::npos);
+    CHECK(md.find("[3.1, 3.5)") != std::string::npos);
+    // The most significant window, and only it, is marked.
+    const int top = j["global"]["max_window"].get<int>();
+    REQUIRE((top == 0 || top == 1));
+    CHECK(md.find(top == 0 ? "**[3.1, 3.5)**" : "**[3.5, 3.9)**") != std::string::npos);
+    CHECK(md.find(top == 0 ? "**[3.5, 3.9)**" : "**[3.1, 3.5)**") == std::string::npos);
+    CHECK(md.find("global significance") != std::string::npos);
+    // The spectrum: one row per bump-hunt bin — 0.08 TeV (a fifth of the SR) on the grid through
+    // the SR edges 3.1, 3.5, 3.9, the whole bins inside the long sidebands 2.6–4.4 TeV: 2.62–4.38 —
+    // with the counts before the cuts summing to the data events in that range.
+    const std::string spec = resanom_test::slurp((out / "plots" / "spectrum.dat").string());
+    std::istringstream in(spec);
+    std::string line;
+    int rows = 0;
+    double total = 0.0, lo_first = 0.0, hi_last = 0.0;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream ls(line);
+        double lo, hi, n;
+        ls >> lo >> hi >> n;
+        if (rows == 0) lo_first = lo;
+        hi_last = hi;
+        total += n;
+        ++rows;
+    }
+    CHECK(rows == 22);
+    CHECK(lo_first == doctest::Approx(2.62));
+    CHECK(hi_last == doctest::Approx(4.38));
+    const resanom::Matrix data = resanom::io::read_npy(dir.file("data.npy"));
+    double in_range = 0.0;
+    for (resanom::Index i = 0; i < data.rows(); ++i) in_range += (data(i, 0) >= 2.62 && data(i, 0) < 4.38) ? 1.0 : 0.0;
+    CHECK(total == doctest::Approx(in_range));
+    CHECK(fs::exists(out / "plots" / "roc.dat"));
+    if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        for (const char* f : {"spectrum.png", "spectrum.svg", "significance.png", "significance.svg", "roc.png", "sic.png"}) {
+            INFO(f);
+            REQUIRE(fs::exists(out / f));
+            CHECK(fs::file_size(out / f) > 1000);
+        }
+        CHECK(resanom_test::slurp((out / "spectrum.png").string()).substr(1, 3) == "PNG");
+        CHECK(j["plots"].size() == 8);
+    }
 }
 
 TEST_CASE("search: bad input exits 2 with one line and writes nothing") {

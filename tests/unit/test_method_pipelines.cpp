@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -144,6 +145,38 @@ TEST_CASE("CwolaAverage: the mean of the k CWoLa members, same folds") {
     }
     for (Index d = 0; d < md.size(); ++d) CHECK(avg.data_score[d] == doctest::Approx(mean[d]).epsilon(1e-12));
     for (Index d = 0; d < mt.size(); ++d) CHECK(avg.test_score[d] == doctest::Approx(tmean[d]).epsilon(1e-12));
+}
+
+namespace {
+// Records the scores it was asked to judge.
+struct RecordingStatistic {
+    std::shared_ptr<std::vector<Vector>> seen = std::make_shared<std::vector<Vector>>();
+    std::vector<Significance> evaluate(const StatisticInput& si) const {
+        seen->push_back(si.data.score);
+        CHECK(!si.background_template.has_value());
+        return {};
+    }
+};
+}  // namespace
+
+TEST_CASE("ScoreCombination: the mean of its members' out-of-fold scores, judged once") {
+    const Events data = sample(400, 3, 0.2), ref = sample(400, 4);
+    const std::vector<Events> refs{ref};
+    const PipelineInput in{data, refs, win};
+    const Hgb clf(small_hgb());
+    const std::vector<AnyGenerator> gens{AnyGenerator(Cwola{}), AnyGenerator(Iad{})};
+    const RecordingStatistic stat;
+    const ScoreCombination<AnyGenerator, Hgb, RecordingStatistic> sc(gens, clf, stat);
+    const WindowResult r = sc.run(in, 5);
+    Vector mean = Vector::Zero(data.size());
+    for (std::size_t k = 0; k < gens.size(); ++k)
+        mean += WeakSupervision<AnyGenerator, Hgb, NoStatistic>(gens[k], clf).run(in, derive_seed(5, k)).data_score / 2.0;
+    for (Index d = 0; d < data.size(); ++d) CHECK(r.data_score[d] == doctest::Approx(mean[d]).epsilon(1e-12));
+    CHECK(!r.template_score.has_value());
+    REQUIRE(stat.seen->size() == 1);
+    CHECK(stat.seen->front() == r.data_score);
+    CHECK_THROWS_AS((ScoreCombination<AnyGenerator, Hgb, NoStatistic>({AnyGenerator(Cwola{})}, clf, NoStatistic{})),
+                    input_error);
 }
 
 namespace {

@@ -134,12 +134,12 @@ std::vector<SystematicShift> cathode_sideband_shift(const Cathode<D>& cathode, c
         const IndexList low = rows_in(clean, win.sb_low, col);
         const auto n_low = static_cast<Index>(low.size()) * cathode.params().oversampling;
         Matrix Xs(n_samples, clean.n_features());
-        if (n_low > 0)
-            Xs.topRows(n_low) = dm::cathode_samples(density, Vector(clean.m(col)(sb)), Vector(clean.w()(sb)), win.sb_low,
-                                                    n_low, 0, 1, rng).X();
-        if (n_samples > n_low)
-            Xs.bottomRows(n_samples - n_low) = dm::cathode_samples(density, Vector(clean.m(col)(sb)), Vector(clean.w()(sb)),
-                                                                   win.sb_high, n_samples - n_low, 0, 1, rng).X();
+        const Vector m_sb = clean.m(col)(sb), w_sb = clean.w()(sb);
+        const Interval bands[2] = {win.sb_low, win.sb_high};
+        const Index counts[2] = {n_low, n_samples - n_low};
+        for (Index b = 0, row = 0; b < 2; row += counts[b], ++b)
+            if (counts[b] > 0)
+                Xs.middleRows(row, counts[b]) = dm::cathode_samples(density, m_sb, w_sb, bands[b], counts[b], 0, 1, rng).X();
         const double w_sample = clean.w()(sb).sum() / static_cast<double>(n_samples);
         TrainingSet t = concat(TrainingSet(clean.X()(sb, Eigen::all), Vector::Ones(n_sb), Vector(clean.w()(sb))),
                                TrainingSet(Xs, Vector::Zero(n_samples), Vector::Constant(n_samples, w_sample)));

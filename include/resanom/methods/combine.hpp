@@ -136,4 +136,35 @@ std::vector<Significance> evaluate_scores(const T& statistic, const WindowResult
     return statistic.evaluate(si);
 }
 
+/// Score-level combination as one pipeline (paper 002 §4): the weakly supervised pipeline of each
+/// generator (same classifier, same settings, seed derive_seed(seed, k) for member k) scores the
+/// window out of fold; the scores are averaged (combine_scores) and the statistic judges them
+/// (evaluate_scores). There is no background template, so T is a statistic without one (the bump
+/// hunt). G is one type: AnyGenerator (methods/any.hpp) mixes methods chosen at run time.
+template <TemplateGenerator G, Classifier C, TestStatistic T>
+class ScoreCombination {
+public:
+    ScoreCombination(std::vector<G> generators, C classifier, T statistic, PipelineSettings settings = {})
+        : statistic_(std::move(statistic)), settings_(std::move(settings)) {
+        detail::require(generators.size() >= 2, "ScoreCombination: give at least two generators, got " +
+                                                    std::to_string(generators.size()));
+        settings_.validate();
+        for (auto& g : generators) members_.emplace_back(std::move(g), classifier, NoStatistic{}, settings_);
+    }
+
+    WindowResult run(const PipelineInput& in, std::uint64_t seed) const {
+        std::vector<WindowResult> results;
+        for (std::size_t k = 0; k < members_.size(); ++k) results.push_back(members_[k].run(in, derive_seed(seed, k)));
+        WindowResult res = combine_scores(results);
+        res.window = in.window;
+        res.significances = evaluate_scores(statistic_, res, in.data, in.window, settings_.eps_b);
+        return res;
+    }
+
+private:
+    std::vector<WeakSupervision<G, C, NoStatistic>> members_;
+    T statistic_;
+    PipelineSettings settings_;
+};
+
 }  // namespace resanom

@@ -284,18 +284,13 @@ private:
     Index label_ = 0;
 };
 
-/// A statistic that judges nothing (the members of CwolaAverage are judged together).
-struct NoStatistic {
-    std::vector<Significance> evaluate(const StatisticInput&) const { return {}; }
-};
-
 /// CWoLa + average: k standard CWoLa classifiers (one per resonant feature), scores averaged.
 template <Classifier C, TestStatistic T>
 class CwolaAverage {
 public:
     explicit CwolaAverage(C classifier = C{}, T statistic = T{}, PipelineSettings settings = {})
         : classifier_(std::move(classifier)), statistic_(std::move(statistic)), settings_(std::move(settings)) {
-        detail::pipeline::check_settings(settings_);
+        settings_.validate();
     }
 
     /// Runs the k members on one input (which needs `multi`); the same seed gives the same result.
@@ -312,8 +307,7 @@ public:
         }
         WindowResult res = combine_scores(members);
         res.window = in.window;
-        const detail::pipeline::TruthFree data(in.data);
-        res.significances = evaluate_scores(statistic_, res, data.ref, in.window, settings_.eps_b);
+        res.significances = evaluate_scores(statistic_, res, in.data, in.window, settings_.eps_b);
         return res;
     }
 

@@ -58,6 +58,21 @@ struct PipelineInput {
 struct PipelineSettings {
     int folds = 5;                                   ///< k of the out-of-fold scoring (papers 003 §2.1, 004 §3.1)
     std::vector<double> eps_b = {1e-2, 1e-3, 1e-4};  ///< working points handed to the statistic
+
+    /// Throws input_error unless folds >= 3 and every working point lies in (0, 1].
+    void validate() const {
+        detail::require(folds >= 3, "pipeline: need at least 3 folds (one trains, one validates, one is scored), got " +
+                                        std::to_string(folds));
+        detail::require(!eps_b.empty(), "pipeline: no working points (eps_b) given");
+        for (double e : eps_b)
+            detail::require(e > 0.0 && e <= 1.0, "pipeline: working point eps_b = " + std::to_string(e) + " outside (0, 1]");
+    }
+};
+
+/// A statistic that judges nothing: for pipelines whose scores are combined and judged together
+/// (ScoreCombination, CwolaAverage) or only evaluated by ROC/SIC.
+struct NoStatistic {
+    std::vector<Significance> evaluate(const StatisticInput&) const { return {}; }
 };
 
 /// One window's outcome.
@@ -82,17 +97,11 @@ namespace detail::pipeline {
 /// Data without truth labels, copied only when they carry some.
 struct TruthFree {
     explicit TruthFree(const Events& e) : stripped(e.has_truth() ? std::optional<Events>(e.without_truth()) : std::nullopt), ref(stripped ? *stripped : e) {}
+    TruthFree(const TruthFree&) = delete;
+    TruthFree& operator=(const TruthFree&) = delete;
     std::optional<Events> stripped;
     const Events& ref;
 };
-
-inline void check_settings(const PipelineSettings& s) {
-    require(s.folds >= 3, "pipeline: need at least 3 folds (one trains, one validates, one is scored), got " +
-                              std::to_string(s.folds));
-    require(!s.eps_b.empty(), "pipeline: no working points (eps_b) given");
-    for (double e : s.eps_b)
-        require(e > 0.0 && e <= 1.0, "pipeline: working point eps_b = " + std::to_string(e) + " outside (0, 1]");
-}
 
 inline ScoredEvents scored(const Vector& score, const Events& e, Index m_column) {
     return ScoredEvents{score, Vector(e.m(m_column)), e.w()};
@@ -114,7 +123,7 @@ public:
           classifier_(std::move(classifier)),
           statistic_(std::move(statistic)),
           settings_(std::move(settings)) {
-        detail::pipeline::check_settings(settings_);
+        settings_.validate();
     }
 
     const G& generator() const noexcept { return generator_; }

@@ -1,0 +1,397 @@
+// examples/cli/search_report.hpp — what `resanom search` writes for a human besides report.json:
+// report.md (method, settings, seeds, the windows, their significances and the global
+// significance) and the plots of the search, drawn by gnuplot from data files the tool writes:
+//   spectrum.{png,svg}      the m spectrum of the most significant window before and after each
+//                           working-point cut, the background fit of each selected spectrum and
+//                           the pulls (n − ν)/√ν, signal region shaded;
+//   significance.{png,svg}  local Z per window and working point, global Z in the title;
+//   roc.{png,svg}, sic.{png,svg}  ROC (background rejection vs ε_S) and SIC curves of the most
+//                           significant window, when truth labels or a labelled test sample exist.
+// The data files (plots/*.dat) and the script (plots/plots.gp) are kept, so a user can restyle a
+// plot and rerun `gnuplot plots.gp` inside plots/.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common.hpp"
+#include "resanom/core/events.hpp"
+#include "resanom/search/search.hpp"
+#include "resanom/stats/dijet_fit.hpp"
+#include "resanom/stats/histogram.hpp"
+#include "resanom/stats/metrics.hpp"
+#include "search_methods.hpp"
+
+namespace resanom::cli {
+
+/// Everything the report and the plots are made from.
+struct SearchReportInputs {
+    const SearchFlags& flags;
+    const SearchReport& report;
+    const Events& data;
+    std::vector<double> eps_b;
+    std::vector<double> edges;  ///< the bump hunt's bins (the spectrum plot uses them too)
+    std::string statistic;      ///< direct, bumphunt or both
+    std::string git_commit;     ///< empty when unknown
+    double seconds = 0.0;
+};
+
+namespace detail_report {
+
+inline std::string fmt(double v, const char* f = "%.4g") {
+    if (!std::isfinite(v)) return "NaN";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+/// The window the detailed plots show: the most significant one, else the first.
+inline std::size_t focus_window(const SearchReport& rep) {
+    return rep.max_window >= 0 ? static_cast<std::size_t>(rep.max_window) : 0;
+}
+
+/// The significances of one statistic ("bumphunt" preferred for the spectrum: its cut is the one
+/// whose selected spectrum is fitted; else "direct").
+inline std::vector<Significance> cuts_of(const WindowResult& r) {
+    std::vector<Significance> bump, direct;
+    for (const auto& s : r.significances) (s.statistic == "bumphunt" ? bump : direct).push_back(s);
+    return bump.empty() ? direct : bump;
+}
+
+inline std::string statistic_names(const WindowResult& r) {
+    std::vector<std::string> names;
+    for (const auto& s : r.significances)
+        if (std::find(names.begin(), names.end(), s.statistic) == names.end()) names.push_back(s.statistic);
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+/// plots/spectrum.dat: per bin lo, hi, n before any cut, then per cut: n, fitted ν (NaN when the
+/// fit fails), pull; plots/spectrum_steps.dat: the same as step outlines (two points per bin).
+inline std::pair<std::string, std::string> spectrum_files(const SearchReportInputs& in, std::vector<double>& eps_shown) {
+    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    const Window& w = wr.window;
+    const Vector m = in.data.m(w.m_column);
+    const Vector& score = wr.result.data_score;
+    const Vector& wt = in.data.w();
+    const std::vector<Significance> cuts = cuts_of(wr.result);
+    Histogram all(in.edges);
+    for (Index i = 0; i < m.size(); ++i) all.fill(m[i], wt[i]);
+    struct Cut {
+        Histogram h;
+        std::optional<Vector> nu;
+    };
+    std::vector<Cut> selected;
+    eps_shown.clear();
+    for (const auto& c : cuts) {
+        if (!std::isfinite(c.threshold)) continue;
+        Cut cut{Histogram(in.edges), std::nullopt};
+        for (Index i = 0; i < m.size(); ++i)
+            if (score[i] >= c.threshold) cut.h.fill(m[i], wt[i]);
+        try {
+            cut.nu = fit_sideband(cut.h, w.sr).expected;
+        } catch (const std::exception&) {
+            // too few events after a tight cut: drawn without a fit
+        }
+        selected.push_back(std::move(cut));
+        eps_shown.push_back(c.eps_b);
+    }
+    std::ostringstream dat, steps;
+    dat << "# resanom search: m spectrum of window [" << fmt(w.sr.lo) << ", " << fmt(w.sr.hi)
+        << ") before and after each cut\n# lo hi n_all";
+    for (double e : eps_shown) dat << " n(eps_b=" << fmt(e) << ") fit pull";
+    dat << "\n";
+    for (Index b = 0; b < all.bins(); ++b) {
+        dat << fmt(all.lo(b), "%.6g") << ' ' << fmt(all.hi(b), "%.6g") << ' ' << fmt(all.counts()[b], "%.8g");
+        for (const auto& c : selected) {
+            const double n = c.h.counts()[b];
+            const double nu = c.nu ? (*c.nu)[b] : std::nan("");
+            const double pull = nu > 0.0 ? (n - nu) / std::sqrt(nu) : std::nan("");
+            dat << ' ' << fmt(n, "%.8g") << ' ' << fmt(nu, "%.8g") << ' ' << fmt(pull, "%.5g");
+        }
+        dat << "\n";
+    }
+    // Step outlines: x, n_all, then n and ν per cut, at both edges of every bin.
+    steps << "# step outlines of spectrum.dat: x n_all [n fit] per cut\n";
+    for (Index b = 0; b < all.bins(); ++b)
+        for (const double x : {all.lo(b), all.hi(b)}) {
+            steps << fmt(x, "%.6g") << ' ' << fmt(all.counts()[b], "%.8g");
+            for (const auto& c : selected)
+                steps << ' ' << fmt(c.h.counts()[b], "%.8g") << ' ' << (c.nu ? fmt((*c.nu)[b], "%.8g") : "NaN");
+            steps << "\n";
+        }
+    return {dat.str(), steps.str()};
+}
+
+/// plots/significance.dat: per window lo, hi, centre, then Z for every (statistic, ε_B) pair.
+inline std::string significance_file(const SearchReportInputs& in, std::vector<std::string>& columns) {
+    std::ostringstream out;
+    columns.clear();
+    const auto& first = in.report.windows.front().result.significances;
+    for (const auto& s : first) columns.push_back(s.statistic + ", ε_B = " + fmt(s.eps_b));
+    out << "# lo hi centre";
+    for (const auto& c : columns) out << " | Z " << c;
+    out << "\n";
+    for (const auto& wr : in.report.windows) {
+        out << fmt(wr.window.sr.lo, "%.6g") << ' ' << fmt(wr.window.sr.hi, "%.6g") << ' '
+            << fmt(0.5 * (wr.window.sr.lo + wr.window.sr.hi), "%.6g");
+        for (std::size_t k = 0; k < columns.size(); ++k)
+            out << ' ' << (k < wr.result.significances.size() ? fmt(wr.result.significances[k].z, "%.5g") : "NaN");
+        out << "\n";
+    }
+    return out.str();
+}
+
+/// plots/roc.dat: ε_S, ε_B, 1/ε_B and SIC along the ROC curve of the focus window (at most
+/// about 2000 points; SIC only where at least 10 weighted background events pass).
+inline std::optional<std::string> roc_file(const SearchReportInputs& in) {
+    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    if (!wr.roc) return std::nullopt;
+    const RocCurve& r = *wr.roc;
+    const Index n = r.eps_b.size();
+    if (n < 2) return std::nullopt;
+    const Index stride = std::max<Index>(1, n / 2000);
+    std::ostringstream out;
+    out << "# eps_s eps_b 1/eps_b sic\n";
+    for (Index i = 0; i < n; i += stride) {
+        const double eb = r.eps_b[i], es = r.eps_s[i];
+        if (!(eb > 0.0)) continue;
+        const bool enough = r.n_bkg.size() == n ? r.n_bkg[i] >= 10.0 : true;
+        out << fmt(es, "%.6g") << ' ' << fmt(eb, "%.6g") << ' ' << fmt(1.0 / eb, "%.6g") << ' '
+            << (enough ? fmt(es / std::sqrt(eb), "%.6g") : "NaN") << "\n";
+    }
+    return out.str();
+}
+
+inline std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+/// plots/plots.gp: one PNG and one SVG per plot.
+inline std::string gnuplot_script(const SearchReportInputs& in, const std::vector<double>& eps_shown,
+                                  const std::vector<std::string>& z_columns, bool have_roc) {
+    const SearchReport& rep = in.report;
+    const WindowReport& wr = rep.windows[focus_window(rep)];
+    const Window& w = wr.window;
+    const std::string method = in.flags.method;
+    std::ostringstream g;
+    g << "# Drawn by `resanom search`; rerun with `gnuplot plots.gp` inside this folder.\n"
+      << "set datafile missing \"NaN\"\n"
+      << "set encoding utf8\n"
+      << "colors = \"#0072B2 #D55E00 #009E73 #CC79A7 #E69F00 #56B4E9\"\n"
+      << "color(i) = word(colors, (i - 1) % 6 + 1)\n"
+      << "terminals = \"pngcairo svg\"\n"
+      << "suffixes = \"png svg\"\n";
+    // (a) the spectrum
+    g << "do for [t = 1:2] {\n"
+      << "  if (t == 1) { set terminal pngcairo size 1000,800 font \"Sans,12\" } else { set terminal svg size 1000,800 font \"Sans,12\" dynamic }\n"
+      << "  set output \"spectrum.\" . word(suffixes, t)\n"
+      << "  set multiplot title " << quoted(method + ": m spectrum of SR [" + fmt(w.sr.lo) + ", " + fmt(w.sr.hi) + ") TeV before and after the cuts") << "\n"
+      << "  set object 1 rectangle from " << fmt(w.sr.lo, "%.6g") << ", graph 0 to " << fmt(w.sr.hi, "%.6g")
+      << ", graph 1 fillcolor rgb \"#DDDDDD\" fillstyle solid 0.5 noborder behind\n"
+      << "  set lmargin at screen 0.11; set rmargin at screen 0.97\n"
+      << "  set tmargin at screen 0.92; set bmargin at screen 0.36\n"
+      << "  set logscale y; set format y \"10^{%L}\"; set yrange [0.5:*]; set format x \"\"; unset xlabel\n"
+      << "  set ylabel \"events / bin\"; set key bottom right box opaque\n"
+      << "  set grid\n"
+      << "  plot \"spectrum_steps.dat\" using 1:2 with lines lw 2 lc rgb \"black\" title \"all events\"";
+    for (std::size_t k = 0; k < eps_shown.size(); ++k) {
+        const std::size_t nc = 3 + 2 * k, fc = 4 + 2 * k;
+        g << ", \\\n     \"spectrum_steps.dat\" using 1:" << nc << " with lines lw 2 lc rgb color(" << k + 1
+          << ") title \"ε_B = " << fmt(eps_shown[k]) << "\""
+          << ", \\\n     \"spectrum_steps.dat\" using 1:" << fc << " with lines lw 1.5 dt 2 lc rgb color(" << k + 1
+          << ") " << (k == 0 ? "title \"sideband fits (dashed)\"" : "notitle");
+    }
+    g << "\n"
+      << "  unset logscale y; set format y \"%g\"; set format x \"%g\"\n"
+      << "  set tmargin at screen 0.34; set bmargin at screen 0.09\n"
+      << "  set xlabel \"m [TeV]\"; set ylabel \"(n − ν)/√ν\"; set yrange [-5:5]\n"
+      << "  unset key\n"
+      << "  set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"black\"\n";
+    if (eps_shown.empty()) {
+        g << "  plot 0 notitle\n";
+    } else {
+        g << "  plot ";
+        for (std::size_t k = 0; k < eps_shown.size(); ++k) {
+            const std::size_t pc = 6 + 3 * k;
+            g << (k ? ", \\\n       " : "") << "\"spectrum.dat\" using (($1+$2)/2):" << pc << " with points pt 7 ps 0.8 lc rgb color("
+              << k + 1 << ") notitle";
+        }
+        g << "\n";
+    }
+    g << "  unset multiplot\n"
+      << "  unset object 1; unset arrow 1; set yrange [*:*]; unset xlabel; unset ylabel\n"
+      << "  set lmargin -1; set rmargin -1; set tmargin -1; set bmargin -1\n"
+      << "}\n";
+    // (b) local significance per window
+    std::string title = method + ": local significance per window";
+    if (rep.max_window >= 0)
+        title += " — max local Z " + fmt(rep.max_local_z, "%.2f") + ", global Z " + fmt(rep.global_z, "%.2f") +
+                 " (Bonferroni, " + std::to_string(rep.trials) + " trials)";
+    g << "do for [t = 1:2] {\n"
+      << "  if (t == 1) { set terminal pngcairo size 1000,600 font \"Sans,12\" } else { set terminal svg size 1000,600 font \"Sans,12\" dynamic }\n"
+      << "  set output \"significance.\" . word(suffixes, t)\n"
+      << "  set title " << quoted(title) << "\n"
+      << "  set xlabel \"signal-region centre [TeV]\"; set ylabel \"local Z [σ]\"\n"
+      << "  set key outside right top box; set grid; set offsets 0.05, 0.05, 0.5, 0.5\n"
+      << "  set arrow 2 from graph 0, first 3 to graph 1, first 3 nohead dt 3 lc rgb \"gray40\"\n"
+      << "  set arrow 3 from graph 0, first 5 to graph 1, first 5 nohead dt 3 lc rgb \"gray40\"\n"
+      << "  plot ";
+    for (std::size_t k = 0; k < z_columns.size(); ++k)
+        g << (k ? ", \\\n       " : "") << "\"significance.dat\" using 3:" << 4 + k << " with linespoints lw 2 pt 7 lc rgb color("
+          << k + 1 << ") title " << quoted(z_columns[k]);
+    if (z_columns.empty()) g << "0 notitle";
+    g << "\n  unset arrow 2; unset arrow 3; unset title; set offsets 0, 0, 0, 0\n}\n";
+    // (c) ROC and SIC
+    if (have_roc) {
+        const std::string where = "SR [" + fmt(w.sr.lo) + ", " + fmt(w.sr.hi) + ") TeV";
+        g << "do for [t = 1:2] {\n"
+          << "  if (t == 1) { set terminal pngcairo size 800,600 font \"Sans,12\" } else { set terminal svg size 800,600 font \"Sans,12\" dynamic }\n"
+          << "  set output \"roc.\" . word(suffixes, t)\n"
+          << "  set title " << quoted(method + ": ROC curve, " + where) << "\n"
+          << "  set xlabel \"signal efficiency ε_S\"; set ylabel \"background rejection 1/ε_B\"\n"
+          << "  set logscale y; set grid; set key top right box; set xrange [0:1]\n"
+          << "  plot \"roc.dat\" using 1:3 with lines lw 2 lc rgb color(1) title " << quoted(method) << ", \\\n"
+          << "       (x > 0 ? 1/x : 1/0) with lines dt 2 lc rgb \"gray40\" title \"random\"\n"
+          << "  unset logscale y\n"
+          << "  set output \"sic.\" . word(suffixes, t)\n"
+          << "  set title " << quoted(method + ": significance improvement, " + where) << "\n"
+          << "  set ylabel \"SIC = ε_S/√ε_B\"\n"
+          << "  plot \"roc.dat\" using 1:4 with lines lw 2 lc rgb color(1) title " << quoted(method) << ", \\\n"
+          << "       sqrt(x) with lines dt 2 lc rgb \"gray40\" title \"random\"\n"
+          << "  unset title; set xrange [*:*]\n"
+          << "}\n";
+    }
+    return g.str();
+}
+
+/// report.md.
+inline std::string markdown(const SearchReportInputs& in, bool have_roc) {
+    const SearchFlags& o = in.flags;
+    const SearchReport& rep = in.report;
+    std::ostringstream md;
+    md << "# resanom search: " << o.method << "\n\n";
+    md << "resanom " << RESANOM_VERSION;
+    if (!in.git_commit.empty()) md << " (git " << in.git_commit << ")";
+    md << ", " << fmt(in.seconds, "%.1f") << " s.\n\n";
+    md << "## Settings\n\n| setting | value |\n| --- | --- |\n";
+    auto row = [&](const std::string& k, const std::string& v) { md << "| " << k << " | " << v << " |\n"; };
+    row("data", "`" + o.data + "` (" + std::to_string(in.data.size()) + " events, resonant column(s) " + o.m_col +
+                    ", features " + o.features + ")");
+    if (!o.sim.empty()) {
+        std::string s;
+        for (const auto& p : o.sim) s += (s.empty() ? "" : ", ") + ("`" + p + "`");
+        row("references (--sim)", s);
+    }
+    row("method", o.method + (o.method == "combined" ? " (" + o.combine + ", " + o.combine_level + " level)" : ""));
+    if (o.method != "ae") row("classifier", o.classifier + ", " + std::to_string(ensemble_size(o)) + " per fold");
+    else row("autoencoders", std::to_string(ensemble_size(o)));
+    row("folds", std::to_string(o.folds));
+    row("statistic", in.statistic);
+    std::string eps;
+    for (double e : in.eps_b) eps += (eps.empty() ? "" : ", ") + fmt(e);
+    row("working points ε_B", eps);
+    if (o.delta_sys) row("δ_sys", fmt(*o.delta_sys));
+    if (!o.delta_sys_from.empty()) row("δ_sys from", "`" + o.delta_sys_from + "` (paper 003 eqs. 4–5)");
+    if (o.method == "cathode" || o.combine.find("cathode") != std::string::npos)
+        row("flow", std::to_string(o.flow_blocks) + " blocks × " + std::to_string(o.flow_hidden) + " hidden, " +
+                        std::to_string(o.flow_epochs) + " epochs, oversampling " + std::to_string(o.oversampling));
+    row("seed", std::to_string(o.common.seed) + " (window k uses derive_seed(seed, k); same seed, same numbers)");
+    row("threads", o.common.threads ? std::to_string(o.common.threads) : std::string("all cores"));
+
+    md << "\n## Windows\n\n| SR [TeV] | events in SR | AUC | max SIC |";
+    const auto& sig0 = rep.windows.front().result.significances;
+    for (const auto& s : sig0) md << " Z " << s.statistic << " ε_B=" << fmt(s.eps_b) << " |";
+    md << "\n| --- | --- | --- | --- |";
+    for (std::size_t k = 0; k < sig0.size(); ++k) md << " --- |";
+    md << "\n";
+    for (std::size_t k = 0; k < rep.windows.size(); ++k) {
+        const auto& wr = rep.windows[k];
+        const bool top = static_cast<Index>(k) == rep.max_window;
+        md << "| " << (top ? "**" : "") << "[" << fmt(wr.window.sr.lo) << ", " << fmt(wr.window.sr.hi) << ")"
+           << (top ? "**" : "") << " | " << wr.n_sr << " | " << (wr.auc ? fmt(*wr.auc, "%.3f") : "—") << " | "
+           << (wr.max_sic ? fmt(*wr.max_sic, "%.2f") : "—") << " |";
+        for (const auto& s : wr.result.significances) md << " " << (std::isfinite(s.z) ? fmt(s.z, "%.2f") : "—") << " |";
+        md << "\n";
+    }
+    md << "\n— : the fit of the selected spectrum failed (too few events pass the cut).\n";
+    md << "\n## Global significance\n\n";
+    if (rep.max_window >= 0) {
+        const auto& w = rep.windows[static_cast<std::size_t>(rep.max_window)].window;
+        md << "Largest local significance " << fmt(rep.max_local_z, "%.2f") << "σ in the window [" << fmt(w.sr.lo) << ", "
+           << fmt(w.sr.hi) << ") TeV; over " << rep.trials << " tests (windows × working points) the Bonferroni bound gives p = "
+           << fmt(rep.global_p, "%.3g") << ", a global significance of " << fmt(rep.global_z, "%.2f") << "σ.\n";
+    } else {
+        md << "No test gave a significance.\n";
+    }
+    md << "\n## Plots\n\n"
+       << "- `spectrum.png` (`.svg`): the m spectrum of the most significant window before and after each cut, "
+          "the sideband fit of every selected spectrum (dashed), pulls below; the signal region is shaded.\n"
+       << "- `significance.png`: local Z per window and working point; dotted lines at 3σ and 5σ.\n";
+    if (have_roc) md << "- `roc.png`, `sic.png`: ROC and SIC curves of the most significant window (truth labels).\n";
+    md << "\nData files and the gnuplot script are in `plots/`; `report.json` holds every number above and "
+          "`scores.npy` every event's out-of-fold score per window.\n";
+    return md.str();
+}
+
+}  // namespace detail_report
+
+/// The files of the human-readable report, as (path relative to --out, contents).
+inline std::vector<std::pair<std::string, std::string>> search_report_files(const SearchReportInputs& in) {
+    namespace dr = detail_report;
+    std::vector<std::pair<std::string, std::string>> files;
+    std::vector<double> eps_shown;
+    std::vector<std::string> z_columns;
+    auto [spectrum, steps] = dr::spectrum_files(in, eps_shown);
+    files.emplace_back("plots/spectrum.dat", std::move(spectrum));
+    files.emplace_back("plots/spectrum_steps.dat", std::move(steps));
+    files.emplace_back("plots/significance.dat", dr::significance_file(in, z_columns));
+    const auto roc = dr::roc_file(in);
+    if (roc) files.emplace_back("plots/roc.dat", *roc);
+    files.emplace_back("plots/plots.gp", dr::gnuplot_script(in, eps_shown, z_columns, roc.has_value()));
+    files.emplace_back("report.md", dr::markdown(in, roc.has_value()));
+    return files;
+}
+
+/// Runs gnuplot on plots/plots.gp and moves the images next to report.md. Returns the images
+/// drawn; an empty list and a reason when gnuplot is missing or fails (the report stands without
+/// its pictures; the caller says so on stderr).
+inline std::vector<std::string> draw_search_plots(const std::filesystem::path& out_dir, std::string& problem) {
+    namespace fs = std::filesystem;
+    const fs::path plots = out_dir / "plots";
+    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        problem = "gnuplot not found (Debian: gnuplot-nox); run `gnuplot plots.gp` in " + plots.string() + " to draw them";
+        return {};
+    }
+    const std::string cmd = "cd '" + plots.string() + "' && gnuplot plots.gp >gnuplot.log 2>&1";
+    if (plots.string().find('\'') != std::string::npos || std::system(cmd.c_str()) != 0) {
+        problem = "gnuplot failed; see " + (plots / "gnuplot.log").string();
+        return {};
+    }
+    std::vector<std::string> drawn;
+    for (const char* name : {"spectrum", "significance", "roc", "sic"})
+        for (const char* ext : {".png", ".svg"}) {
+            const fs::path src = plots / (std::string(name) + ext);
+            if (!fs::exists(src)) continue;
+            std::error_code ec;
+            fs::rename(src, out_dir / src.filename(), ec);
+            if (!ec) drawn.push_back(src.filename().string());
+        }
+    return drawn;
+}
+
+}  // namespace resanom::cli
