@@ -209,7 +209,8 @@ void run_model(const ClassifyOptions& o, const C& prototype) {
     if (L.label && L.weight && *L.label == *L.weight)
         throw usage_error("--weight-col: column " + std::to_string(*L.weight) + " is the label column");
 
-    Ensemble<C> ens(prototype, o.ensemble, o.common.threads);
+    // An explicit --val is used as given by every member (docs/cli.md).
+    Ensemble<C> ens(prototype, o.ensemble, o.common.threads, ValidationSplits::as_given);
     double train_seconds = 0.0;
     Index events = 0;
     Index d = 0;

@@ -264,15 +264,18 @@ void run(const SearchFlags& o) {
     }
 
     MethodContext ctx{o, eps_b, multi, windows};
+    std::optional<std::vector<SystematicShift>> shifts;
+    if (dsys_ref) {
+        ProgressLine ref_bar(o.common.progress, "reference windows (δ_sys)");
+        shifts = run_delta_sys(spec, ctx, *dsys_ref, sims, o.common.seed,
+                               [&](Index done, Index total) { ref_bar.update(done, total); });
+    }
     ProgressLine bar(o.common.progress, "windows");
     SearchOptions sopt;
     sopt.windows = windows;
     sopt.test = test ? &*test : nullptr;
     sopt.multi = multi;
     sopt.progress = [&](Index done, Index total) { bar.update(done, total); };
-
-    std::optional<std::vector<SystematicShift>> shifts;
-    if (dsys_ref) shifts = run_delta_sys(spec, ctx, *dsys_ref, sims, o.common.seed);
     const SearchReport rep = run_search(spec, ctx, data, sims, sopt, shifts, o.common.seed);
 
     // Outputs: every window's out-of-fold data scores, one column per window.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -287,10 +288,11 @@ auto with_pipeline(const MethodSpec& spec, const MethodContext& ctx, const AnySt
 
 /// δ_sys^MC from a background-only reference (paper 003 eqs. 4–5), with the method's own pipeline.
 inline std::vector<SystematicShift> run_delta_sys(const MethodSpec& spec, const MethodContext& ctx, const Events& reference,
-                                                  const std::vector<Events>& sims, std::uint64_t seed) {
+                                                  const std::vector<Events>& sims, std::uint64_t seed,
+                                                  const std::function<void(Index, Index)>& progress) {
     const AnyStatistic stat = detail_search::make_statistic(ctx, spec, std::nullopt);
     return detail_search::with_pipeline(spec, ctx, stat, [&](const auto& p) {
-        return delta_sys_mc(p, reference, sims, ctx.windows, ctx.eps_b, seed);
+        return delta_sys_mc(p, reference, sims, ctx.windows, ctx.eps_b, seed, progress);
     });
 }
 

@@ -97,14 +97,57 @@ TEST_CASE("ensemble results do not depend on the thread count; the seed matters"
     CHECK((one.predict(te.X).array() != other.predict(te.X).array()).any());
 }
 
-TEST_CASE("an explicit validation set goes to every member; bad input surfaces from the members") {
+namespace {
+// Records the training and validation sets it was given (their sizes and the sums of column 0).
+struct SplitRecorder {
+    Index n_train = 0, n_val = 0;
+    double sum_train = 0.0, sum_val = 0.0;
+    void fit(const TrainingSet& t, std::uint64_t) { n_train = t.size(), sum_train = t.X.col(0).sum(); }
+    void fit(const TrainingSet& t, const TrainingSet& v, std::uint64_t s) {
+        fit(t, s);
+        n_val = v.size();
+        sum_val = v.X.col(0).sum();
+    }
+    Vector predict(const Matrix& X) const { return Vector::Zero(X.rows()); }
+};
+}  // namespace
+
+TEST_CASE("an explicit validation set: each member splits train ∪ val anew (paper 003), or uses it as given") {
     const TrainingSet t = xor_set(2000, 6), v = xor_set(500, 7);
-    Ensemble<Hgb> e(Hgb{}, 2);
-    e.fit(t, v, 0);
-    CHECK(e.members()[0].validation_loss_history().size() == e.members()[1].validation_loss_history().size());
+    const double total = t.X.col(0).sum() + v.X.col(0).sum();
+    // Randomized (the default): every member sees all 2500 events, 500 of them for validation,
+    // and no two members the same validation set.
+    Ensemble<SplitRecorder> r(SplitRecorder{}, 4);
+    r.fit(t, v, 3);
+    std::set<double> val_sums;
+    for (const auto& m : r.members()) {
+        CHECK(m.n_train == 2000);
+        CHECK(m.n_val == 500);
+        CHECK(m.sum_train + m.sum_val == doctest::Approx(total).epsilon(1e-12));
+        val_sums.insert(m.sum_val);
+    }
+    CHECK(val_sums.size() == 4);
+    // As given: every member on the given split.
+    Ensemble<SplitRecorder> g(SplitRecorder{}, 3, 0, ValidationSplits::as_given);
+    g.fit(t, v, 3);
+    for (const auto& m : g.members()) {
+        CHECK(m.sum_train == t.X.col(0).sum());
+        CHECK(m.sum_val == v.X.col(0).sum());
+    }
+    // Hgb is deterministic given its split: members differ with randomized splits, not as given.
+    Ensemble<Hgb> hr(Hgb{}, 2), hg(Hgb{}, 2, 0, ValidationSplits::as_given);
+    hr.fit(t, v, 0);
+    hg.fit(t, v, 0);
+    const Matrix probe = xor_set(200, 8).X;
+    CHECK(hr.members()[0].predict(probe) != hr.members()[1].predict(probe));
+    CHECK(hg.members()[0].predict(probe) == hg.members()[1].predict(probe));
+    // Same seed, same members.
+    Ensemble<Hgb> hr2(Hgb{}, 2);
+    hr2.fit(t, v, 0);
+    CHECK(hr2.predict(probe) == hr.predict(probe));
     TrainingSet bad = t;
     bad.y[3] = 7.0;
-    CHECK_THROWS_WITH_AS(e.fit(bad, 0), doctest::Contains("label at row 3 is 7"), input_error);
+    CHECK_THROWS_WITH_AS(hr.fit(bad, 0), doctest::Contains("label at row 3 is 7"), input_error);
 }
 
 }  // namespace unit_test_ensemble

@@ -4,9 +4,12 @@
 // Paper 003 App. A.1: "an ensemble of 50 BDTs with randomized training and validation splits".
 // Member k is a copy of the prototype fitted with seed derive_seed(seed, k); a classifier that
 // splits its own validation set off the training set (Hgb with early stopping, the MLP) therefore
-// draws a different random split per member. With an explicit validation set every member sees the
-// same split and differs only by its seed (a deterministic learner such as Hgb then gives equal
-// members). The ensemble predicts the mean of the member probabilities, summed in member order.
+// draws a different random split per member. Given an explicit validation set (the pipelines'
+// validation fold), each member by default pools training and validation events and draws its own
+// random split of the same sizes (ValidationSplits::randomized, the paper's recipe; without it a
+// deterministic learner such as Hgb would give equal members); ValidationSplits::as_given trains
+// every member on the given split (the tool's `classify --val`). The ensemble predicts the mean of
+// the member probabilities, summed in member order.
 //
 // Members train in parallel, one per pool thread, when there are at least two members and two
 // threads: each member's own parallel loops then run serially inside its task (parallel.hpp), which
@@ -14,6 +17,7 @@
 // loops are short and synchronize often. Results do not depend on the thread count.
 #pragma once
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <string>
@@ -36,12 +40,19 @@ concept SerializableClassifier = Classifier<C> && requires(const C& c, ModelWrit
     { C::read(r) } -> std::same_as<C>;
 };
 
+/// How Ensemble::fit(train, val, seed) uses an explicit validation set.
+enum class ValidationSplits {
+    randomized,  ///< each member: train ∪ val split anew at random, same sizes (paper 003 App. A.1)
+    as_given     ///< every member: the given train and val
+};
+
 template <Classifier C>
 class Ensemble {
 public:
     /// `members` copies of `prototype`; `threads` = 0 uses all cores.
-    explicit Ensemble(C prototype = C{}, int members = 1, unsigned threads = 0)
-        : prototype_(std::move(prototype)), n_members_(members), threads_(threads) {
+    explicit Ensemble(C prototype = C{}, int members = 1, unsigned threads = 0,
+                      ValidationSplits splits = ValidationSplits::randomized)
+        : prototype_(std::move(prototype)), n_members_(members), threads_(threads), splits_(splits) {
         detail::require(members >= 1, "Ensemble: need at least one member, got " + std::to_string(members));
     }
 
@@ -54,12 +65,32 @@ public:
         fit_members([&](C& m, std::uint64_t s) { m.fit(train, s); }, seed);
     }
 
-    /// Fits every member on `train` with the explicit validation set `val`.
+    /// Fits every member with an explicit validation set: on `train` and `val` as given
+    /// (ValidationSplits::as_given), or on its own random split of train ∪ val with |val|
+    /// validation events (randomized, the default; the split is drawn from the member's seed).
     void fit(const TrainingSet& train, const TrainingSet& val, std::uint64_t seed)
         requires ValidatingClassifier<C>
     {
-        fit_members([&](C& m, std::uint64_t s) { m.fit(train, val, s); }, seed);
+        if (splits_ == ValidationSplits::as_given || n_members_ == 1 || val.size() == 0) {
+            fit_members([&](C& m, std::uint64_t s) { m.fit(train, val, s); }, seed);
+            return;
+        }
+        const TrainingSet pooled = concat(train, val);
+        const auto n = static_cast<std::size_t>(pooled.size()), n_val = static_cast<std::size_t>(val.size());
+        fit_members(
+            [&](C& m, std::uint64_t s) {
+                Rng rng(derive_seed(s, 0x5b117ULL));
+                const std::vector<std::size_t> perm = permutation(n, rng);
+                IndexList v(perm.begin(), perm.begin() + static_cast<std::ptrdiff_t>(n_val));
+                IndexList t(perm.begin() + static_cast<std::ptrdiff_t>(n_val), perm.end());
+                std::sort(v.begin(), v.end());   // rows in their original order
+                std::sort(t.begin(), t.end());
+                m.fit(pooled.subset(t), pooled.subset(v), s);
+            },
+            seed);
     }
+
+    ValidationSplits validation_splits() const noexcept { return splits_; }
 
     /// Mean of the members' probabilities for every row of X.
     Vector predict(const Matrix& X) const {
@@ -132,6 +163,7 @@ private:
     C prototype_;
     int n_members_ = 1;
     unsigned threads_ = 0;
+    ValidationSplits splits_ = ValidationSplits::randomized;
     std::vector<C> members_;
 };
 

@@ -193,7 +193,8 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
 template <class Pipeline>
 std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events& reference,
                                           std::span<const Events> references, const std::vector<Window>& windows,
-                                          const std::vector<double>& eps_b, std::uint64_t seed) {
+                                          const std::vector<double>& eps_b, std::uint64_t seed,
+                                          const std::function<void(Index, Index)>& progress = {}) {
     detail::require(!windows.empty(), "delta_sys_mc: no windows");
     detail::require(!eps_b.empty(), "delta_sys_mc: no working points");
     const Events ref = reference.has_truth() ? reference.without_truth() : reference;
@@ -211,6 +212,7 @@ std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events
         rw.reference = ScoredEvents{r.data_score(sr), Vector(ref.m(w.m_column)(sr)), Vector(ref.w()(sr))};
         rw.templ = ScoredEvents{*r.template_score, Vector(), r.template_weight};
         runs.push_back(std::move(rw));
+        if (progress) progress(static_cast<Index>(runs.size()), static_cast<Index>(windows.size()));
     }
     std::vector<SystematicShift> out;
     for (double e : eps_b) out.push_back({e, delta_sys_from_reference(runs, e), std::nullopt});
