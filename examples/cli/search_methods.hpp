@@ -201,7 +201,10 @@ inline AnyStatistic make_statistic(const MethodContext& ctx, const MethodSpec& s
     return AnyStatistic(AllOf<DirectEstimate, BumpHunt>(DirectEstimate(dc), BumpHunt(bc)));
 }
 
-inline PipelineSettings settings(const MethodContext& ctx) { return PipelineSettings{ctx.o.folds, ctx.eps_b}; }
+/// CATHODE keeps its samples' features for the report's data-vs-samples marginals.
+inline PipelineSettings settings(const MethodContext& ctx) {
+    return PipelineSettings{ctx.o.folds, ctx.eps_b, ctx.o.method == "cathode"};
+}
 
 inline ConditionalMaf make_flow(const SearchFlags& o) {
     MafParams p;   // the CATHODE reference configuration, flags override

@@ -6,7 +6,9 @@
 //                           the pulls (n − ν)/√ν, signal region shaded;
 //   significance.{png,svg}  local Z per window and working point, global Z in the title;
 //   roc.{png,svg}, sic.{png,svg}  ROC (background rejection vs ε_S) and SIC curves of the most
-//                           significant window, when truth labels or a labelled test sample exist.
+//                           significant window, when truth labels or a labelled test sample exist;
+//   marginals.{png,svg}     CATHODE: each feature of that window's SR data against the flow's
+//                           samples (the template), normalized.
 // The data files (plots/*.dat) and the script (plots/plots.gp) are kept, so a user can restyle a
 // plot and rerun `gnuplot plots.gp` inside plots/.
 #pragma once
@@ -24,6 +26,7 @@
 
 #include "common.hpp"
 #include "resanom/core/events.hpp"
+#include "resanom/core/regions.hpp"
 #include "resanom/search/search.hpp"
 #include "resanom/stats/dijet_fit.hpp"
 #include "resanom/stats/histogram.hpp"
@@ -172,6 +175,40 @@ inline std::optional<std::string> roc_file(const SearchReportInputs& in) {
     return out.str();
 }
 
+/// plots/marginals.dat (CATHODE): per feature, a block of 40 bins over the central 99 % of the SR
+/// data, with the SR data's and the flow samples' normalized densities; blocks separated by two
+/// blank lines (gnuplot's `index`).
+inline std::optional<std::string> marginals_file(const SearchReportInputs& in) {
+    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    if (!wr.result.template_features) return std::nullopt;
+    const Matrix& T = *wr.result.template_features;
+    const Vector& tw = wr.result.template_weight;
+    const IndexList sr = sr_rows(in.data, wr.window);
+    if (sr.empty() || T.rows() == 0 || T.cols() != in.data.n_features()) return std::nullopt;
+    std::ostringstream out;
+    const int nb = 40;
+    for (Index j = 0; j < T.cols(); ++j) {
+        std::vector<double> x;
+        for (Index r : sr) x.push_back(in.data.X()(r, j));
+        std::sort(x.begin(), x.end());
+        const double lo = x[static_cast<std::size_t>(0.005 * static_cast<double>(x.size() - 1))];
+        const double hi = x[static_cast<std::size_t>(0.995 * static_cast<double>(x.size() - 1))];
+        if (!(hi > lo)) continue;
+        Histogram hd(uniform_edges(lo, hi, nb)), ht(uniform_edges(lo, hi, nb));
+        for (Index r : sr) hd.fill(in.data.X()(r, j), in.data.w()[r]);
+        for (Index t = 0; t < T.rows(); ++t) ht.fill(T(t, j), tw.size() ? tw[t] : 1.0);
+        const double sd = hd.counts().sum(), st = ht.counts().sum(), width = (hi - lo) / nb;
+        out << "# feature " << j << " (" << in.data.feature_names()[static_cast<std::size_t>(j)]
+            << "): lo hi data_density samples_density\n";
+        for (Index b = 0; b < nb; ++b)
+            out << fmt(hd.lo(b), "%.6g") << ' ' << fmt(hd.hi(b), "%.6g") << ' '
+                << fmt(sd > 0 ? hd.counts()[b] / (sd * width) : 0.0, "%.6g") << ' '
+                << fmt(st > 0 ? ht.counts()[b] / (st * width) : 0.0, "%.6g") << "\n";
+        out << "\n\n";
+    }
+    return out.str();
+}
+
 inline std::string quoted(const std::string& s) {
     std::string out = "\"";
     for (char c : s) {
@@ -183,7 +220,7 @@ inline std::string quoted(const std::string& s) {
 
 /// plots/plots.gp: one PNG and one SVG per plot.
 inline std::string gnuplot_script(const SearchReportInputs& in, const std::vector<double>& eps_shown,
-                                  const std::vector<std::string>& z_columns, bool have_roc) {
+                                  const std::vector<std::string>& z_columns, bool have_roc, bool have_marginals) {
     const SearchReport& rep = in.report;
     const WindowReport& wr = rep.windows[focus_window(rep)];
     const Window& w = wr.window;
@@ -204,6 +241,7 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
       << "  set object 1 rectangle from " << fmt(w.sr.lo, "%.6g") << ", graph 0 to " << fmt(w.sr.hi, "%.6g")
       << ", graph 1 fillcolor rgb \"#DDDDDD\" fillstyle solid 0.5 noborder behind\n"
       << "  set lmargin at screen 0.11; set rmargin at screen 0.97\n"
+      << "  set xrange [" << fmt(in.edges.front(), "%.6g") << ":" << fmt(in.edges.back(), "%.6g") << "]\n"
       << "  set tmargin at screen 0.92; set bmargin at screen 0.36\n"
       << "  set logscale y; set format y \"10^{%L}\"; set yrange [0.5:*]; set format x \"\"; unset xlabel\n"
       << "  set ylabel \"events / bin\"; set key bottom right box opaque\n"
@@ -219,7 +257,7 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
     g << "\n"
       << "  unset logscale y; set format y \"%g\"; set format x \"%g\"\n"
       << "  set tmargin at screen 0.34; set bmargin at screen 0.09\n"
-      << "  set xlabel \"m [TeV]\"; set ylabel \"(n − ν)/√ν\"; set yrange [-5:5]\n"
+      << "  set xlabel \"m [TeV]\"; set ylabel \"(n − ν)/√ν\"; set yrange [*<-5:5<*]\n"
       << "  unset key\n"
       << "  set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"black\"\n";
     if (eps_shown.empty()) {
@@ -234,7 +272,7 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
         g << "\n";
     }
     g << "  unset multiplot\n"
-      << "  unset object 1; unset arrow 1; set yrange [*:*]; unset xlabel; unset ylabel\n"
+      << "  unset object 1; unset arrow 1; set xrange [*:*]; set yrange [*:*]; unset xlabel; unset ylabel\n"
       << "  set lmargin -1; set rmargin -1; set tmargin -1; set bmargin -1\n"
       << "}\n";
     // (b) local significance per window
@@ -276,11 +314,28 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
           << "  unset title; set xrange [*:*]\n"
           << "}\n";
     }
+    // (d) CATHODE: SR data against the flow's samples, feature by feature
+    if (have_marginals) {
+        const Index d = in.data.n_features();
+        const Index cols = d > 1 ? 2 : 1, rows = (d + 1) / 2;
+        g << "set key top right box; set grid\n"
+          << "do for [t = 1:2] {\n"
+          << "  if (t == 1) { set terminal pngcairo size 1000," << 320 * rows + 80
+          << " font \"Sans,11\" } else { set terminal svg size 1000," << 320 * rows + 80 << " font \"Sans,11\" dynamic }\n"
+          << "  set output \"marginals.\" . word(suffixes, t)\n"
+          << "  set multiplot layout " << rows << "," << cols << " title "
+          << quoted(method + ": SR [" + fmt(w.sr.lo) + ", " + fmt(w.sr.hi) + ") TeV data vs the flow's samples (normalized)") << "\n";
+        for (Index j = 0; j < d; ++j)
+            g << "  set xlabel " << quoted(in.data.feature_names()[static_cast<std::size_t>(j)]) << "; set ylabel \"density\"\n"
+              << "  plot \"marginals.dat\" index " << j << " using (($1+$2)/2):3 with histeps lw 2 lc rgb \"black\" title \"SR data\", \\\n"
+              << "       \"marginals.dat\" index " << j << " using (($1+$2)/2):4 with histeps lw 2 lc rgb color(2) title \"flow samples\"\n";
+        g << "  unset multiplot\n}\n";
+    }
     return g.str();
 }
 
 /// report.md.
-inline std::string markdown(const SearchReportInputs& in, bool have_roc) {
+inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool have_marginals) {
     const SearchFlags& o = in.flags;
     const SearchReport& rep = in.report;
     std::ostringstream md;
@@ -343,6 +398,9 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc) {
           "the sideband fit of every selected spectrum (dashed), pulls below; the signal region is shaded.\n"
        << "- `significance.png`: local Z per window and working point; dotted lines at 3σ and 5σ.\n";
     if (have_roc) md << "- `roc.png`, `sic.png`: ROC and SIC curves of the most significant window (truth labels).\n";
+    if (have_marginals)
+        md << "- `marginals.png`: each feature of the most significant window's SR data against the flow's samples "
+              "(the CATHODE template), normalized.\n";
     md << "\nData files and the gnuplot script are in `plots/`; `report.json` holds every number above and "
           "`scores.npy` every event's out-of-fold score per window.\n";
     return md.str();
@@ -362,8 +420,11 @@ inline std::vector<std::pair<std::string, std::string>> search_report_files(cons
     files.emplace_back("plots/significance.dat", dr::significance_file(in, z_columns));
     const auto roc = dr::roc_file(in);
     if (roc) files.emplace_back("plots/roc.dat", *roc);
-    files.emplace_back("plots/plots.gp", dr::gnuplot_script(in, eps_shown, z_columns, roc.has_value()));
-    files.emplace_back("report.md", dr::markdown(in, roc.has_value()));
+    const auto marginals = dr::marginals_file(in);
+    if (marginals) files.emplace_back("plots/marginals.dat", *marginals);
+    files.emplace_back("plots/plots.gp",
+                       dr::gnuplot_script(in, eps_shown, z_columns, roc.has_value(), marginals.has_value()));
+    files.emplace_back("report.md", dr::markdown(in, roc.has_value(), marginals.has_value()));
     return files;
 }
 
@@ -383,7 +444,7 @@ inline std::vector<std::string> draw_search_plots(const std::filesystem::path& o
         return {};
     }
     std::vector<std::string> drawn;
-    for (const char* name : {"spectrum", "significance", "roc", "sic"})
+    for (const char* name : {"spectrum", "significance", "roc", "sic", "marginals"})
         for (const char* ext : {".png", ".svg"}) {
             const fs::path src = plots / (std::string(name) + ext);
             if (!fs::exists(src)) continue;

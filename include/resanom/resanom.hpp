@@ -10,6 +10,10 @@
 //   stats/  ROC/SIC metrics, histograms, sideband fits, significances, direct background
 //           estimation, KDE, KS test, window scans and the global significance
 //   toys/   the built-in toy datasets of the papers
+//   methods/ the papers' methods as template generators and scorers, the pipelines
+//           WeakSupervision<G, C, T> and Unsupervised<S, T>, combinations, run-time holders
+//   search/ the sliding-window search, δ_sys from a background-only reference, the global
+//           significance
 #pragma once
 
 #include "resanom/core/concepts.hpp"
@@ -24,11 +28,13 @@
 #include "resanom/io/csv.hpp"
 #include "resanom/io/npy.hpp"
 #include "resanom/io/table.hpp"
+#include "resanom/methods/methods.hpp"
 #include "resanom/models/ensemble.hpp"
 #include "resanom/models/flow/flow.hpp"
 #include "resanom/models/hgb/hgb.hpp"
 #include "resanom/models/mlp/mlp.hpp"
 #include "resanom/models/serialization.hpp"
+#include "resanom/search/search.hpp"
 #include "resanom/stats/bump_hunt.hpp"
 #include "resanom/stats/dijet_fit.hpp"
 #include "resanom/stats/direct_estimate.hpp"

@@ -124,6 +124,14 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
         const auto j = check_search(dir, dijet_args + ensemble + "--method " + c.method + " " + c.extra, out, c.method, c.direct,
                                     c.bumphunt, n_events);
         if (c.method == "ae") CHECK(j["settings"]["ensemble"] == 2);
+        if (c.method == "cathode") {
+            // The SR data against the flow's samples, one block per feature (report plot d).
+            const std::string m = resanom_test::slurp((dir.path() / out / "plots" / "marginals.dat").string());
+            int blocks = 0;
+            for (std::size_t at = m.find("# feature "); at != std::string::npos; at = m.find("# feature ", at + 1)) ++blocks;
+            CHECK(blocks == 4);
+            CHECK(resanom_test::slurp((dir.path() / out / "report.md").string()).find("marginals.png") != std::string::npos);
+        }
         if (c.extra.find("--delta-sys-from") != std::string::npos) CHECK(j["settings"]["delta_sys"].is_null());
     }
 }

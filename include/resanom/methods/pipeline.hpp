@@ -58,6 +58,9 @@ struct PipelineInput {
 struct PipelineSettings {
     int folds = 5;                                   ///< k of the out-of-fold scoring (papers 003 §2.1, 004 §3.1)
     std::vector<double> eps_b = {1e-2, 1e-3, 1e-4};  ///< working points handed to the statistic
+    /// Keep the background template's features in WindowResult::template_features (for plots
+    /// of data against the template, e.g. CATHODE's samples; costs their memory per window).
+    bool keep_template_features = false;
 
     /// Throws input_error unless folds >= 3 and every working point lies in (0, 1].
     void validate() const {
@@ -86,6 +89,8 @@ struct WindowResult {
     /// Scores and weights of the background template, when the method has one.
     std::optional<Vector> template_score = std::nullopt;
     Vector template_weight;                 ///< the template events' weights (empty without a template)
+    /// The template events' features, when PipelineSettings::keep_template_features is set.
+    std::optional<Matrix> template_features = std::nullopt;
     Vector test_score;                      ///< scores of PipelineInput::test (mean of the fold classifiers)
     std::vector<Significance> significances;  ///< one per working point
     Index n_train = 0;                      ///< training rows (label 1 and label 0 together)
@@ -226,6 +231,7 @@ public:
             }
             res.template_score = std::move(ts);
             res.template_weight = gen.background_template->w();
+            if (settings_.keep_template_features) res.template_features = gen.background_template->X();
         }
         res.test_score = extra_score.tail(test_X.rows());
 
