@@ -276,6 +276,15 @@ void run(const SearchFlags& o) {
     sopt.test = test ? &*test : nullptr;
     sopt.multi = multi;
     sopt.progress = [&](Index done, Index total) { bar.update(done, total); };
+    if (o.common.verbose)
+        sopt.on_window = [&](const WindowReport& w) {
+            std::ostringstream line;
+            line << "resanom: window [" << w.window.sr.lo << ", " << w.window.sr.hi << "): " << w.n_sr << " SR events, "
+                 << w.result.n_train << " training rows";
+            if (w.auc) line << ", AUC " << *w.auc;
+            for (const auto& s : w.result.significances) line << ", Z(" << s.statistic << ", " << s.eps_b << ") " << s.z;
+            std::cerr << "\r" << line.str() << "\n" << std::flush;
+        };
     const SearchReport rep = run_search(spec, ctx, data, sims, sopt, shifts, o.common.seed);
 
     // Outputs: every window's out-of-fold data scores, one column per window.

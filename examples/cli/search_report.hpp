@@ -318,7 +318,7 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
     if (have_marginals) {
         const Index d = in.data.n_features();
         const Index cols = d > 1 ? 2 : 1, rows = (d + 1) / 2;
-        g << "set key top right box; set grid\n"
+        g << "set key inside top right box; set grid; set xtics font \",9\"\n"
           << "do for [t = 1:2] {\n"
           << "  if (t == 1) { set terminal pngcairo size 1000," << 320 * rows + 80
           << " font \"Sans,11\" } else { set terminal svg size 1000," << 320 * rows + 80 << " font \"Sans,11\" dynamic }\n"

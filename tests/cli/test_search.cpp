@@ -82,10 +82,14 @@ TEST_CASE("search: report.md, the plots' data and, with gnuplot, the plots") {
     TempDir dir;
     make_data(dir);
     const auto r = run_tool("search --data data.npy --m-col 0 --features 1,2,3,4 --label-col 5 --method iad --sim ref.npy "
-                            "--windows 3.1:3.9:0.4:0.4 --ensemble 1 --statistic both --seed 3 --out out",
+                            "--windows 3.1:3.9:0.4:0.4 --ensemble 1 --statistic both --seed 3 --verbose --out out",
                             dir);
     REQUIRE(r.code == 0);
     const auto j = last_json_line(r.out);
+    // --verbose: one line per window on stderr as it completes.
+    CHECK(r.err.find("resanom: window [3.1, 3.5): ") != std::string::npos);
+    CHECK(r.err.find("resanom: window [3.5, 3.9): ") != std::string::npos);
+    CHECK(r.err.find("Z(bumphunt, 0.01)") != std::string::npos);
     namespace fs = std::filesystem;
     const fs::path out = dir.path() / "out";
     const std::string md = resanom_test::slurp((out / "report.md").string());

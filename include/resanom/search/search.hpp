@@ -63,6 +63,8 @@ private:
 };
 
 /// Runs one pipeline over windows.
+struct WindowReport;
+
 struct SearchOptions {
     std::vector<Window> windows;
     /// Labelled evaluation events (truth required): when given, each window's ROC/SIC come from
@@ -78,6 +80,8 @@ struct SearchOptions {
     double max_sic_min_bkg = 25.0;
     /// Called after each window with (windows done, windows in all). Optional.
     std::function<void(Index, Index)> progress = {};
+    /// Called with each window's report as soon as it is complete (e.g. to log it). Optional.
+    std::function<void(const WindowReport&)> on_window = {};
 };
 
 struct SicAt {
@@ -175,6 +179,7 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
                 rep.max_window = k;
             }
         }
+        if (opt.on_window) opt.on_window(wr);
         rep.windows.push_back(std::move(wr));
         if (opt.progress) opt.progress(k + 1, n_windows);
     }
