@@ -33,14 +33,6 @@ using paper_examples::stddev;
 
 namespace {
 
-Events three_feature_sample(Index n, double pi, std::uint64_t seed, bool labelled) {
-    toys::MultiResonantToyParams p;  // k = 3, accuracies 0.8, 0.75, 0.7 (paper 000 eq. 3.3)
-    p.n = n;
-    p.class_balance = pi;
-    Events e = toys::multi_resonant_sample(p, seed);
-    return labelled ? e : e.without_truth();
-}
-
 /// Accuracy at the classifier's natural cut 0.5 (the classes are balanced in the test sample).
 double accuracy(const Vector& score, const Vector& truth) {
     Index right = 0;
@@ -81,7 +73,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
     const double pi = 0.149;
     const MultiWindow mw{std::vector<Interval>(3, Interval{0.4, 0.6})};
     const Window w = Window::with_sidebands({0.4, 0.6}, 0.1, 0.2);
-    const Events test = three_feature_sample(args.integer("test", 20000, 5000), 0.5, 777, true);
+    const Events test = toys::multi_resonant_sample({.n = args.integer("test", 20000, 5000), .class_balance = 0.5}, 777);
     std::printf("Paper 000 §3 Multi-CWoLa: three resonant features (accuracies 0.8, 0.75, 0.7), class balance %.3f,\n"
                 "classifier %s, %d runs per size, AUC on %lld balanced test events\n\n",
                 pi, clf_name.c_str(), runs, static_cast<long long>(test.size()));
@@ -107,7 +99,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
         std::vector<Scores> sc(5);
         for (int r = 0; r < runs; ++r) {
             const auto seed = static_cast<std::uint64_t>(10 * n + r);
-            const Events data = three_feature_sample(n, pi, seed, false);
+            const Events data = toys::multi_resonant_sample({.n = n, .class_balance = pi}, seed).without_truth();
             const std::vector<Vector> s = run_methods(data, seed);
             for (std::size_t m = 0; m < 5; ++m) sc[m].add(s[m], test.truth());
         }
@@ -123,7 +115,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
     std::vector<Scores> tab(5);
     for (int r = 0; r < runs; ++r) {
         const auto seed = static_cast<std::uint64_t>(99000 + r);
-        const std::vector<Vector> s = run_methods(three_feature_sample(table_n, pi, seed, false), seed);
+        const std::vector<Vector> s = run_methods(toys::multi_resonant_sample({.n = table_n, .class_balance = pi}, seed).without_truth(), seed);
         for (std::size_t m = 0; m < 5; ++m) tab[m].add(s[m], test.truth());
     }
     std::printf("Table-1-style summary on the three-feature toy, n = %lld, %d runs (%%, mean ± std)\n",
@@ -185,11 +177,8 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.flag("help")) {
-        std::printf("usage: example_paper000_multi_cwola [--quick] [--sizes a,b,...] [--runs N] [--table-n N]\n"
-                    "       [--test N] [--classifier mlp|hgb] [--epochs N] [--bimodal-n N] [--bimodal-runs N]\n");
-        return 0;
-    }
+    if (args.help("usage: example_paper000_multi_cwola [--quick] [--sizes a,b,...] [--runs N] [--table-n N]\n"
+                    "       [--test N] [--classifier mlp|hgb] [--epochs N] [--bimodal-n N] [--bimodal-runs N]\n")) return 0;
     if (args.text("classifier", "mlp", "hgb") == "hgb") {
         HgbParams p;
         p.max_iter = static_cast<int>(args.integer("hgb-iter", 200, 50));

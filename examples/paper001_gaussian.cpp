@@ -138,11 +138,8 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.flag("help")) {
-        std::printf("usage: example_paper001_gaussian [--quick] [--runs N] [--lambda-runs N] [--n-sr N] [--n-sig N]\n"
-                    "                                 [--test N] [--classifier mlp|hgb] [--lambdas a,b,...]\n");
-        return 0;
-    }
+    if (args.help("usage: example_paper001_gaussian [--quick] [--runs N] [--lambda-runs N] [--n-sr N] [--n-sig N]\n"
+                    "                                 [--test N] [--classifier mlp|hgb] [--lambdas a,b,...]\n")) return 0;
     const std::string which = args.text("classifier", "mlp", "hgb");
     if (which == "hgb") {
         HgbParams p;

@@ -56,11 +56,8 @@ Figures figures(const Vector& score, const Events& test) {
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.flag("help")) {
-        std::printf("usage: example_paper002_combination [--quick] [--n-bkg N] [--n-sig a,b,...] [--members N]\n"
-                    "       [--classifier mlp|hgb] [--flow-epochs N] [--flow-blocks N] [--flow-hidden N] [--test N]\n");
-        return 0;
-    }
+    if (args.help("usage: example_paper002_combination [--quick] [--n-bkg N] [--n-sig a,b,...] [--members N]\n"
+                    "       [--classifier mlp|hgb] [--flow-epochs N] [--flow-blocks N] [--flow-hidden N] [--test N]\n")) return 0;
     toys::DijetToyParams tp;
     tp.n_bkg = args.integer("n-bkg", 1000000, 100000);
     tp.simulations.resize(1);  // simulation 0 of the defaults: 5 % heavier jets

@@ -79,12 +79,9 @@ void run_method(const std::string& name, const G& gen, const Ensemble<Hgb>& clf,
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.flag("help")) {
-        std::printf("usage: example_paper003_search [--quick] [--n-bkg N] [--n-sig N] [--members N]\n"
+    if (args.help("usage: example_paper003_search [--quick] [--n-bkg N] [--n-sig N] [--members N]\n"
                     "       [--methods iad,cwola,cathode] [--flow-epochs N] [--flow-blocks N] [--flow-hidden N]\n"
-                    "       [--windows all|centre] [--hgb-iter N]\n");
-        return 0;
-    }
+                    "       [--windows all|centre] [--hgb-iter N]\n")) return 0;
     toys::DijetToyParams tp;
     tp.n_bkg = args.integer("n-bkg", 1000000, 100000);
     tp.n_sig = args.integer("n-sig", 1000, 600);

@@ -58,11 +58,8 @@ double fmean(const std::vector<double>& v) {
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.flag("help")) {
-        std::printf("usage: example_paper004_cwola_vs_ae [--quick] [--n-bkg N] [--n-sig a,b,...] [--runs N]\n"
-                    "       [--epochs N] [--trainings N] [--ae-members N] [--ae-subsample N]\n");
-        return 0;
-    }
+    if (args.help("usage: example_paper004_cwola_vs_ae [--quick] [--n-bkg N] [--n-sig a,b,...] [--runs N]\n"
+                    "       [--epochs N] [--trainings N] [--ae-members N] [--ae-subsample N]\n")) return 0;
     const std::vector<double> n_sigs =
         args.list("n-sig", {0, 175, 250, 325, 400, 480, 560, 640, 730}, {0, 1000});
     const int runs = static_cast<int>(args.integer("runs", 10, 1));

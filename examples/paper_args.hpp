@@ -37,6 +37,12 @@ public:
 
     bool flag(const std::string& name) const { return values_.count(name) > 0; }
     bool quick() const { return flag("quick"); }
+    /// With --help: prints `usage` and returns true (the example then exits).
+    bool help(const char* usage) const {
+        if (!flag("help")) return false;
+        std::fputs(usage, stdout);
+        return true;
+    }
 
     long long integer(const std::string& name, long long full, long long quick_value) const {
         const auto it = values_.find(name);

@@ -69,15 +69,6 @@ inline std::vector<Significance> cuts_of(const WindowResult& r) {
     return bump.empty() ? direct : bump;
 }
 
-inline std::string statistic_names(const WindowResult& r) {
-    std::vector<std::string> names;
-    for (const auto& s : r.significances)
-        if (std::find(names.begin(), names.end(), s.statistic) == names.end()) names.push_back(s.statistic);
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out;
-}
-
 /// plots/spectrum.dat: per bin lo, hi, n before any cut, then per cut: n, fitted ν (NaN when the
 /// fit fails), pull; plots/spectrum_steps.dat: the same as step outlines (two points per bin).
 inline std::pair<std::string, std::string> spectrum_files(const SearchReportInputs& in, std::vector<double>& eps_shown) {

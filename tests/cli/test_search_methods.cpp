@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "resanom/io/npy.hpp"
+#include "resanom/io/table.hpp"
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
@@ -155,20 +156,14 @@ TEST_CASE("search: a user's CSV file with named columns in another order") {
     TempDir dir;
     REQUIRE(run_tool("generate --toy dijet --n-bkg 24000 --n-sig 480 --seed 1 --out data.csv", dir).code == 0);
     // Move the label to the front and m_jj to the back: the tool reads the columns it is told.
-    std::ifstream in(dir.file("data.csv"));
-    std::ofstream out(dir.file("user.csv"));
-    std::string line;
-    long long rows = -1;
-    while (std::getline(in, line)) {
-        std::vector<std::string> f;
-        std::size_t a = 0;
-        for (std::size_t b; (b = line.find(',', a)) != std::string::npos; a = b + 1) f.push_back(line.substr(a, b - a));
-        f.push_back(line.substr(a));
-        REQUIRE(f.size() == 6);
-        out << f[5] << ',' << f[1] << ',' << f[2] << ',' << f[3] << ',' << f[4] << ',' << f[0] << '\n';
-        ++rows;
-    }
-    out.close();
+    const resanom::io::Table t = resanom::io::read_table(dir.file("data.csv"));
+    REQUIRE(t.data.cols() == 6);
+    const std::vector<resanom::Index> order{5, 1, 2, 3, 4, 0};
+    resanom::io::Table user;
+    user.data = t.data(Eigen::all, order);
+    for (resanom::Index c : order) user.columns.push_back(t.columns[static_cast<std::size_t>(c)]);
+    resanom::io::write_table(dir.file("user.csv"), user);
+    const long long rows = user.data.rows();
     REQUIRE(rows == n_events);
     const auto j = check_search(dir,
                                 "search --data user.csv --m-col 5 --features 1,2,3,4 --label-col 0 --sr 3.3,3.7 "

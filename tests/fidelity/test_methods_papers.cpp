@@ -110,28 +110,16 @@ TEST_CASE("paper 000 bimodal toy: Multi-SALAD beats single-simulation SALAD, bou
     CHECK(r1 > 4.0);
 }
 
-namespace {
-
-// Three resonant features whose windows vote for the signal with accuracies α (the label model of
-// paper 000 eq. 3.3), class balance 0.149 (App. E.1); x: background N(0, I₂), signal N((1, 1), I₂).
-Events three_feature_sample(Index n, double pi, std::uint64_t seed, bool labelled) {
-    toys::MultiResonantToyParams p;  // k = 3, accuracies 0.8, 0.75, 0.7 (paper 000 eq. 3.3)
-    p.n = n;
-    p.class_balance = pi;
-    Events e = toys::multi_resonant_sample(p, seed);
-    return labelled ? e : e.without_truth();
-}
-
-}  // namespace
-
+// The multi-resonant toy (toys/multi_resonant.hpp): three windows that vote for the signal with
+// accuracies 0.8, 0.75, 0.7 (paper 000 eq. 3.3); x: background N(0, I₂), signal N((1, 1), I₂).
 TEST_CASE("paper 000 three resonant features: Multi-CWoLa beats CWoLa on a small signal-rich sample") {
     const MultiWindow mw{std::vector<Interval>(3, Interval{0.4, 0.6})};
     const Window w = Window::with_sidebands({0.4, 0.6}, 0.1, 0.2);
-    const Events test = three_feature_sample(20000, 0.5, 1000, true);
+    const Events test = toys::multi_resonant_sample({.n = 20000, .class_balance = 0.5}, 1000);
     double multi = 0.0, single = 0.0;
     const int runs = 5;
     for (int s = 0; s < runs; ++s) {
-        const Events data = three_feature_sample(600, 0.149, static_cast<std::uint64_t>(10 + s), false);
+        const Events data = toys::multi_resonant_sample({.n = 600, .class_balance = 0.149}, static_cast<std::uint64_t>(10 + s)).without_truth();
         const PipelineInput in{data, {}, w, mw, &test};
         const double am = test_auc(MultiCwola{}, in, 30, static_cast<std::uint64_t>(s));
         const double ac = test_auc(CwolaOnFeature(0), in, 30, static_cast<std::uint64_t>(s));
