@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -57,25 +59,39 @@ inline io::Table read_events(const std::string& path, const std::string& flag) {
     return t;
 }
 
+/// Whether progress goes to stderr: when asked (--progress) or when stderr is a terminal.
+inline bool progress_shown(bool requested) { return requested || ::isatty(STDERR_FILENO) != 0; }
+
 /// "[=====     ] 5/10 members, ETA 12 s" on stderr, when enabled (stderr is a terminal or
 /// --progress). Thread-safe.
 class ProgressLine {
 public:
     ProgressLine(bool requested, std::string what)
-        : enabled_(requested || ::isatty(STDERR_FILENO) != 0), what_(std::move(what)),
+        : enabled_(progress_shown(requested)), what_(std::move(what)),
           start_(std::chrono::steady_clock::now()) {}
 
-    void update(long long done, long long total) {
+    void update(long long done, long long total) { update(done, total, done, ""); }
+
+    /// As update(done, total), with the bar (and the ETA) at `position` ∈ [done, done + 1) and
+    /// `detail` after the count, e.g. "window 3: fold 2/5".
+    void update(long long done, long long total, double position, const std::string& detail) {
         if (!enabled_ || total <= 0) return;
         std::lock_guard lock(m_);
-        const double frac = static_cast<double>(done) / static_cast<double>(total);
+        const double frac = std::clamp(position / static_cast<double>(total), 0.0, 1.0);
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-        const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0.0;
         const int width = 30, filled = static_cast<int>(frac * width);
         std::string bar(static_cast<std::size_t>(filled), '=');
         bar.resize(width, ' ');
-        std::fprintf(stderr, "\r[%s] %lld/%lld %s, ETA %.0f s ", bar.c_str(), done, total, what_.c_str(), eta);
-        if (done >= total) std::fprintf(stderr, "\n");
+        std::string eta = frac > 0 ? "ETA " + std::to_string(std::lround(elapsed * (1 - frac) / frac)) + " s" : "ETA ?";
+        std::string line = "\r[" + bar + "] " + std::to_string(done) + "/" + std::to_string(total) + " " + what_;
+        if (!detail.empty()) line += " (" + detail + ")";
+        line += ", " + eta;
+        // Pad over a longer previous line.
+        const std::size_t shown = line.size();
+        if (shown < last_width_) line.append(last_width_ - shown, ' ');
+        last_width_ = shown;
+        std::fputs(line.c_str(), stderr);
+        if (done >= total) std::fputs("\n", stderr);
         std::fflush(stderr);
     }
     bool enabled() const noexcept { return enabled_; }
@@ -84,7 +100,9 @@ private:
     bool enabled_;
     std::string what_;
     std::chrono::steady_clock::time_point start_;
+    std::size_t last_width_ = 0;
     std::mutex m_;
 };
+
 
 }  // namespace resanom::cli

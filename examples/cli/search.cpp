@@ -6,12 +6,14 @@
 // so each method is compiled once, and the hot loops inside the models stay static. Every input is
 // read and checked, and the output folder validated, before any training; report.json and
 // scores.npy are staged and renamed into place together at the end.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -34,6 +36,48 @@ namespace resanom::cli::search_cmd {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// Progress of a scan over windows with the steps inside each window (template, folds, and the
+/// flow's epochs or the autoencoders as detail): the bar advances by step, the count by window. Steps per window are learned from the first window
+/// (the same method runs in every window); until then the constructor's guess is used.
+class WindowSteps {
+public:
+        /// `steps`: the steps expected per window (a template, if any, and the folds).
+    WindowSteps(ProgressLine& bar, Index windows, Index steps) : bar_(bar), windows_(windows), expected_(steps) {}
+
+    /// A step completed.
+    void step(const PipelineStep& s) {
+        std::lock_guard lock(m_);
+        ++steps_;
+        show(std::string(s.what) + (s.total > 1 ? " " + std::to_string(s.done) + "/" + std::to_string(s.total) : "") +
+             " done");
+    }
+    /// Progress inside the current step (e.g. the flow's epochs): `part` ∈ [0, 1] of the step.
+    void detail(const std::string& what, double part) {
+        std::lock_guard lock(m_);
+        show(what, part);
+    }
+    void window_done(Index done) {
+        std::lock_guard lock(m_);
+        if (done_ == 0 && steps_ > 0) expected_ = steps_;
+        done_ = done;
+        steps_ = 0;
+        bar_.update(done_, windows_);
+    }
+
+private:
+    void show(const std::string& what, double part = 0.0) {
+        const double within = std::min(0.99, (static_cast<double>(steps_) + part) / static_cast<double>(expected_));
+        bar_.update(done_, windows_, static_cast<double>(done_) + within, "window " + std::to_string(done_ + 1) + ": " + what);
+    }
+
+    ProgressLine& bar_;
+    Index windows_;
+    Index expected_;
+    Index done_ = 0;
+    Index steps_ = 0;
+    std::mutex m_;   // the AE ensemble reports from worker threads
+};
 
 /// Parses "1e-2,1e-3" into values in (0, 1].
 std::vector<double> parse_fractions(const std::string& text, const std::string& flag) {
@@ -264,18 +308,37 @@ void run(const SearchFlags& o) {
     }
 
     MethodContext ctx{o, eps_b, multi, windows};
+    WindowSteps* current = nullptr;   // the bar the inner progress goes to (reference or search)
+    if (progress_shown(o.common.progress)) {
+        ctx.flow_progress = [&current](const FlowEpochReport& r) {
+            if (current)
+                current->detail("flow epoch " + std::to_string(r.epoch) + "/" + std::to_string(r.max_epochs),
+                                static_cast<double>(r.epoch) / r.max_epochs);
+        };
+        ctx.ae_progress = [&current](int done, int total) {
+            if (current)
+                current->detail("autoencoders " + std::to_string(done) + "/" + std::to_string(total),
+                                static_cast<double>(done) / total);
+        };
+    }
     std::optional<std::vector<SystematicShift>> shifts;
     if (dsys_ref) {
         ProgressLine ref_bar(o.common.progress, "reference windows (δ_sys)");
-        shifts = run_delta_sys(spec, ctx, *dsys_ref, sims, o.common.seed,
-                               [&](Index done, Index total) { ref_bar.update(done, total); });
+        WindowSteps ref_steps(ref_bar, static_cast<Index>(windows.size()), 1 + o.folds);
+        current = &ref_steps;
+        shifts = run_delta_sys(
+            spec, ctx, *dsys_ref, sims, o.common.seed, [&](Index done, Index) { ref_steps.window_done(done); },
+            [&](const PipelineStep& s) { ref_steps.step(s); });
     }
     ProgressLine bar(o.common.progress, "windows");
+    WindowSteps steps(bar, static_cast<Index>(windows.size()), (o.method == "ae" ? 0 : 1) + o.folds);
+    current = &steps;
     SearchOptions sopt;
     sopt.windows = windows;
     sopt.test = test ? &*test : nullptr;
     sopt.multi = multi;
-    sopt.progress = [&](Index done, Index total) { bar.update(done, total); };
+    sopt.progress = [&](Index done, Index) { steps.window_done(done); };
+    if (bar.enabled()) sopt.on_step = [&](const PipelineStep& s) { steps.step(s); };
     if (o.common.verbose)
         sopt.on_window = [&](const WindowReport& w) {
             std::ostringstream line;

@@ -109,6 +109,10 @@ struct MethodContext {
     std::vector<double> eps_b;
     std::optional<MultiWindow> multi;
     std::vector<Window> windows;
+    /// Hears each epoch of CATHODE's flow (progress display); optional.
+    std::function<void(const FlowEpochReport&)> flow_progress = {};
+    /// Hears each trained autoencoder of the AE ensemble (done, ensemble size); optional.
+    std::function<void(int, int)> ae_progress = {};
 };
 
 namespace detail_search {
@@ -206,13 +210,15 @@ inline PipelineSettings settings(const MethodContext& ctx) {
     return PipelineSettings{ctx.o.folds, ctx.eps_b, ctx.o.method == "cathode"};
 }
 
-inline ConditionalMaf make_flow(const SearchFlags& o) {
+inline ConditionalMaf make_flow(const MethodContext& ctx) {
+    const SearchFlags& o = ctx.o;
     MafParams p;   // the CATHODE reference configuration, flags override
     p.epochs = o.flow_epochs;
     p.blocks = o.flow_blocks;
     p.hidden = o.flow_hidden;
     p.average_best = std::min(10, o.flow_epochs);   // CATHODE averages its 10 best epochs
     p.threads = o.common.threads;
+    p.progress = ctx.flow_progress;
     try {
         p.validate();
     } catch (const input_error& e) {
@@ -222,14 +228,15 @@ inline ConditionalMaf make_flow(const SearchFlags& o) {
 }
 
 /// The template generator of a method that has one, erased (for --combine).
-inline AnyGenerator make_generator(const std::string& name, const SearchFlags& o) {
+inline AnyGenerator make_generator(const std::string& name, const MethodContext& ctx) {
+    const SearchFlags& o = ctx.o;
     if (name == "iad") return AnyGenerator(Iad{});
     if (name == "cwola") return AnyGenerator(Cwola{});
     if (name == "sa-cwola") return AnyGenerator(SaCwola(SaCwolaParams{o.lambda}));
     if (name == "salad") return AnyGenerator(Salad<MlpClassifier>());
     if (name == "salad-switch") return AnyGenerator(SaladSwitch<MlpClassifier>());
     if (name == "multi-salad") return AnyGenerator(MultiSalad<MlpClassifier>());
-    if (name == "cathode") return AnyGenerator(Cathode<ConditionalMaf>(make_flow(o), CathodeParams{o.oversampling}));
+    if (name == "cathode") return AnyGenerator(Cathode<ConditionalMaf>(make_flow(ctx), CathodeParams{o.oversampling}));
     throw usage_error("--combine: '" + name + "' cannot be combined (iad, cwola, sa-cwola, salad, salad-switch, "
                       "multi-salad, cathode)");
 }
@@ -263,18 +270,20 @@ auto with_pipeline(const MethodSpec& spec, const MethodContext& ctx, const AnySt
     if (m == "cwola-average") return f(CwolaAverage<AnyClassifier, AnyStatistic>(clf, stat, s));
     if (m == "cathode")
         return f(WeakSupervision<Cathode<ConditionalMaf>, AnyClassifier, AnyStatistic>(
-            Cathode<ConditionalMaf>(make_flow(o), CathodeParams{o.oversampling}), clf, stat, s));
+            Cathode<ConditionalMaf>(make_flow(ctx), CathodeParams{o.oversampling}), clf, stat, s));
     if (m == "ae") {
         AutoencoderEnsembleParams p;   // paper 004 §3.2 defaults
         p.ensemble = ensemble_size(o);
         p.threads = o.common.threads;
-        return f(Unsupervised<AutoencoderEnsemble, AnyStatistic>(AutoencoderEnsemble(p), stat, s));
+        AutoencoderEnsemble ae(p);
+        if (ctx.ae_progress) ae.set_progress(ctx.ae_progress);
+        return f(Unsupervised<AutoencoderEnsemble, AnyStatistic>(std::move(ae), stat, s));
     }
     // combined
     const auto names = split_list(o.combine);
     if (names.size() < 2) throw usage_error("--combine: give at least two methods, e.g. cathode,salad");
     std::vector<AnyGenerator> gens;
-    for (const auto& n : names) gens.push_back(make_generator(n, o));
+    for (const auto& n : names) gens.push_back(make_generator(n, ctx));
     if (o.combine_level == "score")
         return f(ScoreCombination<AnyGenerator, AnyClassifier, AnyStatistic>(std::move(gens), clf, stat, s));
     if (o.combine_level != "sample") throw usage_error("--combine-level: '" + o.combine_level + "' is not sample or score");
@@ -292,10 +301,11 @@ auto with_pipeline(const MethodSpec& spec, const MethodContext& ctx, const AnySt
 /// δ_sys^MC from a background-only reference (paper 003 eqs. 4–5), with the method's own pipeline.
 inline std::vector<SystematicShift> run_delta_sys(const MethodSpec& spec, const MethodContext& ctx, const Events& reference,
                                                   const std::vector<Events>& sims, std::uint64_t seed,
-                                                  const std::function<void(Index, Index)>& progress) {
+                                                  const std::function<void(Index, Index)>& progress,
+                                                  const StepObserver& on_step = {}) {
     const AnyStatistic stat = detail_search::make_statistic(ctx, spec, std::nullopt);
     return detail_search::with_pipeline(spec, ctx, stat, [&](const auto& p) {
-        return delta_sys_mc(p, reference, sims, ctx.windows, ctx.eps_b, seed, progress);
+        return delta_sys_mc(p, reference, sims, ctx.windows, ctx.eps_b, seed, progress, on_step);
     });
 }
 

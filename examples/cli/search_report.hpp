@@ -374,7 +374,11 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool ha
         for (const auto& s : wr.result.significances) md << " " << (std::isfinite(s.z) ? fmt(s.z, "%.2f") : "—") << " |";
         md << "\n";
     }
-    md << "\n— : the fit of the selected spectrum failed (too few events pass the cut).\n";
+    const bool any_failed = std::any_of(rep.windows.begin(), rep.windows.end(), [](const WindowReport& w) {
+        return std::any_of(w.result.significances.begin(), w.result.significances.end(),
+                           [](const Significance& s) { return !std::isfinite(s.z); });
+    });
+    if (any_failed) md << "\n— : the fit of the selected spectrum failed (too few events pass the cut).\n";
     md << "\n## Global significance\n\n";
     if (rep.max_window >= 0) {
         const auto& w = rep.windows[static_cast<std::size_t>(rep.max_window)].window;

@@ -64,8 +64,14 @@ TEST_CASE("search: IAD on the dijet toy finds the signal, writes report.json and
     CHECK(scores.rows() == 60300);
     CHECK(scores.cols() == 2);
 
-    // Same seed, same numbers (all but the timing).
-    const auto again = last_json_line(run_tool(args + "out2", dir).out);
+    // Same seed, same numbers (all but the timing), also with progress and logs on stderr.
+    const auto r2 = run_tool(args + "out2 --progress --verbose", dir);
+    REQUIRE(r2.code == 0);
+    const auto again = last_json_line(r2.out);
+    CHECK(resanom_test::contains(r2.err, "2/2 windows"));
+    CHECK(resanom_test::contains(r2.err, "(window 2: template done)"));   // IAD's generator step
+    CHECK(resanom_test::contains(r2.err, "(window 2: fold 5/5 done)"));   // the five fold classifiers
+    CHECK(resanom_test::contains(r2.err, "resanom: window [3.5, 3.9): "));  // --verbose
     auto strip = [](nlohmann::json x) {
         x.erase("seconds");
         x.erase("out");

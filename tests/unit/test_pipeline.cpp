@@ -161,6 +161,26 @@ TEST_CASE("a pipeline of user-written parts runs a window end to end") {
     CHECK(other.data_fold != r.data_fold);
 }
 
+TEST_CASE("a step observer hears the template, then every fold in order, without changing the result") {
+    const Sample s = sample(false);
+    const Events refs[] = {s.reference};
+    const WeakSupervision<user::SrVersusReference, user::MeanDifference, user::CountAbove> p(
+        {}, {}, {}, PipelineSettings{4, {0.1}});
+    std::vector<std::string> heard;
+    const StepObserver obs = [&](const PipelineStep& st) {
+        heard.push_back(std::string(st.what) + " " + std::to_string(st.done) + "/" + std::to_string(st.total));
+    };
+    const Window w = Window::with_sidebands({3.3, 3.7});
+    const WindowResult r = p.run({s.data, refs, w, std::nullopt, nullptr, &obs}, 7);
+    CHECK(heard == std::vector<std::string>{"template 1/1", "fold 1/4", "fold 2/4", "fold 3/4", "fold 4/4"});
+    CHECK(r.data_score == p.run({s.data, refs, w}, 7).data_score);
+    // The unsupervised pipeline has no template step.
+    heard.clear();
+    const Unsupervised<user::DistanceScorer, NoStatistic> u({}, {}, PipelineSettings{3, {0.1}});
+    (void)u.run({s.data, {}, w, std::nullopt, nullptr, &obs}, 7);
+    CHECK(heard == std::vector<std::string>{"fold 1/3", "fold 2/3", "fold 3/3"});
+}
+
 TEST_CASE("no event is scored by a model that trained on it") {
     const Sample s = sample(false);
     const Events refs[] = {s.reference};

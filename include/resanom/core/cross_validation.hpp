@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -65,15 +66,20 @@ inline std::vector<int> grouped_folds(const IndexList& data_row, int k, std::uin
     return assign;
 }
 
+/// Called as fold_done(folds done, k) after each fold's classifier trained and scored.
+using FoldObserver = std::function<void(int, int)>;
+
 /// Out-of-fold probabilities for every row of `train`: row i is predicted by the classifier of
 /// fold fold_of[i], trained on every other fold. A ValidatingClassifier gets fold (f+1) mod k as
 /// its validation set (k ≥ 3), as in paper 003 §2.1; any other Classifier trains on all k−1 folds.
 /// Member f is seeded with derive_seed(seed, f). Also scores `extra` rows (e.g. a labelled test
-/// sample) with the mean of the k classifiers, returned in the second member.
+/// sample) with the mean of the k classifiers, returned in the second member. `fold_done`, when
+/// set, hears about each finished fold (progress displays).
 template <Classifier C>
 std::pair<Vector, Vector> out_of_fold_predict(const C& prototype, const TrainingSet& train,
                                               const std::vector<int>& fold_of, int k,
-                                              std::uint64_t seed, const Matrix& extra = Matrix()) {
+                                              std::uint64_t seed, const Matrix& extra = Matrix(),
+                                              const FoldObserver& fold_done = {}) {
     detail::require(k >= 2, "out_of_fold_predict: need at least 2 folds");
     detail::require(static_cast<Index>(fold_of.size()) == train.size(),
                     "out_of_fold_predict: " + std::to_string(fold_of.size()) +
@@ -114,6 +120,7 @@ std::pair<Vector, Vector> out_of_fold_predict(const C& prototype, const Training
         const Vector p = member.predict(train.X(test, Eigen::all));
         for (std::size_t j = 0; j < test.size(); ++j) oof[test[j]] = p[static_cast<Index>(j)];
         if (extra.rows() > 0) extra_score += member.predict(extra);
+        if (fold_done) fold_done(f + 1, k);
     }
     if (extra.rows() > 0) extra_score /= static_cast<double>(k);
     return {oof, extra_score};

@@ -15,9 +15,11 @@
 #include <algorithm>
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +47,19 @@ Matrix classifier_inputs(const G& g, const Events& events) {
     else return events.X();
 }
 
+/// A step of one window completed, for progress displays: `what` is "template" (the generator
+/// built the training set and the background template — for CATHODE, the flow trained and
+/// sampled) or "fold" (the classifier of fold `done` of `total` trained and scored). Pipelines
+/// that run inner pipelines (Combined, ScoreCombination, NestedCvSelect) report their inner steps.
+struct PipelineStep {
+    std::string_view what;
+    Index done = 0;
+    Index total = 0;
+};
+
+/// Called after each PipelineStep; called from the thread that runs the pipeline.
+using StepObserver = std::function<void(const PipelineStep&)>;
+
 /// What one window of a method needs.
 struct PipelineInput {
     const Events& data;                               ///< truth labels, if present, are stripped before training
@@ -52,6 +67,7 @@ struct PipelineInput {
     Window window{};
     std::optional<MultiWindow> multi = std::nullopt;  ///< Multi-CWoLa
     const Events* test = nullptr;                     ///< optional labelled evaluation events, scored too
+    const StepObserver* on_step = nullptr;            ///< optional progress observer (not owned)
 };
 
 /// Settings shared by every pipeline.
@@ -149,6 +165,7 @@ public:
         const GeneratorInput gin{data.ref, refs, in.window, in.multi};
         gin.validate();
         const GeneratedTemplate gen = generator_.generate(gin, derive_seed(seed, 0));
+        if (in.on_step != nullptr && *in.on_step) (*in.on_step)({"template", 1, 1});
         return score_and_judge(gen, data.ref, in, seed);
     }
 
@@ -205,7 +222,11 @@ public:
         for (Index t : template_extra) extra.row(at++) = template_X.row(t);
         if (test_X.rows() > 0) extra.bottomRows(test_X.rows()) = test_X;
 
-        const auto [oof, extra_score] = out_of_fold_predict(classifier_, train, fold_of, k, derive_seed(seed, 2), extra);
+        FoldObserver fold_done;
+        if (in.on_step != nullptr && *in.on_step)
+            fold_done = [&in](int done, int total) { (*in.on_step)({"fold", done, total}); };
+        const auto [oof, extra_score] =
+            out_of_fold_predict(classifier_, train, fold_of, k, derive_seed(seed, 2), extra, fold_done);
 
         WindowResult res;
         res.window = in.window;
@@ -295,6 +316,7 @@ public:
             const Vector s = member.score(data.X()(held, Eigen::all));
             for (std::size_t j = 0; j < held.size(); ++j) res.data_score[held[j]] = s[static_cast<Index>(j)];
             if (in.test) res.test_score += member.score(in.test->X());
+            if (in.on_step != nullptr && *in.on_step) (*in.on_step)({"fold", f + 1, k});
         }
         if (in.test) res.test_score /= static_cast<double>(k);
         res.n_train = n;

@@ -82,6 +82,8 @@ struct SearchOptions {
     std::function<void(Index, Index)> progress = {};
     /// Called with each window's report as soon as it is complete (e.g. to log it). Optional.
     std::function<void(const WindowReport&)> on_window = {};
+    /// Called after each step inside a window (template built, fold trained). Optional.
+    StepObserver on_step = {};
 };
 
 struct SicAt {
@@ -168,7 +170,7 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
         wr.n_sr = static_cast<Index>(sr_rows(data, wr.window).size());
         detail::require(wr.n_sr > 0, "search: no data events in the signal region [" + std::to_string(wr.window.sr.lo) +
                                          ", " + std::to_string(wr.window.sr.hi) + ")");
-        PipelineInput in{data, references, wr.window, opt.multi, opt.test};
+        PipelineInput in{data, references, wr.window, opt.multi, opt.test, opt.on_step ? &opt.on_step : nullptr};
         wr.result = pipeline.run(in, window_seed(seed, wr.window));
         detail::search::window_metrics(wr, data, opt);
         for (const Significance& s : wr.result.significances) {
@@ -199,7 +201,8 @@ template <class Pipeline>
 std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events& reference,
                                           std::span<const Events> references, const std::vector<Window>& windows,
                                           const std::vector<double>& eps_b, std::uint64_t seed,
-                                          const std::function<void(Index, Index)>& progress = {}) {
+                                          const std::function<void(Index, Index)>& progress = {},
+                                          const StepObserver& on_step = {}) {
     detail::require(!windows.empty(), "delta_sys_mc: no windows");
     detail::require(!eps_b.empty(), "delta_sys_mc: no working points");
     const Events ref = reference.has_truth() ? reference.without_truth() : reference;
@@ -208,7 +211,7 @@ std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events
         const IndexList sr = sr_rows(ref, w);
         detail::require(!sr.empty(), "delta_sys_mc: the reference has no events in the signal region [" +
                                          std::to_string(w.sr.lo) + ", " + std::to_string(w.sr.hi) + ")");
-        PipelineInput in{ref, references, w};
+        PipelineInput in{ref, references, w, std::nullopt, nullptr, on_step ? &on_step : nullptr};
         const WindowResult r = pipeline.run(in, window_seed(seed, w));
         detail::require(r.template_score.has_value(), "delta_sys_mc: the method has no background template");
         // The template's own events and weights, as the pipeline's generator made them, are not
