@@ -117,6 +117,16 @@ struct Dense {
 struct ReLU {
     static LayerSpec spec() { return relu(); }
 };
+// Floating-point template parameters (C++20, P1907) are what GCC ≥ 11 and Clang ≥ 18 support;
+// on other compilers (e.g. Clang 14, used for the fuzz targets) the type-level specs taking a
+// double (LeakyReLU, ELU, Dropout, BatchNorm) are absent; the run-time LayerSpec factories
+// (leaky_relu(α), elu(α), dropout(p), batch_norm(m)) are always there.
+#if (defined(__cpp_nontype_template_args) && __cpp_nontype_template_args >= 201911L) || \
+    (defined(__clang__) && __clang_major__ >= 18)
+#define RESANOM_FLOAT_TEMPLATE_ARGS 1
+#endif
+
+#ifdef RESANOM_FLOAT_TEMPLATE_ARGS
 template <double Alpha = 0.01>
 struct LeakyReLU {
     static LayerSpec spec() { return leaky_relu(Alpha); }
@@ -125,6 +135,7 @@ template <double Alpha = 1.0>
 struct ELU {
     static LayerSpec spec() { return elu(Alpha); }
 };
+#endif  // RESANOM_FLOAT_TEMPLATE_ARGS
 struct Tanh {
     static LayerSpec spec() { return tanh_layer(); }
 };
@@ -134,6 +145,7 @@ struct Sigmoid {
 struct Identity {
     static LayerSpec spec() { return identity(); }
 };
+#ifdef RESANOM_FLOAT_TEMPLATE_ARGS
 template <double Rate>
 struct Dropout {
     static_assert(Rate >= 0.0 && Rate < 1.0, "Dropout<Rate>: rate in [0, 1)");
@@ -143,6 +155,7 @@ template <double Momentum = 0.1>
 struct BatchNorm {
     static LayerSpec spec() { return batch_norm(Momentum); }
 };
+#endif  // RESANOM_FLOAT_TEMPLATE_ARGS
 
 /// A type usable in Sequential<...>: it names its LayerSpec.
 template <class T>
