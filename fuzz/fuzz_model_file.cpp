@@ -1,0 +1,11 @@
+// fuzz/fuzz_model_file.cpp — libFuzzer entry point: resanom::fuzz::model_file (fuzz/harness.hpp) on each input.
+// Built and run by scripts/fuzz.
+#include <cstddef>
+#include <cstdint>
+
+#include "harness.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    resanom::fuzz::model_file({reinterpret_cast<const char*>(data), size});
+    return 0;
+}
