@@ -6,6 +6,6 @@
 #include "harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    resanom::fuzz::model_file({reinterpret_cast<const char*>(data), size});
+    (void)resanom::fuzz::model_file({reinterpret_cast<const char*>(data), size});
     return 0;
 }

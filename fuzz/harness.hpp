@@ -14,7 +14,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
+#include <type_traits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -63,25 +65,32 @@ private:
 /// Sums a matrix so that every element is read (a reader's output must be fully initialized).
 inline double touch(const Matrix& M) { return M.size() > 0 ? M.array().isNaN().count() + M.sum() : 0.0; }
 
+// Each target returns true when the input was accepted (read or loaded, and used) and false
+// when it was refused with resanom::error.
+
 /// The npy reader on arbitrary bytes.
-inline void npy(std::string_view bytes) {
+inline bool npy(std::string_view bytes) {
     static const ScratchFile f(".npy");
     try {
         const Matrix M = io::read_npy(f.write(bytes));
         volatile double sink = touch(M);
         (void)sink;
+        return true;
     } catch (const error&) {
+        return false;
     }
 }
 
 /// The CSV reader (through read_table, as the tool reads --data) on arbitrary bytes.
-inline void csv(std::string_view bytes) {
+inline bool csv(std::string_view bytes) {
     static const ScratchFile f(".csv");
     try {
         const io::Table t = io::read_table(f.write(bytes));
         volatile double sink = touch(t.data) + static_cast<double>(t.columns.size());
         (void)sink;
+        return true;
     } catch (const error&) {
+        return false;
     }
 }
 
@@ -90,7 +99,8 @@ namespace detail {
 /// Uses a loaded classifier: probabilities for three events must come back, one per event.
 template <class C>
 void use_classifier(const C& c, Index n_features) {
-    if (n_features < 1 || n_features > 100000) throw std::logic_error("loaded classifier with a bad width");
+    // The loaders refuse more than max_model_features inputs; a wider model is a loader bug.
+    if (n_features < 1 || n_features > max_model_features) throw std::logic_error("loaded classifier with a bad width");
     Matrix X(3, n_features);
     X.row(0).setZero();
     X.row(1).setOnes();
@@ -159,9 +169,9 @@ inline void load_model(int which, const std::string& path) {
 /// A model payload: the first byte picks the model (HGB, HGB ensemble, MLP, MLP ensemble,
 /// autoencoder, AE ensemble, flow), the rest is the payload, wrapped in a valid container (magic,
 /// version, kind, size, checksum) so that the fuzzer reaches the models' own parsers.
-inline void model_payload(std::string_view bytes) {
+inline bool model_payload(std::string_view bytes) {
     static const ScratchFile f(".model");
-    if (bytes.empty()) return;
+    if (bytes.empty()) return false;
     const int which = static_cast<unsigned char>(bytes[0]) % (detail::n_models + 1);
     const std::string payload(bytes.substr(1));
     try {
@@ -172,21 +182,31 @@ inline void model_payload(std::string_view bytes) {
             detail::load_and_use<ConditionalMaf>(f.path());
         else
             detail::load_model(which, f.path());
+        return true;
     } catch (const error&) {
+        return false;
     }
 }
 
 /// A whole model file as the tool's --load-model reads it: the container is parsed (model_kind),
 /// then the model of the stored kind is loaded.
-inline void model_file(std::string_view bytes) {
+inline bool model_file(std::string_view bytes) {
     static const ScratchFile f(".model");
     try {
         const std::string& path = f.write(bytes);
         const std::string kind = model_kind(path);
-        if (kind == ConditionalMaf::kind) return detail::load_and_use<ConditionalMaf>(path);
+        if (kind == ConditionalMaf::kind) {
+            detail::load_and_use<ConditionalMaf>(path);
+            return true;
+        }
         for (int which = 0; which < detail::n_models; ++which)
-            if (kind == detail::model_kind_of(which)) return detail::load_model(which, path);
+            if (kind == detail::model_kind_of(which)) {
+                detail::load_model(which, path);
+                return true;
+            }
+        return false;   // a valid container of a kind no loader knows
     } catch (const error&) {
+        return false;
     }
 }
 

@@ -6,6 +6,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -116,6 +120,61 @@ inline void require_distinct_outputs(const std::vector<std::pair<std::string, st
 }
 
 /// Prints the subcommand's JSON object as the last line of stdout.
+/// A folder the tool creates for its outputs: registered so that an interrupted run (SIGINT,
+/// SIGTERM: remove_created_folders, called by main's handler) or a failed one (the destructor)
+/// removes it again when it is still empty; keep() once its contents are committed.
+class CreatedFolder {
+public:
+    /// Creates `path` if missing (its parent must exist); does nothing if it exists.
+    explicit CreatedFolder(const std::filesystem::path& path) {
+        std::error_code ec;
+        if (std::filesystem::exists(path, ec)) return;
+        std::filesystem::create_directory(path, ec);
+        if (ec) throw io_error(path.string(), "cannot create the folder: " + ec.message());
+        path_ = path;
+        c_path_ = path.string();
+        for (auto& slot : slots())
+            if (const char* empty = nullptr; slot.compare_exchange_strong(empty, c_path_.c_str())) {
+                slot_ = &slot;
+                break;
+            }
+    }
+    ~CreatedFolder() {
+        if (path_.empty()) return;
+        release();
+        std::error_code ec;
+        std::filesystem::remove(path_, ec);   // only if empty
+    }
+    CreatedFolder(const CreatedFolder&) = delete;
+    CreatedFolder& operator=(const CreatedFolder&) = delete;
+    /// The folder stays (its contents are committed).
+    void keep() noexcept {
+        release();
+        path_.clear();
+    }
+
+    /// Removes every registered folder that is empty (rmdir). Async-signal-safe.
+    static void remove_created_folders() noexcept {
+        for (auto& slot : slots())   // reversed creation order does not matter: rmdir of a non-empty one fails
+            if (const char* p = slot.load()) ::rmdir(p);
+        for (auto& slot : slots())
+            if (const char* p = slot.load()) ::rmdir(p);
+    }
+
+private:
+    static std::array<std::atomic<const char*>, 16>& slots() noexcept {
+        static std::array<std::atomic<const char*>, 16> s{};
+        return s;
+    }
+    void release() noexcept {
+        if (slot_) slot_->store(nullptr);
+        slot_ = nullptr;
+    }
+    std::filesystem::path path_;
+    std::string c_path_;
+    std::atomic<const char*>* slot_ = nullptr;
+};
+
 inline void emit(const json& j) { std::cout << j.dump() << std::endl; }
 
 /// A subcommand: its CLI11 app and what runs when it is chosen.

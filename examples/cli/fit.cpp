@@ -85,10 +85,18 @@ Histogram histogram_from_data(const FitCliOptions& o) {
     if (o.bins < 1) throw usage_error("--bins must be >= 1, got " + std::to_string(o.bins));
     if (o.log_bins && !(r.lo > 0.0)) throw usage_error("--log-bins needs a range with LO > 0");
     const io::Table t = io::read_table(o.data);
-    const Index m = io::column_index(t, o.m_col);
+    // A column of --data by name or index; a bad one names the flag and the file.
+    const auto column = [&](const std::string& which, const std::string& flag) {
+        try {
+            return io::column_index(t, which);
+        } catch (const input_error& e) {
+            throw io_error(o.data, flag + ": " + e.what());
+        }
+    };
+    const Index m = column(o.m_col, "--m-col");
     Histogram h(o.log_bins ? log_edges(r.lo, r.hi, o.bins) : uniform_edges(r.lo, r.hi, o.bins));
     if (o.weight_col) {
-        const Index w = io::column_index(t, *o.weight_col);
+        const Index w = column(*o.weight_col, "--weight-col");
         for (Index i = 0; i < t.data.rows(); ++i)
             if (!(t.data(i, w) >= 0.0))
                 throw io_error(o.data, "negative weight in --weight-col", static_cast<std::size_t>(i), static_cast<std::size_t>(w));

@@ -1,6 +1,7 @@
 // examples/cli/generate.cpp — `resanom generate`: writes the built-in toy datasets
 // (../shared/spec/CLI.md). Every sample is generated in memory first and every output path is
 // checked before anything is written, so bad input never leaves a partial result behind.
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,7 +51,11 @@ Generated generate(const GenerateOptions& o) {
         p.n_bkg = count(o.n_bkg, p.n_bkg, "--n-bkg");
         p.n_sig = count(o.n_sig, p.n_sig, "--n-sig");
         if (o.n_sim) p.n_sim = count(o.n_sim, 0, "--n-sim");
-        if (o.correlation) p.set_correlation(*o.correlation);
+        if (o.correlation) {
+            if (!std::isfinite(*o.correlation))
+                throw usage_error("--correlation must be a finite number, got " + std::to_string(*o.correlation));
+            p.set_correlation(*o.correlation);
+        }
         if (o.sim_out.size() > p.simulations.size())
             throw usage_error("--sim-out given " + std::to_string(o.sim_out.size()) +
                               " times but the dijet toy has " + std::to_string(p.simulations.size()) +

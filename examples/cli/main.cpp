@@ -1,7 +1,10 @@
 // examples/cli/main.cpp — the `resanom` command-line tool: subcommands over the header-only
 // library, with the contract of ../shared/spec/CLI.md. Each subcommand lives in its own file and
 // registers itself with a static SubcommandRegistration (common.hpp).
+#include <signal.h>
+
 #include <algorithm>
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -9,6 +12,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "resanom/io/npy.hpp"
 
 namespace {
 
@@ -21,8 +25,26 @@ std::string one_line(std::string s) {
 
 }  // namespace
 
+// SIGINT, SIGTERM, SIGHUP: remove the outputs staged but not committed and the folders made for
+// them, then die of the signal as usual (exit status 128 + signal in a shell). Async-signal-safe.
+extern "C" void on_interrupt(int sig) {
+    resanom::io::remove_pending_temporaries();
+    resanom::cli::CreatedFolder::remove_created_folders();
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
 int main(int argc, char** argv) {
     using namespace resanom::cli;
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction old {};
+        sigaction(sig, nullptr, &old);
+        if (old.sa_handler == SIG_IGN) continue;   // e.g. SIGINT of a background job: stays ignored
+        struct sigaction sa {};
+        sa.sa_handler = on_interrupt;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sig, &sa, nullptr);
+    }
     CLI::App app{"resanom — resonant anomaly detection (header-only C++20 library and tool)", "resanom"};
     app.set_version_flag("--version", std::string("resanom ") + RESANOM_VERSION);
     app.require_subcommand(1);

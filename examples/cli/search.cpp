@@ -174,9 +174,17 @@ std::optional<MultiWindow> multi_windows(const SearchFlags& o, Index n_resonant)
 }
 
 /// Events from a table: features, resonant columns, truth from --label-col when `with_truth`.
+/// Reads one input of the search. `layout` is the column count of --data: 0 when reading --data
+/// (it is set), and every other file must have as many columns (one layout for every file, since
+/// --m-col, --features and --label-col index them all).
 Events load_events(const std::string& path, const std::string& flag, const SearchFlags& o, bool with_truth,
-                   bool require_truth) {
+                   bool require_truth, Index& layout) {
     const io::Table t = read_events(path, flag);
+    if (layout == 0)
+        layout = t.data.cols();
+    else if (t.data.cols() != layout)
+        throw io_error(path, flag + " has " + std::to_string(t.data.cols()) + " columns, --data " + std::to_string(layout) +
+                                 ": the files must share one column layout");
     const auto m_cols = parse_columns(o.m_col, "--m-col");
     const auto features = parse_columns(o.features, "--features");
     std::optional<Index> label;
@@ -277,15 +285,16 @@ void run(const SearchFlags& o) {
     if (spec.max_sims >= 0 && static_cast<int>(o.sim.size()) > spec.max_sims)
         throw usage_error("--method " + o.method + " takes at most " + std::to_string(spec.max_sims) + " --sim files");
 
-    const Events data = load_events(o.data, "--data", o, true, false);
+    Index layout = 0;
+    const Events data = load_events(o.data, "--data", o, true, false, layout);
     std::vector<Events> sims;
-    for (const auto& s : o.sim) sims.push_back(load_events(s, "--sim", o, false, false));
+    for (const auto& s : o.sim) sims.push_back(load_events(s, "--sim", o, false, false, layout));
     std::optional<Events> test;
-    if (!o.test.empty()) test = load_events(o.test, "--test", o, true, true);
+    if (!o.test.empty()) test = load_events(o.test, "--test", o, true, true, layout);
     std::optional<Events> dsys_ref;
     if (!o.delta_sys_from.empty()) {
         if (!wants_direct) throw usage_error("--delta-sys-from applies to --statistic direct or both");
-        dsys_ref = load_events(o.delta_sys_from, "--delta-sys-from", o, false, false);
+        dsys_ref = load_events(o.delta_sys_from, "--delta-sys-from", o, false, false, layout);
     }
     const auto multi = multi_windows(o, data.n_resonant());
     if (spec.multi && !multi)
@@ -386,13 +395,10 @@ void run(const SearchFlags& o) {
                                        statistic, git_commit, seconds};
     const auto human = search_report_files(report_in);
 
-    if (!fs::exists(out_dir, ec)) fs::create_directory(out_dir, ec);
-    if (ec) throw io_error(o.out, "cannot create the folder: " + ec.message());
-    const fs::path plot_dir = out_dir / "plots";
-    const bool made_plot_dir = !fs::exists(plot_dir, ec);
-    if (made_plot_dir) fs::create_directory(plot_dir, ec);
-    if (ec) throw io_error((plot_dir).string(), "cannot create the folder: " + ec.message());
-    try {
+    // Folders made here are removed again (if empty) on failure or interruption.
+    CreatedFolder out_folder(out_dir);
+    CreatedFolder plot_folder(out_dir / "plots");
+    {
         const std::string report_text = j.dump(2) + "\n";
         io::StagedFiles files;
         files.add(io::detail::stage_write((out_dir / "report.json").string(),
@@ -402,10 +408,9 @@ void run(const SearchFlags& o) {
             files.add(io::detail::stage_write((out_dir / file.first).string(),
                                               [&file](io::detail::FileSink& f) { f.write(file.second); }));
         files.commit();
-    } catch (...) {
-        if (made_plot_dir) fs::remove(plot_dir, ec);   // only if still empty
-        throw;
     }
+    plot_folder.keep();
+    out_folder.keep();
     // The pictures: gnuplot draws them from the committed data files; without gnuplot the
     // report stands and stderr says how to draw them later.
     std::string problem;

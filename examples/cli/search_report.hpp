@@ -251,17 +251,15 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
       << "  set xlabel \"m [TeV]\"; set ylabel \"(n − ν)/√ν\"; set yrange [*<-5:5<*]\n"
       << "  unset key\n"
       << "  set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"black\"\n";
-    if (eps_shown.empty()) {
-        g << "  plot 0 notitle\n";
-    } else {
-        g << "  plot ";
-        for (std::size_t k = 0; k < eps_shown.size(); ++k) {
-            const std::size_t pc = 6 + 3 * k;
-            g << (k ? ", \\\n       " : "") << "\"spectrum.dat\" using (($1+$2)/2):" << pc << " with points pt 7 ps 0.8 lc rgb color("
-              << k + 1 << ") notitle";
-        }
-        g << "\n";
+    // The zero line is also a plot term: when every fit failed (all pulls NaN) gnuplot would
+    // otherwise stop with "all points y value undefined" and draw nothing.
+    g << "  plot 0 with lines lc rgb \"black\" notitle";
+    for (std::size_t k = 0; k < eps_shown.size(); ++k) {
+        const std::size_t pc = 6 + 3 * k;
+        g << ", \\\n       \"spectrum.dat\" using (($1+$2)/2):" << pc << " with points pt 7 ps 0.8 lc rgb color("
+          << k + 1 << ") notitle";
     }
+    g << "\n";
     g << "  unset multiplot\n"
       << "  unset object 1; unset arrow 1; set xrange [*:*]; set yrange [*:*]; unset xlabel; unset ylabel\n"
       << "  set lmargin -1; set rmargin -1; set tmargin -1; set bmargin -1\n"
@@ -279,11 +277,10 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
       << "  set key outside right top box; set grid; set offsets 0.05, 0.05, 0.5, 0.5\n"
       << "  set arrow 2 from graph 0, first 3 to graph 1, first 3 nohead dt 3 lc rgb \"gray40\"\n"
       << "  set arrow 3 from graph 0, first 5 to graph 1, first 5 nohead dt 3 lc rgb \"gray40\"\n"
-      << "  plot ";
+      << "  plot 0 with lines lc rgb \"gray40\" notitle";   // Z = 0; keeps the plot alive if every Z is NaN
     for (std::size_t k = 0; k < z_columns.size(); ++k)
-        g << (k ? ", \\\n       " : "") << "\"significance.dat\" using 3:" << 4 + k << " with linespoints lw 2 pt 7 lc rgb color("
+        g << ", \\\n       \"significance.dat\" using 3:" << 4 + k << " with linespoints lw 2 pt 7 lc rgb color("
           << k + 1 << ") title " << quoted(z_columns[k]);
-    if (z_columns.empty()) g << "0 notitle";
     g << "\n  unset arrow 2; unset arrow 3; unset title; set offsets 0, 0, 0, 0\n}\n";
     // (c) ROC and SIC
     if (have_roc) {
@@ -436,6 +433,12 @@ inline std::vector<std::string> draw_search_plots(const std::filesystem::path& o
     const std::string cmd = "cd '" + plots.string() + "' && gnuplot plots.gp >gnuplot.log 2>&1";
     if (plots.string().find('\'') != std::string::npos || std::system(cmd.c_str()) != 0) {
         problem = "gnuplot failed; see " + (plots / "gnuplot.log").string();
+        // A failed or interrupted gnuplot may leave half-drawn images: none are kept.
+        for (const char* name : {"spectrum", "significance", "roc", "sic", "marginals"})
+            for (const char* ext : {".png", ".svg"}) {
+                std::error_code ec;
+                fs::remove(plots / (std::string(name) + ext), ec);
+            }
         return {};
     }
     std::vector<std::string> drawn;

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -142,7 +144,34 @@ TEST_CASE("search: report.md, the plots' data and, with gnuplot, the plots") {
         }
         CHECK(resanom_test::slurp((out / "spectrum.png").string()).substr(1, 3) == "PNG");
         CHECK(j["plots"].size() == 8);
+        // A window so sparse that every sideband fit fails (all pulls and Z undefined) is still
+        // drawn (gnuplot stops on a plot without a single valid point unless guarded).
+        const auto sparse = run_tool("search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola --sr 7,7.5 "
+                                     "--ensemble 1 --out sparse",
+                                     dir);
+        REQUIRE(sparse.code == 0);
+        CHECK(sparse.err.find("gnuplot failed") == std::string::npos);
+        CHECK(fs::exists(dir.path() / "sparse" / "spectrum.png"));
+        CHECK(fs::exists(dir.path() / "sparse" / "significance.png"));
     }
+}
+
+TEST_CASE("search: a run ended by SIGTERM dies of the signal and leaves no output") {
+    TempDir dir;
+    REQUIRE(run_tool("generate --toy dijet --n-bkg 200000 --n-sig 1000 --seed 1 --out big.npy", dir).code == 0);
+    // The search (several seconds) in the background, signalled after one second.
+    resanom_test::write_bytes(dir.file("run.sh"),
+                              "'" + std::string(RESANOM_CLI_PATH) +
+                                  "' search --data big.npy --m-col 0 --features 1,2,3,4 --method cwola --ensemble 3 "
+                                  "--windows seed003 --out out >/dev/null 2>&1 &\n"
+                                  "pid=$!\nsleep 1\nkill -TERM $pid\nwait $pid\n");
+    const int status = std::system(("cd '" + dir.path().string() + "' && sh run.sh").c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 128 + SIGTERM);   // the shell's report of a death by SIGTERM
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"big.npy", "run.sh"});   // no out/, no temporary file
 }
 
 TEST_CASE("search: bad input exits 2 with one line and writes nothing") {

@@ -508,6 +508,24 @@ TEST_CASE("npy: StagedFiles writes all files or none") {
     CHECK(folder_entries(dir.path()) == std::vector<std::string>{"a.npy", "b.csv"});
 }
 
+TEST_CASE("npy: remove_pending_temporaries removes staged files not yet committed, and only those") {
+    TempDir dir;
+    const std::string a = dir.file("a.npy"), b = dir.file("b.npy"), c = dir.file("c.npy");
+    rio::write_npy(c, Matrix::Constant(1, 1, 2.0));   // committed earlier: must stay
+    rio::StagedFile sa = rio::stage_npy(a, Matrix::Constant(2, 2, 1.0));
+    rio::StagedFile sb = rio::stage_npy(b, Matrix::Constant(2, 2, 1.0));
+    sb.commit();                                       // committed: no longer pending
+    rio::StagedFile moved = std::move(sa);             // moving keeps the registration
+    CHECK(folder_entries(dir.path()).size() == 3);     // a's temporary file, b.npy, c.npy
+    rio::remove_pending_temporaries();                 // what the tool's SIGINT handler calls
+    CHECK(folder_entries(dir.path()) == std::vector<std::string>{"b.npy", "c.npy"});
+    // The staged file then finds its temporary gone: discarding is harmless, committing fails.
+    CHECK_THROWS_AS(moved.commit(), resanom::io_error);
+    CHECK(folder_entries(dir.path()) == std::vector<std::string>{"b.npy", "c.npy"});
+    rio::remove_pending_temporaries();                 // nothing left registered
+    CHECK(folder_entries(dir.path()) == std::vector<std::string>{"b.npy", "c.npy"});
+}
+
 TEST_CASE("npy: a relative path in the working folder") {
     TempDir dir;
     const fs::path cwd = fs::current_path();

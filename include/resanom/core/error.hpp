@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -62,6 +63,14 @@ public:
 };
 
 namespace detail {
+/// A number for a message: 6 significant digits, exponent when needed ("1e+300", "4.9e-324"),
+/// where std::to_string would print hundreds of digits or 0.000000.
+inline std::string num(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", x);
+    return buf;
+}
+
 /// Throws input_error(msg) unless cond holds. Used for argument checks at API boundaries.
 inline void require(bool cond, const std::string& msg) {
     if (!cond) throw input_error(msg);

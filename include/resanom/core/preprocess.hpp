@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "resanom/core/error.hpp"
@@ -41,11 +42,24 @@ public:
         detail::require_weights(weights, "Standardizer::fit");
         const double W = weights.sum();
         detail::require(W > 0.0, "Standardizer::fit: total weight is zero");
-        mean_ = (X.transpose() * weights) / W;
+        // Scaled sums: features near the ends of the double range (±1e308, or denormals near
+        // 1e-320) would overflow Σx or Σ(x−μ)², or underflow the latter to 0.
+        mean_.resize(X.cols());
         scale_.resize(X.cols());
         for (Index j = 0; j < X.cols(); ++j) {
-            const double var = (weights.array() * (X.col(j).array() - mean_[j]).square()).sum() / W;
-            scale_[j] = var > 0.0 ? std::sqrt(var) : 1.0;
+            const auto x = X.col(j).array();
+            const double c = x.abs().maxCoeff();
+            mean_[j] = c > 0.0 ? c * ((weights.array() * (x / c)).sum() / W) : 0.0;
+            // σ = (s/k) √(Σ w u² / W) with u = k(x − μ)/s ∈ [−1, 1], s = max |k(x − μ)|. k = 1/2
+            // near the top of the double range (where x − μ could overflow), else 1 (halving would
+            // lose the last bit of denormals).
+            const double k = c > std::numeric_limits<double>::max() / 4 ? 0.5 : 1.0;
+            const auto diff = x * k - mean_[j] * k;
+            const double s = diff.abs().maxCoeff();
+            const double sd = s > 0.0 ? (s / k) * std::sqrt((weights.array() * (diff / s).square()).sum() / W) : 0.0;
+            detail::require(std::isfinite(sd), "Standardizer::fit: feature " + std::to_string(j) +
+                                                   " spreads beyond the double range (standard deviation overflows)");
+            scale_[j] = sd > 0.0 ? sd : 1.0;
         }
         fitted_ = true;
     }
@@ -110,10 +124,14 @@ public:
         detail::require_finite(X, "LogitScaler::fit: features");
         min_ = X.colwise().minCoeff().transpose();
         max_ = X.colwise().maxCoeff().transpose();
-        for (Index j = 0; j < X.cols(); ++j)
+        for (Index j = 0; j < X.cols(); ++j) {
             detail::require(max_[j] > min_[j], "LogitScaler::fit: feature " + std::to_string(j) +
-                                                   " is constant (" + std::to_string(min_[j]) +
+                                                   " is constant (" + detail::num(min_[j]) +
                                                    "); a logit transform needs a range");
+            detail::require(std::isfinite(max_[j] - min_[j]), "LogitScaler::fit: feature " + std::to_string(j) + " spans [" +
+                                                                  detail::num(min_[j]) + ", " + detail::num(max_[j]) +
+                                                                  "], beyond the double range");
+        }
         fitted_ = true;
     }
 
@@ -193,10 +211,10 @@ private:
         if (policy == OutOfRange::clip) x = std::clamp(x, min_[j], max_[j]);
         const double u = raw_scaled(x, j);
         if (!(u > 0.0 && u < 1.0))
-            throw input_error("LogitScaler: value " + std::to_string(x) + " at row " +
+            throw input_error("LogitScaler: value " + detail::num(x) + " at row " +
                               std::to_string(i) + ", column " + std::to_string(j) +
-                              " lies outside the fitted range [" + std::to_string(min_[j]) + ", " +
-                              std::to_string(max_[j]) + "] beyond the margin");
+                              " lies outside the fitted range [" + detail::num(min_[j]) + ", " +
+                              detail::num(max_[j]) + "] beyond the margin");
         return u;
     }
 

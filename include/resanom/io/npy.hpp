@@ -20,6 +20,8 @@
 //    rethrown as resanom::io_error naming the file.
 #pragma once
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -113,6 +115,27 @@ private:
     const std::string& target_;
 };
 
+/// The temporary files of this process not yet committed or discarded: lock-free slots holding
+/// their paths as C strings, so that a signal handler can remove them (remove_pending_temporaries).
+inline constexpr int max_pending_temporaries = 256;
+inline std::atomic<const char*>* pending_temporaries() noexcept {
+    static std::atomic<const char*> slots[max_pending_temporaries]{};
+    return slots;
+}
+inline void register_temporary(const char* path) noexcept {
+    for (int i = 0; i < max_pending_temporaries; ++i) {
+        const char* empty = nullptr;
+        if (pending_temporaries()[i].compare_exchange_strong(empty, path)) return;
+    }
+    // All slots taken (256 outputs staged at once): this one is then not removed on a signal.
+}
+inline void unregister_temporary(const char* path) noexcept {
+    for (int i = 0; i < max_pending_temporaries; ++i) {
+        const char* mine = path;
+        if (pending_temporaries()[i].compare_exchange_strong(mine, nullptr)) return;
+    }
+}
+
 /// A finished temporary file waiting to replace its target. commit() renames it into place;
 /// destroying it uncommitted removes it, leaving the target untouched. Staging several files
 /// first and committing them together (io::StagedFiles) means that a failure while producing
@@ -120,14 +143,19 @@ private:
 class StagedFile {
 public:
     StagedFile() = default;
+    /// Takes over the temporary file `tmp` (registered for remove_pending_temporaries).
     StagedFile(std::filesystem::path tmp, std::string target)
-        : tmp_(std::move(tmp)), target_(std::move(target)) {}
-    StagedFile(StagedFile&& o) noexcept : tmp_(std::exchange(o.tmp_, {})), target_(std::move(o.target_)) {}
+        : tmp_(std::move(tmp)), target_(std::move(target)), registered_(copy_c_string(tmp_.string())) {
+        register_temporary(registered_.get());
+    }
+    StagedFile(StagedFile&& o) noexcept
+        : tmp_(std::exchange(o.tmp_, {})), target_(std::move(o.target_)), registered_(std::move(o.registered_)) {}
     StagedFile& operator=(StagedFile&& o) noexcept {
         if (this != &o) {
             discard();
             tmp_ = std::exchange(o.tmp_, {});
             target_ = std::move(o.target_);
+            registered_ = std::move(o.registered_);
         }
         return *this;
     }
@@ -150,6 +178,7 @@ public:
             throw io_error(target_, "cannot move the finished file into place: " + ec.message());
         }
         tmp_.clear();
+        release();
     }
     /// Removes the temporary file; the target keeps whatever it had.
     void discard() noexcept {
@@ -157,11 +186,24 @@ public:
         std::error_code ignored;
         std::filesystem::remove(tmp_, ignored);
         tmp_.clear();
+        release();
     }
 
 private:
+    static std::unique_ptr<char[]> copy_c_string(const std::string& s) {
+        auto p = std::make_unique<char[]>(s.size() + 1);
+        std::memcpy(p.get(), s.c_str(), s.size() + 1);
+        return p;
+    }
+    void release() noexcept {
+        if (!registered_) return;
+        unregister_temporary(registered_.get());
+        registered_.reset();
+    }
+
     std::filesystem::path tmp_;
     std::string target_;
+    std::unique_ptr<char[]> registered_;   ///< tmp_ as a C string while registered
 };
 
 /// Checks that `path` can be the target of a write: it names a file (not a folder) in an
@@ -655,5 +697,14 @@ private:
     std::vector<StagedFile> files_;
     std::vector<std::filesystem::path> keys_;
 };
+
+/// Removes every temporary file this process has staged and not yet committed or discarded
+/// (io::StagedFile, io::StagedFiles, atomic writes in progress). Async-signal-safe (it only reads
+/// atomics and calls unlink): a program's SIGINT/SIGTERM handler calls it so that an interrupted
+/// run leaves no partial output. resanom itself installs no handler (the tool does).
+inline void remove_pending_temporaries() noexcept {
+    for (int i = 0; i < detail::max_pending_temporaries; ++i)
+        if (const char* p = detail::pending_temporaries()[i].load()) ::unlink(p);
+}
 
 }  // namespace resanom::io

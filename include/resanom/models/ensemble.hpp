@@ -138,6 +138,10 @@ public:
         r.check(n >= 1 && n <= 100000, "corrupt ensemble file (member count " + std::to_string(n) + ")");
         for (std::uint64_t k = 0; k < n; ++k) e.members_.push_back(C::read(r));
         r.check(r.at_end(), "corrupt model file (trailing bytes)");
+        if constexpr (requires(const C& c) { c.n_features(); })
+            for (const C& m : e.members_)
+                r.check(m.n_features() == e.members_.front().n_features(),
+                        "corrupt ensemble file (members of different input widths)");
         e.n_members_ = static_cast<int>(n);
         e.set_member_threads(threads);
         return e;

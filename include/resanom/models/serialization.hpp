@@ -26,6 +26,9 @@
 
 namespace resanom {
 
+/// The most input features a stored model may have (2²⁴); a larger count in a file is corruption.
+inline constexpr std::int64_t max_model_features = std::int64_t{1} << 24;
+
 /// Bumped whenever any model's payload changes meaning.
 inline constexpr std::uint32_t model_format_version = 1;
 inline constexpr std::string_view model_magic{"RESANOM\x1a", 8};
@@ -91,6 +94,9 @@ public:
         return s;
     }
     bool at_end() const noexcept { return pos_ == bytes_.size(); }
+    /// Bytes not read yet: a count read from the file is checked against it before anything of
+    /// that size is allocated.
+    std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
     [[noreturn]] void fail(const std::string& what) const { throw io_error(path_, what); }
     /// Throws io_error(path, what) unless cond holds.
     void check(bool cond, const std::string& what) const {

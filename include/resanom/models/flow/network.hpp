@@ -114,9 +114,12 @@ public:
         f.shape_ = shape;
         f.shape_.validate();
         f.perm_kind_ = kind;
-        f.layout();
-        detail::require(params.size() == f.params_.size() && state.size() == f.state_.size(),
+        // Counts checked before anything of the architecture's size is allocated.
+        const Index d = shape.made.d, per_block = shape.made.n_params() + (shape.batch_norm ? 2 * d : 0);
+        detail::require(params.size() == per_block * shape.blocks &&
+                            state.size() == (shape.batch_norm ? 2 * d * shape.blocks : 0),
                         "flow: stored parameters do not match the architecture");
+        f.layout();
         detail::require(perms.size() == static_cast<std::size_t>(shape.blocks), "flow: wrong number of permutations");
         for (const auto& p : perms) {
             std::vector<bool> seen(static_cast<std::size_t>(f.d()), false);

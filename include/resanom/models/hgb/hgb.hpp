@@ -278,7 +278,9 @@ public:
         m.n_features_ = r.get<std::int64_t>();
         m.baseline_ = r.get<double>();
         const auto n_trees = r.get<std::uint64_t>();
-        r.check(m.n_features_ >= 1 && std::isfinite(m.baseline_) && n_trees <= (1u << 24),
+        // Each tree takes at least its 8-byte node count: more trees than that cannot be there.
+        r.check(m.n_features_ >= 1 && m.n_features_ <= max_model_features && std::isfinite(m.baseline_) &&
+                    n_trees <= r.remaining() / 8,
                 "corrupt hgb model (header)");
         m.trees_.resize(static_cast<std::size_t>(n_trees));
         for (auto& t : m.trees_) {

@@ -290,6 +290,9 @@ public:
         if (n == 0 || n > 100000) r.fail("corrupt ensemble size " + std::to_string(n));
         for (std::uint64_t k = 0; k < n; ++k) e.members_.push_back(Autoencoder::read(r));
         r.check(r.at_end(), "corrupt model file (trailing bytes)");
+        for (const auto& m : e.members_)
+            r.check(m.network().in_width() == e.members_.front().network().in_width(),
+                    "corrupt ensemble file (members of different input widths)");
         e.p_.ensemble = static_cast<int>(n);
         return e;
     }

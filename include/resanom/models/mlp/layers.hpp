@@ -87,11 +87,16 @@ inline std::string describe(const LayerSpec& s) {
 }
 
 /// Throws input_error unless the spec describes a valid layer.
+/// The widest layer (and network input) resanom builds: 2²⁴ units. Keeps every parameter count
+/// far from overflow and refuses a corrupt description before anything is allocated.
+inline constexpr Index max_layer_width = Index{1} << 24;
+
 inline void validate(const LayerSpec& s) {
     const auto bad = [&](const std::string& why) { throw input_error("layer " + describe(s) + ": " + why); };
     if (static_cast<int>(s.kind) > static_cast<int>(LayerKind::batch_norm)) bad("unknown kind");
     if (!std::isfinite(s.param)) bad("parameter must be finite");
     if (s.kind == LayerKind::dense && s.width < 0) bad("width must be > 0 (or 0 for the input width)");
+    if (s.kind == LayerKind::dense && s.width > max_layer_width) bad("width above " + std::to_string(max_layer_width));
     if ((s.kind == LayerKind::leaky_relu || s.kind == LayerKind::elu) && s.param < 0.0) bad("alpha must be >= 0");
     if (s.kind == LayerKind::dropout && !(s.param >= 0.0 && s.param < 1.0)) bad("rate must lie in [0, 1)");
     if (s.kind == LayerKind::batch_norm && !(s.param > 0.0 && s.param <= 1.0)) bad("momentum must lie in (0, 1]");

@@ -55,37 +55,12 @@ public:
 
     /// Fixes the input width, lays the parameters out and initializes them from the seed.
     void build(Index in_width, std::uint64_t seed) {
-        resanom::detail::require(!specs_.empty(), "Network::build: no layers");
-        resanom::detail::require(in_width > 0, "Network::build: input width must be > 0, got " + std::to_string(in_width));
-        in_ = in_width;
-        layers_.clear();
-        Index width = in_width, np = 0, ns = 0;
-        for (std::size_t i = 0; i < specs_.size(); ++i) {
-            LayerLayout L;
-            L.spec = specs_[i];
-            L.in = width;
-            if (L.spec.kind == LayerKind::dense) {
-                L.out = L.spec.width == 0 ? in_width : L.spec.width;
-                L.n_params = L.out * L.in + L.out;
-                L.bias_in_next = i + 1 < specs_.size() && is_activation(specs_[i + 1].kind);
-            } else if (L.spec.kind == LayerKind::batch_norm) {
-                L.out = width;
-                L.n_params = 2 * width;
-                L.n_state = 2 * width;
-            } else {
-                L.out = width;
-            }
-            L.param_offset = np;
-            L.state_offset = ns;
-            np += L.n_params;
-            ns += L.n_state;
-            width = L.out;
-            layers_.push_back(L);
-        }
+        const auto [np, ns] = lay_out(in_width);
         params_.setZero(np);
         state_.setZero(ns);
         initialize(seed);
     }
+
 
     /// Draws fresh weights (biases 0, BatchNorm γ = 1, β = 0, running mean 0 and variance 1).
     void initialize(std::uint64_t seed) {
@@ -155,15 +130,51 @@ public:
     auto bias(std::size_t i) const { return bias_in(params_, checked_dense(i)); }
 
     /// Restores a trained state (deserialization): same specs, input width, parameter counts.
+    /// The counts are checked before anything is allocated (a corrupt file cannot ask for more).
     void restore(Index in_width, const Vec<S>& params, const Vec<S>& state) {
-        build(in_width, 0);
-        resanom::detail::require(params.size() == params_.size() && state.size() == state_.size(),
+        const auto [np, ns] = lay_out(in_width);
+        resanom::detail::require(params.size() == np && state.size() == ns,
                         "Network::restore: parameter count does not match the architecture");
         params_ = params;
         state_ = state;
     }
 
 private:
+    /// Fixes the input width and lays the layers out (nothing allocated); returns the parameter
+    /// and state counts.
+    std::pair<Index, Index> lay_out(Index in_width) {
+        resanom::detail::require(!specs_.empty(), "Network::build: no layers");
+        resanom::detail::require(in_width > 0 && in_width <= max_layer_width,
+                                 "Network::build: input width must lie in [1, " + std::to_string(max_layer_width) +
+                                     "], got " + std::to_string(in_width));
+        in_ = in_width;
+        layers_.clear();
+        Index width = in_width, np = 0, ns = 0;
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+            LayerLayout L;
+            L.spec = specs_[i];
+            L.in = width;
+            if (L.spec.kind == LayerKind::dense) {
+                L.out = L.spec.width == 0 ? in_width : L.spec.width;
+                L.n_params = L.out * L.in + L.out;
+                L.bias_in_next = i + 1 < specs_.size() && is_activation(specs_[i + 1].kind);
+            } else if (L.spec.kind == LayerKind::batch_norm) {
+                L.out = width;
+                L.n_params = 2 * width;
+                L.n_state = 2 * width;
+            } else {
+                L.out = width;
+            }
+            L.param_offset = np;
+            L.state_offset = ns;
+            np += L.n_params;
+            ns += L.n_state;
+            width = L.out;
+            layers_.push_back(L);
+        }
+        return {np, ns};
+    }
+
     const LayerLayout& checked_dense(std::size_t i) const {
         resanom::detail::require(i < layers_.size() && layers_[i].spec.kind == LayerKind::dense,
                         "Network: layer " + std::to_string(i) + " is not a built Dense layer");
