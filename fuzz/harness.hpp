@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <type_traits>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -68,30 +69,36 @@ inline double touch(const Matrix& M) { return M.size() > 0 ? M.array().isNaN().c
 // Each target returns true when the input was accepted (read or loaded, and used) and false
 // when it was refused with resanom::error.
 
-/// The npy reader on arbitrary bytes.
-inline bool npy(std::string_view bytes) {
-    static const ScratchFile f(".npy");
+/// Runs `use` (which reads or loads and then uses the input): true if it returned, false if it
+/// refused the input with resanom::error; anything else propagates (a finding).
+template <class F>
+bool accepted(F&& use) {
     try {
-        const Matrix M = io::read_npy(f.write(bytes));
-        volatile double sink = touch(M);
-        (void)sink;
-        return true;
+        return std::forward<F>(use)();
     } catch (const error&) {
         return false;
     }
 }
 
+/// The npy reader on arbitrary bytes.
+inline bool npy(std::string_view bytes) {
+    static const ScratchFile f(".npy");
+    return accepted([&] {
+        volatile double sink = touch(io::read_npy(f.write(bytes)));
+        (void)sink;
+        return true;
+    });
+}
+
 /// The CSV reader (through read_table, as the tool reads --data) on arbitrary bytes.
 inline bool csv(std::string_view bytes) {
     static const ScratchFile f(".csv");
-    try {
+    return accepted([&] {
         const io::Table t = io::read_table(f.write(bytes));
         volatile double sink = touch(t.data) + static_cast<double>(t.columns.size());
         (void)sink;
         return true;
-    } catch (const error&) {
-        return false;
-    }
+    });
 }
 
 namespace detail {
@@ -174,7 +181,7 @@ inline bool model_payload(std::string_view bytes) {
     if (bytes.empty()) return false;
     const int which = static_cast<unsigned char>(bytes[0]) % (detail::n_models + 1);
     const std::string payload(bytes.substr(1));
-    try {
+    return accepted([&] {
         const std::string kind = which == detail::n_models ? std::string(ConditionalMaf::kind)
                                                           : std::string(detail::model_kind_of(which));
         write_model_file(f.path(), kind, payload);
@@ -183,16 +190,14 @@ inline bool model_payload(std::string_view bytes) {
         else
             detail::load_model(which, f.path());
         return true;
-    } catch (const error&) {
-        return false;
-    }
+    });
 }
 
 /// A whole model file as the tool's --load-model reads it: the container is parsed (model_kind),
 /// then the model of the stored kind is loaded.
 inline bool model_file(std::string_view bytes) {
     static const ScratchFile f(".model");
-    try {
+    return accepted([&] {
         const std::string& path = f.write(bytes);
         const std::string kind = model_kind(path);
         if (kind == ConditionalMaf::kind) {
@@ -205,9 +210,7 @@ inline bool model_file(std::string_view bytes) {
                 return true;
             }
         return false;   // a valid container of a kind no loader knows
-    } catch (const error&) {
-        return false;
-    }
+    });
 }
 
 }  // namespace resanom::fuzz
