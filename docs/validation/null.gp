@@ -28,5 +28,5 @@ set xlabel "uniform quantile"
 set ylabel "global p"
 set xrange [0:1]
 set yrange [0:1]
-set key top left
+set key bottom right
 plot "p_global.dat" using 1:2 with points pt 7 ps 0.6 title "searches", x with lines dt 2 lc rgb "black" title "uniform"

@@ -155,7 +155,9 @@ public:
 
     /// Removes every registered folder that is empty (rmdir). Async-signal-safe.
     static void remove_created_folders() noexcept {
-        for (auto& slot : slots())   // reversed creation order does not matter: rmdir of a non-empty one fails
+        // Two passes: a folder made inside another (out/plots) must go first, and the slots do not
+        // keep creation order; rmdir of a folder that is not empty yet simply fails.
+        for (auto& slot : slots())
             if (const char* p = slot.load()) ::rmdir(p);
         for (auto& slot : slots())
             if (const char* p = slot.load()) ::rmdir(p);

@@ -37,14 +37,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// Progress of a scan over windows with the steps inside each window (template, folds, and the
-/// flow's epochs or the autoencoders as detail): the bar advances by step, the count by window. Steps per window are learned from the first window
-/// (the same method runs in every window); until then the constructor's guess is used.
+/// The search's progress bar, one per phase (the reference's windows for δ_sys, then the search's
+/// windows): it advances by step inside a window (template, folds, and the flow's epochs or the
+/// autoencoders as detail), the count by window. Steps per window are learned from the phase's
+/// first window (the same method runs in every window); until then begin()'s guess is used.
+/// Thread-safe (the AE ensemble reports from worker threads).
 class WindowSteps {
 public:
-        /// `steps`: the steps expected per window (a template, if any, and the folds).
-    WindowSteps(ProgressLine& bar, Index windows, Index steps) : bar_(bar), windows_(windows), expected_(steps) {}
+    explicit WindowSteps(bool requested) : enabled_(progress_shown(requested)) {}
 
+    bool enabled() const noexcept { return enabled_; }
+
+    /// A new phase and its bar: `windows` windows of about `steps` steps each.
+    void begin(const std::string& what, Index windows, Index steps) {
+        std::lock_guard lock(m_);
+        bar_.emplace(enabled_, what);
+        windows_ = windows;
+        expected_ = steps;
+        done_ = steps_ = 0;
+    }
     /// A step completed.
     void step(const PipelineStep& s) {
         std::lock_guard lock(m_);
@@ -59,24 +70,27 @@ public:
     }
     void window_done(Index done) {
         std::lock_guard lock(m_);
+        if (!bar_) return;
         if (done_ == 0 && steps_ > 0) expected_ = steps_;
         done_ = done;
         steps_ = 0;
-        bar_.update(done_, windows_);
+        bar_->update(done_, windows_);
     }
 
 private:
     void show(const std::string& what, double part = 0.0) {
+        if (!bar_) return;
         const double within = std::min(0.99, (static_cast<double>(steps_) + part) / static_cast<double>(expected_));
-        bar_.update(done_, windows_, static_cast<double>(done_) + within, "window " + std::to_string(done_ + 1) + ": " + what);
+        bar_->update(done_, windows_, static_cast<double>(done_) + within, "window " + std::to_string(done_ + 1) + ": " + what);
     }
 
-    ProgressLine& bar_;
-    Index windows_;
-    Index expected_;
+    bool enabled_;
+    std::optional<ProgressLine> bar_;
+    Index windows_ = 0;
+    Index expected_ = 1;
     Index done_ = 0;
     Index steps_ = 0;
-    std::mutex m_;   // the AE ensemble reports from worker threads
+    std::mutex m_;
 };
 
 /// Parses "1e-2,1e-3" into values in (0, 1].
@@ -173,18 +187,21 @@ std::optional<MultiWindow> multi_windows(const SearchFlags& o, Index n_resonant)
     return mw;
 }
 
-/// Events from a table: features, resonant columns, truth from --label-col when `with_truth`.
-/// Reads one input of the search. `layout` is the column count of --data: 0 when reading --data
-/// (it is set), and every other file must have as many columns (one layout for every file, since
-/// --m-col, --features and --label-col index them all).
-Events load_events(const std::string& path, const std::string& flag, const SearchFlags& o, bool with_truth,
-                   bool require_truth, Index& layout) {
+/// One input file of the search: its events and its column count.
+struct EventFile {
+    Events events;
+    Index columns = 0;
+};
+
+/// Reads one input of the search: features, resonant columns, truth from --label-col when
+/// `with_truth`. `data_columns` is --data's column count (none when reading --data itself): every
+/// other file must have as many columns, since --m-col, --features and --label-col index them all.
+EventFile load_events(const std::string& path, const std::string& flag, const SearchFlags& o, bool with_truth,
+                      bool require_truth, std::optional<Index> data_columns) {
     const io::Table t = read_events(path, flag);
-    if (layout == 0)
-        layout = t.data.cols();
-    else if (t.data.cols() != layout)
-        throw io_error(path, flag + " has " + std::to_string(t.data.cols()) + " columns, --data " + std::to_string(layout) +
-                                 ": the files must share one column layout");
+    if (data_columns && t.data.cols() != *data_columns)
+        throw io_error(path, flag + " has " + std::to_string(t.data.cols()) + " columns, --data " +
+                                 std::to_string(*data_columns) + ": the files must share one column layout");
     const auto m_cols = parse_columns(o.m_col, "--m-col");
     const auto features = parse_columns(o.features, "--features");
     std::optional<Index> label;
@@ -212,7 +229,8 @@ Events load_events(const std::string& path, const std::string& flag, const Searc
                                static_cast<std::size_t>(i), static_cast<std::size_t>(*label));
     }
     try {
-        return events_from_table(t.data, features, m_cols, truth ? label : std::nullopt, std::nullopt, t.columns);
+        return {events_from_table(t.data, features, m_cols, truth ? label : std::nullopt, std::nullopt, t.columns),
+                t.data.cols()};
     } catch (const io_error&) {
         throw;
     } catch (const input_error& e) {
@@ -272,6 +290,10 @@ void run(const SearchFlags& o) {
     if (o.delta_sys && !o.delta_sys_from.empty()) throw usage_error("--delta-sys and --delta-sys-from exclude each other");
     if (o.delta_sys && !(std::isfinite(*o.delta_sys) && *o.delta_sys > -1.0))
         throw usage_error("--delta-sys must be a finite number > -1");
+    if (o.sigma_sys && *o.sigma_sys != "mean" && *o.sigma_sys != "rms")
+        throw usage_error("--sigma-sys: '" + *o.sigma_sys + "' is not mean or rms");
+    if (o.sigma_sys && o.delta_sys_from.empty())
+        throw usage_error("--sigma-sys applies to --delta-sys-from (the windows' shifts of a reference)");
     const std::vector<double> eps_b = parse_fractions(o.eps_b, "--eps-b");
     std::vector<Window> windows = search_windows(o);
     const std::string statistic = detail_search::effective_statistic(o, spec);
@@ -285,16 +307,17 @@ void run(const SearchFlags& o) {
     if (spec.max_sims >= 0 && static_cast<int>(o.sim.size()) > spec.max_sims)
         throw usage_error("--method " + o.method + " takes at most " + std::to_string(spec.max_sims) + " --sim files");
 
-    Index layout = 0;
-    const Events data = load_events(o.data, "--data", o, true, false, layout);
+    EventFile data_file = load_events(o.data, "--data", o, true, false, std::nullopt);
+    const Events& data = data_file.events;
+    const Index layout = data_file.columns;
     std::vector<Events> sims;
-    for (const auto& s : o.sim) sims.push_back(load_events(s, "--sim", o, false, false, layout));
+    for (const auto& s : o.sim) sims.push_back(load_events(s, "--sim", o, false, false, layout).events);
     std::optional<Events> test;
-    if (!o.test.empty()) test = load_events(o.test, "--test", o, true, true, layout);
+    if (!o.test.empty()) test = load_events(o.test, "--test", o, true, true, layout).events;
     std::optional<Events> dsys_ref;
     if (!o.delta_sys_from.empty()) {
         if (!wants_direct) throw usage_error("--delta-sys-from applies to --statistic direct or both");
-        dsys_ref = load_events(o.delta_sys_from, "--delta-sys-from", o, false, false, layout);
+        dsys_ref = load_events(o.delta_sys_from, "--delta-sys-from", o, false, false, layout).events;
     }
     const auto multi = multi_windows(o, data.n_resonant());
     if (spec.multi && !multi)
@@ -317,37 +340,34 @@ void run(const SearchFlags& o) {
     }
 
     MethodContext ctx{o, eps_b, multi, windows};
-    WindowSteps* current = nullptr;   // the bar the inner progress goes to (reference or search)
-    if (progress_shown(o.common.progress)) {
-        ctx.flow_progress = [&current](const FlowEpochReport& r) {
-            if (current)
-                current->detail("flow epoch " + std::to_string(r.epoch) + "/" + std::to_string(r.max_epochs),
-                                static_cast<double>(r.epoch) / r.max_epochs);
+    WindowSteps steps(o.common.progress);
+    if (steps.enabled()) {
+        ctx.flow_progress = [&steps](const FlowEpochReport& r) {
+            steps.detail("flow epoch " + std::to_string(r.epoch) + "/" + std::to_string(r.max_epochs),
+                         static_cast<double>(r.epoch) / r.max_epochs);
         };
-        ctx.ae_progress = [&current](int done, int total) {
-            if (current)
-                current->detail("autoencoders " + std::to_string(done) + "/" + std::to_string(total),
-                                static_cast<double>(done) / total);
+        ctx.ae_progress = [&steps](int done, int total) {
+            steps.detail("autoencoders " + std::to_string(done) + "/" + std::to_string(total),
+                         static_cast<double>(done) / total);
         };
     }
+    const auto on_step = [&steps](const PipelineStep& s) { steps.step(s); };
+    std::optional<std::vector<ReferenceShift>> ref_shifts;
     std::optional<std::vector<SystematicShift>> shifts;
     if (dsys_ref) {
-        ProgressLine ref_bar(o.common.progress, "reference windows (δ_sys)");
-        WindowSteps ref_steps(ref_bar, static_cast<Index>(windows.size()), 1 + o.folds);
-        current = &ref_steps;
-        shifts = run_delta_sys(
-            spec, ctx, *dsys_ref, sims, o.common.seed, [&](Index done, Index) { ref_steps.window_done(done); },
-            [&](const PipelineStep& s) { ref_steps.step(s); });
+        steps.begin("reference windows (δ_sys)", static_cast<Index>(windows.size()), 1 + o.folds);
+        ref_shifts = run_reference_shifts(spec, ctx, *dsys_ref, sims, o.common.seed,
+                                          [&](Index done, Index) { steps.window_done(done); },
+                                          steps.enabled() ? StepObserver(on_step) : StepObserver());
+        shifts = systematic_shifts(*ref_shifts, detail_search::sigma_sys_rule(o) == "mean" ? SigmaSys::abs_mean : SigmaSys::rms);
     }
-    ProgressLine bar(o.common.progress, "windows");
-    WindowSteps steps(bar, static_cast<Index>(windows.size()), (o.method == "ae" ? 0 : 1) + o.folds);
-    current = &steps;
+    steps.begin("windows", static_cast<Index>(windows.size()), (o.method == "ae" ? 0 : 1) + o.folds);
     SearchOptions sopt;
     sopt.windows = windows;
     sopt.test = test ? &*test : nullptr;
     sopt.multi = multi;
     sopt.progress = [&](Index done, Index) { steps.window_done(done); };
-    if (bar.enabled()) sopt.on_step = [&](const PipelineStep& s) { steps.step(s); };
+    if (steps.enabled()) sopt.on_step = on_step;
     if (o.common.verbose)
         sopt.on_window = [&](const WindowReport& w) {
             std::ostringstream line;
@@ -382,17 +402,28 @@ void run(const SearchFlags& o) {
                          {"seed", o.common.seed},
                          {"data", o.data},
                          {"sim", o.sim},
-                         {"delta_sys", shifts ? json(nullptr) : json(o.delta_sys.value_or(0.0))}}},
+                         {"delta_sys", shifts ? json(nullptr) : json(o.delta_sys.value_or(0.0))},
+                         {"sigma_sys", shifts ? json(detail_search::sigma_sys_rule(o)) : json(nullptr)}}},
            {"version", RESANOM_VERSION},
            {"git_commit", git_commit[0] ? json(git_commit) : json(nullptr)}};
     if (shifts) {
         json d = json::array();
-        for (const auto& s : *shifts) d.push_back({{"eps_b", s.eps_b}, {"delta_sys", s.delta_sys}});
+        for (std::size_t k = 0; k < shifts->size(); ++k) {
+            const SystematicShift& s = (*shifts)[k];
+            d.push_back({{"eps_b", s.eps_b},
+                         {"delta_sys", s.delta_sys},
+                         {"sigma_sys", s.sigma_sys.value_or(std::fabs(s.delta_sys))},
+                         {"per_window", (*ref_shifts)[k].per_window}});
+        }
         j["delta_sys_mc"] = d;
     }
     // The human-readable report and the plots' data (search_report.hpp), staged with the rest.
-    const SearchReportInputs report_in{o,         rep,       data, eps_b, detail_search::bump_edges(o, windows),
+    SearchReportInputs report_in{o,         rep,       data, eps_b, detail_search::bump_edges(o, windows),
                                        statistic, git_commit, seconds};
+    if (ref_shifts) {
+        report_in.reference_shifts = *ref_shifts;
+        report_in.shifts = *shifts;
+    }
     const auto human = search_report_files(report_in);
 
     // Folders made here are removed again (if empty) on failure or interruption.
@@ -457,6 +488,10 @@ Subcommand add_search(CLI::App& app) {
     sub->add_option("--delta-sys", o->delta_sys, "Direct estimation: systematic shift δ_sys (paper 003 eq. 3; default 0)");
     sub->add_option("--delta-sys-from", o->delta_sys_from,
                     "Direct estimation: δ_sys from this background-only reference (paper 003 eqs. 4-5)");
+    sub->add_option("--sigma-sys", o->sigma_sys,
+                    "With --delta-sys-from: σ_sys of eq. 8 from the windows' shifts, rms (default: their "
+                    "root-mean-square, calibrated on background-only searches, docs/validation.md) or mean "
+                    "(|their mean|, paper 003)");
     sub->add_option("--test", o->test, "Labelled evaluation events (truth in --label-col) for ROC/SIC");
     sub->add_option("--out", o->out, "Output folder: report.json, scores.npy, report.md, the plots (PNG, SVG) and their data in plots/")->required();
     add_common_options(*sub, o->common);

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -170,6 +171,63 @@ TEST_CASE("search: a user's CSV file with named columns in another order") {
                                 "--ensemble 1 --seed 3 --method cwola --statistic both",
                                 "out", "cwola", true, true, rows);
     CHECK(j["windows"][0]["n_sr"].get<long long>() > 1000);
+}
+
+TEST_CASE("search: δ_sys^MC from the reference's per-window shifts, σ_sys by --sigma-sys") {
+    TempDir dir;
+    make_dijet(dir);
+    const std::string args = "search --data data.npy --m-col 0 --features 1,2,3,4 --windows 3.1:3.9:0.4:0.2 "
+                             "--method cwola --ensemble 1 --statistic direct --delta-sys-from ref.npy --seed 3 ";
+    const auto rms_run = run_tool(args + "--out rms", dir);
+    INFO("stderr: " << rms_run.err);
+    REQUIRE(rms_run.code == 0);
+    const auto mean_run = run_tool(args + "--sigma-sys mean --out mean", dir);
+    REQUIRE(mean_run.code == 0);
+    const auto r = last_json_line(rms_run.out), m = last_json_line(mean_run.out);
+    CHECK(r["settings"]["sigma_sys"] == "rms");   // the default
+    CHECK(m["settings"]["sigma_sys"] == "mean");
+    REQUIRE(r["windows"].size() == 3);
+    REQUIRE(r["delta_sys_mc"].size() == 3);
+    for (std::size_t e = 0; e < 3; ++e) {
+        const auto& dr = r["delta_sys_mc"][e];
+        const auto& dm = m["delta_sys_mc"][e];
+        // The same reference run in both: the same shift in each window.
+        REQUIRE(dr["per_window"].size() == 3);
+        CHECK(dr["per_window"] == dm["per_window"]);
+        double sum = 0.0, sum2 = 0.0;
+        for (const auto& d : dr["per_window"]) {
+            sum += d.get<double>();
+            sum2 += d.get<double>() * d.get<double>();
+        }
+        const double mean = sum / 3.0, rms = std::sqrt(sum2 / 3.0);
+        CHECK(dr["delta_sys"].get<double>() == doctest::Approx(mean).epsilon(1e-12));
+        CHECK(dm["delta_sys"].get<double>() == doctest::Approx(mean).epsilon(1e-12));
+        CHECK(dr["sigma_sys"].get<double>() == doctest::Approx(rms).epsilon(1e-12));
+        CHECK(dm["sigma_sys"].get<double>() == doctest::Approx(std::abs(mean)).epsilon(1e-12));
+        // Eq. 8: σ_exp² = σ_stat² + σ_sys² (relative), the statistical part the same in both runs.
+        for (std::size_t k = 0; k < 3; ++k) {
+            const auto& zr = r["windows"][k]["direct"][e];
+            const auto& zm = m["windows"][k]["direct"][e];
+            CHECK(zr["n_obs"] == zm["n_obs"]);
+            const double n_exp = zr["n_exp"].get<double>();
+            CHECK(zm["n_exp"].get<double>() == doctest::Approx(n_exp).epsilon(1e-12));
+            const double rel_r = zr["sigma_exp"].get<double>() / n_exp, rel_m = zm["sigma_exp"].get<double>() / n_exp;
+            CHECK(rel_r * rel_r - rel_m * rel_m == doctest::Approx(rms * rms - mean * mean).epsilon(1e-9));
+        }
+    }
+    const std::string md = resanom_test::slurp((dir.path() / "rms" / "report.md").string());
+    CHECK(md.find("σ_sys: rms") != std::string::npos);
+    CHECK(md.find("## Systematic shift δ_sys^MC") != std::string::npos);
+    // Bad values, and --sigma-sys without a reference: exit 2, one line, no output.
+    for (const std::string bad : {"--sigma-sys median --delta-sys-from ref.npy", "--sigma-sys mean --delta-sys 0.1"}) {
+        const auto b = run_tool("search --data data.npy --m-col 0 --features 1,2,3,4 --sr 3.3,3.7 --method cwola " + bad +
+                                    " --out bad",
+                                dir);
+        CHECK(b.code == 2);
+        CHECK(b.err.find("--sigma-sys") != std::string::npos);
+        CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+        CHECK_FALSE(std::filesystem::exists(dir.path() / "bad"));
+    }
 }
 
 }  // namespace cli_test_search_methods

@@ -83,6 +83,51 @@ TEST_CASE("δ_sys from a signal-free reference (eqs. 4-5), from sidebands, in qu
     CHECK(delta_sys_from_sidebands(sb, 0.1) == doctest::Approx(0.3));
     CHECK(delta_sys_combined(0.05, 0.3) == doctest::Approx(std::sqrt(0.05 * 0.05 + 0.09)));
     CHECK_THROWS_AS(delta_sys_from_reference(std::span<const ReferenceWindow>(), 0.1), input_error);
+    // Each window's own shift, in order.
+    const std::vector<double> per = delta_sys_per_window(ws, 0.1);
+    REQUIRE(per.size() == 2);
+    CHECK(per[0] == doctest::Approx(0.2));
+    CHECK(per[1] == doctest::Approx(-0.1));
+}
+
+TEST_CASE("σ_sys from the windows' shifts: |mean| (paper 003) or their RMS") {
+    const std::vector<double> per{0.2, -0.1, 0.05, 0.25};
+    // mean 0.1; mean square (0.04 + 0.01 + 0.0025 + 0.0625) / 4 = 0.02875.
+    const SystematicShift paper = systematic_shift(0.01, per, SigmaSys::abs_mean);
+    CHECK(paper.eps_b == 0.01);
+    CHECK(paper.delta_sys == doctest::Approx(0.1));
+    CHECK(*paper.sigma_sys == doctest::Approx(0.1));
+    const SystematicShift rms = systematic_shift(0.01, per, SigmaSys::rms);
+    CHECK(rms.delta_sys == doctest::Approx(0.1));
+    CHECK(*rms.sigma_sys == doctest::Approx(std::sqrt(0.02875)));
+    // A negative mean shift: |mean|, and the RMS is never below it.
+    const std::vector<double> neg{-0.3, -0.1};
+    CHECK(*systematic_shift(0.1, neg, SigmaSys::abs_mean).sigma_sys == doctest::Approx(0.2));
+    CHECK(*systematic_shift(0.1, neg, SigmaSys::rms).sigma_sys == doctest::Approx(std::sqrt(0.05)));
+    // One shift in every window: both rules agree.
+    const std::vector<double> same{0.15, 0.15, 0.15};
+    CHECK(*systematic_shift(0.1, same, SigmaSys::rms).sigma_sys == doctest::Approx(0.15));
+    // ReferenceShift and systematic_shifts apply the rule per working point.
+    const std::vector<ReferenceShift> shifts{{0.1, per}, {0.01, neg}};
+    const auto out = systematic_shifts(shifts, SigmaSys::rms);
+    REQUIRE(out.size() == 2);
+    CHECK(out[1].eps_b == 0.01);
+    CHECK(out[1].delta_sys == doctest::Approx(-0.2));
+    CHECK(*out[1].sigma_sys == doctest::Approx(std::sqrt(0.05)));
+    // The larger σ_sys lowers the significance of one and the same excess (eq. 8 into eq. 6).
+    DirectEstimateConfig c_mean, c_rms;
+    c_mean.per_eps_b = {paper};
+    c_rms.per_eps_b = {rms};
+    ScoredEvents data{Vector::LinSpaced(20000, 0.0, 1.0), Vector(), Vector()};
+    ScoredEvents templ{Vector::LinSpaced(20000, 0.0, 1.0), Vector(), Vector()};
+    for (Index i = 19600; i < 20000; ++i) data.score[i] = 1.0;   // 400 events at the top instead of 200
+    StatisticInput in{data, templ, Window::with_sidebands({0.0, 1.0}), {0.01}};
+    const double z_mean = DirectEstimate(c_mean).evaluate(in)[0].z, z_rms = DirectEstimate(c_rms).evaluate(in)[0].z;
+    CHECK(z_mean > 0.0);
+    CHECK(z_rms > 0.0);
+    CHECK(z_rms < z_mean);
+    CHECK_THROWS_AS(systematic_shift(0.1, std::vector<double>{}, SigmaSys::rms), input_error);
+    CHECK_THROWS_AS(systematic_shift(0.1, std::vector<double>{0.1, std::nan("")}, SigmaSys::rms), input_error);
 }
 
 TEST_CASE("background only: the signed significance is centred with unit-order spread") {

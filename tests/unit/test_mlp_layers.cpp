@@ -317,4 +317,28 @@ TEST_CASE("bad layer specs raise input_error naming the layer") {
     CHECK_THROWS_WITH_AS(forward(net, ws, 5, Mode::infer), doctest::Contains("workspace of 4"), input_error);
 }
 
+TEST_CASE("restore checks the counts first; a refused restore leaves the network as it was") {
+    Network<double> net({dense(4), relu(), dense(1)});
+    net.build(3, 7);
+    const Vec<double> params = net.params();
+    const std::size_t n_layers = net.layers().size();
+    // Parameters for input width 5 offered for width 3, and an input width beyond the limit.
+    Network<double> other({dense(4), relu(), dense(1)});
+    other.build(5, 1);
+    CHECK_THROWS_WITH_AS(net.restore(3, other.params(), Vec<double>()), doctest::Contains("parameter count"),
+                         input_error);
+    CHECK_THROWS_WITH_AS(net.restore(5, params, Vec<double>()), doctest::Contains("parameter count"), input_error);
+    CHECK_THROWS_WITH_AS(net.restore(max_layer_width + 1, params, Vec<double>()), doctest::Contains("input width"),
+                         input_error);
+    CHECK(net.in_width() == 3);
+    CHECK(net.layers().size() == n_layers);
+    CHECK(net.layers()[0].in == 3);
+    CHECK(net.params() == params);
+    // And an accepted one takes the new width and parameters.
+    net.restore(5, other.params(), Vec<double>());
+    CHECK(net.in_width() == 5);
+    CHECK(net.layers()[0].in == 5);
+    CHECK(net.params() == other.params());
+}
+
 }  // namespace unit_test_mlp_layers

@@ -1,8 +1,10 @@
 // Tests of resanom/core/parallel.hpp: every item runs once, chunks are fixed, exceptions reach the
-// caller, nested loops run serially, and a one-thread pool stays on the caller.
+// caller, nested loops run serially, a one-thread pool stays on the caller, and shared_pool keeps
+// one persistent pool per size.
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <stdexcept>
 #include <thread>
@@ -98,6 +100,42 @@ TEST_CASE("a reduction combined in chunk order is bit-identical whatever the thr
         CHECK(reduce(two) == r1);
         CHECK(reduce(four) == r1);
     }
+}
+
+namespace {
+// Threads of this process now (Linux: one entry per thread in /proc/self/task); -1 elsewhere.
+long threads_now() {
+    std::error_code ec;
+    const std::filesystem::path tasks("/proc/self/task");
+    if (!std::filesystem::is_directory(tasks, ec)) return -1;
+    long n = 0;
+    for (auto it = std::filesystem::directory_iterator(tasks, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec))
+        ++n;
+    return n;
+}
+}  // namespace
+
+TEST_CASE("shared_pool: one persistent pool per size, no threads started per loop") {
+    ThreadPool& a = shared_pool(3);
+    CHECK(a.size() == 3);
+    CHECK(&shared_pool(3) == &a);
+    // Asked for from several threads at once, it is still the one pool.
+    std::vector<ThreadPool*> seen(4, nullptr);
+    {
+        std::vector<std::thread> askers;
+        for (std::size_t t = 0; t < seen.size(); ++t) askers.emplace_back([&seen, t] { seen[t] = &shared_pool(3); });
+        for (auto& t : askers) t.join();
+    }
+    for (ThreadPool* p : seen) CHECK(p == &a);
+    // Many loops on the shared pool: the process's thread count does not grow.
+    const long before = threads_now();
+    for (int rep = 0; rep < 500; ++rep) {
+        std::atomic<Index> sum{0};
+        shared_pool(3).parallel_for(64, [&](Index i) { sum += i; });
+        REQUIRE(sum.load() == 64 * 63 / 2);
+    }
+    if (before > 0) CHECK(threads_now() == before);
 }
 
 }  // namespace unit_test_parallel

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <numeric>
 #include <random>
 #include <set>
@@ -138,6 +139,17 @@ TEST_CASE("poisson probabilities at mu = 25 (rejection branch) match the pmf") {
         INFO("k = " << k);
         CHECK(std::abs(frac - pk) < 5.0 * std::sqrt(pk * (1 - pk) / n) + 1e-6);
     }
+}
+
+TEST_CASE("log_gamma (the poisson sampler's, free of the global signgam) is log Γ") {
+    // log k! by summing logs, for the integer arguments the sampler uses.
+    double log_factorial = 0.0;
+    for (int k = 0; k <= 2000; ++k) {
+        if (k > 0) log_factorial += std::log(static_cast<double>(k));
+        REQUIRE(detail::log_gamma(k + 1.0) == doctest::Approx(log_factorial).epsilon(1e-12));
+    }
+    CHECK(detail::log_gamma(0.5) == doctest::Approx(0.5 * std::log(std::numbers::pi)).epsilon(1e-15));
+    CHECK(detail::log_gamma(1e6) == doctest::Approx(std::lgamma(1e6)).epsilon(1e-15));
 }
 
 TEST_CASE("uniform_index is unbiased and in range") {

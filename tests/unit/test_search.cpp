@@ -173,6 +173,17 @@ TEST_CASE("delta_sys_mc: the signal-free reference run through the method, eqs. 
         // Two samples of one background: the shift is statistical only.
         CHECK(std::abs(shifts[e].delta_sys) < 5.0 / std::sqrt(eps[e] * 12000.0));
     }
+    // reference_shifts gives the windows' own shifts behind it: their mean is δ_sys^MC, and the
+    // RMS rule's σ_sys is their root-mean-square.
+    const auto per = reference_shifts(p, reference, refs, windows, eps, 3);
+    REQUIRE(per.size() == 2);
+    for (std::size_t e = 0; e < eps.size(); ++e) {
+        REQUIRE(per[e].per_window.size() == 2);
+        const double a = per[e].per_window[0], b = per[e].per_window[1];
+        CHECK(0.5 * (a + b) == doctest::Approx(shifts[e].delta_sys).epsilon(1e-12));
+        CHECK(*per[e].shift(SigmaSys::rms).sigma_sys == doctest::Approx(std::sqrt(0.5 * (a * a + b * b))));
+        CHECK(*shifts[e].sigma_sys == doctest::Approx(std::abs(shifts[e].delta_sys)));
+    }
 }
 
 }  // namespace unit_test_search

@@ -6,6 +6,9 @@
 //   AllOf<S1, S2, ...>     a TestStatistic that evaluates several statistics (direct estimation
 //                          and the bump hunt together, the CLI's --statistic both)
 //   search(p, data, refs, options, seed) → SearchReport
+//   reference_shifts(p, reference, refs, windows, eps_b, seed) → the per-window shifts of a
+//                          background-only reference (paper 003 eq. 4); delta_sys_mc(…) → δ_sys^MC
+//                          (eq. 5) with σ_sys = |δ_sys|, as paper 003 §3.1
 //
 // Global significance. The local significances of a search come from many windows and working
 // points, each after its own trained cut; the exact look-elsewhere correction would rerun the whole
@@ -192,17 +195,17 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
     return rep;
 }
 
-/// δ_sys^MC of paper 003 §3.1 (eqs. 4–5) for `pipeline`: the search is run on a signal-free
-/// reference sample in place of the data (same windows, same references, same seed), and at each
-/// working point the relative excess of the reference over its template's expectation is averaged
-/// over the windows. The result feeds DirectEstimateConfig::per_eps_b of the real search (σ_sys =
-/// |δ_sys|, paper 003 §3.1). The pipeline must produce a background template.
+/// The per-window shifts behind δ_sys^MC (paper 003 §3.1, eq. 4) for `pipeline`: the search is
+/// run on a signal-free reference sample in place of the data (same windows, same references, same
+/// seed), and at each working point the relative excess of the reference over its template's
+/// expectation is measured in every window. ReferenceShift::shift(rule) turns them into δ_sys (their
+/// mean, eq. 5) and σ_sys (SigmaSys). The pipeline must produce a background template.
 template <class Pipeline>
-std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events& reference,
-                                          std::span<const Events> references, const std::vector<Window>& windows,
-                                          const std::vector<double>& eps_b, std::uint64_t seed,
-                                          const std::function<void(Index, Index)>& progress = {},
-                                          const StepObserver& on_step = {}) {
+std::vector<ReferenceShift> reference_shifts(const Pipeline& pipeline, const Events& reference,
+                                             std::span<const Events> references, const std::vector<Window>& windows,
+                                             const std::vector<double>& eps_b, std::uint64_t seed,
+                                             const std::function<void(Index, Index)>& progress = {},
+                                             const StepObserver& on_step = {}) {
     detail::require(!windows.empty(), "delta_sys_mc: no windows");
     detail::require(!eps_b.empty(), "delta_sys_mc: no working points");
     const Events ref = reference.has_truth() ? reference.without_truth() : reference;
@@ -222,9 +225,23 @@ std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events
         runs.push_back(std::move(rw));
         if (progress) progress(static_cast<Index>(runs.size()), static_cast<Index>(windows.size()));
     }
-    std::vector<SystematicShift> out;
-    for (double e : eps_b) out.push_back({e, delta_sys_from_reference(runs, e), std::nullopt});
+    std::vector<ReferenceShift> out;
+    for (double e : eps_b) out.push_back({e, delta_sys_per_window(runs, e)});
     return out;
+}
+
+/// δ_sys^MC of paper 003 §3.1 (eqs. 4–5) for `pipeline`: the mean over windows of
+/// reference_shifts, with σ_sys = |δ_sys| (paper 003 §3.1). The result feeds
+/// DirectEstimateConfig::per_eps_b of the real search. For σ_sys from the spread of the windows'
+/// shifts, call reference_shifts and systematic_shifts(…, SigmaSys::rms).
+template <class Pipeline>
+std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events& reference,
+                                          std::span<const Events> references, const std::vector<Window>& windows,
+                                          const std::vector<double>& eps_b, std::uint64_t seed,
+                                          const std::function<void(Index, Index)>& progress = {},
+                                          const StepObserver& on_step = {}) {
+    const auto shifts = reference_shifts(pipeline, reference, references, windows, eps_b, seed, progress, on_step);
+    return systematic_shifts(shifts, SigmaSys::abs_mean);
 }
 
 }  // namespace resanom

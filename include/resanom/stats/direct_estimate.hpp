@@ -2,8 +2,9 @@
 // point that passes a fraction ε_B of the background template, the background expectation
 // N_exp = ε_B N_SR (1 + δ_sys) (eq. 3), its relative uncertainty σ_exp (eqs. 8–9), the Asimov
 // significance (eq. 6, with eq. 7 alongside), and the estimators of the systematic shift δ_sys:
-// from a signal-free reference sample (eqs. 4–5, averaged over windows), from sidebands (§3.2),
-// and their combination in quadrature. DirectEstimate models the TestStatistic concept.
+// from a signal-free reference sample (eqs. 4–5, averaged over windows, with σ_sys = |δ_sys| as in
+// the paper or the RMS of the per-window shifts), from sidebands (§3.2), and their combination in
+// quadrature. DirectEstimate models the TestStatistic concept.
 // Formulas and conventions: docs/statistics.md.
 #pragma once
 
@@ -110,17 +111,27 @@ struct ReferenceWindow {
     ScoredEvents templ;      ///< the background template of that window, scored by the same classifier
 };
 
-/// Eqs. 4–5: δ_sys^MC = the mean over windows (and classifier runs) of eq. 4 on a signal-free
-/// reference, each at the working point R_c of its own template. ε_B in eq. 4 is the realized
-/// template fraction of cut_and_count.
-inline double delta_sys_from_reference(std::span<const ReferenceWindow> windows, double eps_b) {
-    detail::require(!windows.empty(), "delta_sys_from_reference: no windows");
-    double sum = 0.0;
+/// Eq. 4 in each window (and classifier run) of a signal-free reference: δ_sys,n at the working
+/// point R_c of the window's own template (ε_B in eq. 4 is the realized template fraction of
+/// cut_and_count), in the order of `windows`.
+inline std::vector<double> delta_sys_per_window(std::span<const ReferenceWindow> windows, double eps_b) {
+    detail::require(!windows.empty(), "delta_sys_per_window: no windows");
+    std::vector<double> out;
+    out.reserve(windows.size());
     for (const auto& w : windows) {
         const CutAndCount c = cut_and_count(w.reference, w.templ, eps_b);
-        sum += delta_sys_window(c.n_obs, c.n_sr, c.eps_b_real);
+        out.push_back(delta_sys_window(c.n_obs, c.n_sr, c.eps_b_real));
     }
-    return sum / static_cast<double>(windows.size());
+    return out;
+}
+
+/// Eqs. 4–5: δ_sys^MC = the mean over windows (and classifier runs) of eq. 4 on a signal-free
+/// reference (delta_sys_per_window).
+inline double delta_sys_from_reference(std::span<const ReferenceWindow> windows, double eps_b) {
+    const std::vector<double> d = delta_sys_per_window(windows, eps_b);
+    double sum = 0.0;
+    for (double x : d) sum += x;
+    return sum / static_cast<double>(d.size());
 }
 
 /// §3.2: δ_sys^SB — the same shift measured in the sidebands: `sideband_data` are the SB data
@@ -139,6 +150,50 @@ struct SystematicShift {
     double delta_sys = 0.0;
     std::optional<double> sigma_sys = std::nullopt;
 };
+
+/// How σ_sys of eq. 8 follows from the per-window shifts δ_sys,n of a reference (eq. 4).
+enum class SigmaSys {
+    /// Paper 003 §3.1: σ_sys = |δ_sys|, δ_sys their mean (eq. 5). Assumes one shift for all windows.
+    abs_mean,
+    /// σ_sys = √(mean δ_sys,n²) = √(δ_sys² + s²), s the spread of δ_sys,n over the windows: also
+    /// covers a template that is mismodelled by a different amount in each window (not in the
+    /// papers; docs/validation.md measures both on background-only searches).
+    rms,
+};
+
+/// δ_sys = mean of `per_window` (eq. 5) and σ_sys by `rule`, at working point `eps_b`.
+inline SystematicShift systematic_shift(double eps_b, std::span<const double> per_window,
+                                        SigmaSys rule = SigmaSys::abs_mean) {
+    detail::require(!per_window.empty(), "systematic_shift: no per-window shifts");
+    double sum = 0.0, sum2 = 0.0;
+    for (double d : per_window) {
+        detail::require(std::isfinite(d), "systematic_shift: a per-window shift is not finite");
+        sum += d;
+        sum2 += d * d;
+    }
+    const auto n = static_cast<double>(per_window.size());
+    const double mean = sum / n;
+    const double sigma = rule == SigmaSys::abs_mean ? std::fabs(mean) : std::sqrt(sum2 / n);
+    return {eps_b, mean, sigma};
+}
+
+/// The shifts of a signal-free reference in each window at one working point (eq. 4, in window
+/// order), and the δ_sys, σ_sys they give.
+struct ReferenceShift {
+    double eps_b = 0.0;
+    std::vector<double> per_window;
+
+    SystematicShift shift(SigmaSys rule = SigmaSys::abs_mean) const { return systematic_shift(eps_b, per_window, rule); }
+};
+
+/// One SystematicShift per working point, by `rule` (DirectEstimateConfig::per_eps_b).
+inline std::vector<SystematicShift> systematic_shifts(std::span<const ReferenceShift> shifts,
+                                                      SigmaSys rule = SigmaSys::abs_mean) {
+    std::vector<SystematicShift> out;
+    out.reserve(shifts.size());
+    for (const auto& s : shifts) out.push_back(s.shift(rule));
+    return out;
+}
 
 struct DirectEstimateConfig {
     /// δ_sys and σ_sys at every working point not listed in per_eps_b (0: a perfect template, IAD).

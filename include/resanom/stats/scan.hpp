@@ -118,7 +118,7 @@ GlobalSignificance global_significance(const Histogram& h, std::span<const Inter
     std::atomic<Index> done{0};
     std::mutex progress_mutex;
     const Vector& mu = g.background.expected;
-    ThreadPool pool(opt.threads);
+    ThreadPool& pool = shared_pool(opt.threads);   // persistent workers: no threads started per call
     pool.parallel_for(opt.toys, [&](Index t) {
         Rng rng(derive_seed(opt.seed, static_cast<std::uint64_t>(t)));
         Vector n(mu.size());

@@ -55,9 +55,9 @@ public:
 
     /// Fixes the input width, lays the parameters out and initializes them from the seed.
     void build(Index in_width, std::uint64_t seed) {
-        const auto [np, ns] = lay_out(in_width);
-        params_.setZero(np);
-        state_.setZero(ns);
+        Layout layout = lay_out(in_width);
+        Vec<S> params = Vec<S>::Zero(layout.n_params), state = Vec<S>::Zero(layout.n_state);
+        commit(in_width, std::move(layout), std::move(params), std::move(state));
         initialize(seed);
     }
 
@@ -131,24 +131,30 @@ public:
 
     /// Restores a trained state (deserialization): same specs, input width, parameter counts.
     /// The counts are checked before anything is allocated (a corrupt file cannot ask for more).
+    /// On refusal the network is left as it was.
     void restore(Index in_width, const Vec<S>& params, const Vec<S>& state) {
-        const auto [np, ns] = lay_out(in_width);
-        resanom::detail::require(params.size() == np && state.size() == ns,
+        Layout layout = lay_out(in_width);
+        resanom::detail::require(params.size() == layout.n_params && state.size() == layout.n_state,
                         "Network::restore: parameter count does not match the architecture");
-        params_ = params;
-        state_ = state;
+        commit(in_width, std::move(layout), Vec<S>(params), Vec<S>(state));
     }
 
 private:
-    /// Fixes the input width and lays the layers out (nothing allocated); returns the parameter
-    /// and state counts.
-    std::pair<Index, Index> lay_out(Index in_width) {
+    /// The layers laid out for an input width, with the parameter and state counts.
+    struct Layout {
+        std::vector<LayerLayout> layers;
+        Index n_params = 0, n_state = 0;
+    };
+
+    /// Lays the layers out for `in_width` (the network itself is not touched, nothing large is
+    /// allocated).
+    Layout lay_out(Index in_width) const {
         resanom::detail::require(!specs_.empty(), "Network::build: no layers");
         resanom::detail::require(in_width > 0 && in_width <= max_layer_width,
                                  "Network::build: input width must lie in [1, " + std::to_string(max_layer_width) +
                                      "], got " + std::to_string(in_width));
-        in_ = in_width;
-        layers_.clear();
+        Layout out;
+        out.layers.reserve(specs_.size());
         Index width = in_width, np = 0, ns = 0;
         for (std::size_t i = 0; i < specs_.size(); ++i) {
             LayerLayout L;
@@ -170,9 +176,19 @@ private:
             np += L.n_params;
             ns += L.n_state;
             width = L.out;
-            layers_.push_back(L);
+            out.layers.push_back(L);
         }
-        return {np, ns};
+        out.n_params = np;
+        out.n_state = ns;
+        return out;
+    }
+
+    /// Makes a verified layout and its parameters the network's own (nothing here can throw).
+    void commit(Index in_width, Layout&& layout, Vec<S>&& params, Vec<S>&& state) noexcept {
+        in_ = in_width;
+        layers_ = std::move(layout.layers);
+        params_ = std::move(params);
+        state_ = std::move(state);
     }
 
     const LayerLayout& checked_dense(std::size_t i) const {
