@@ -23,6 +23,18 @@ inline std::filesystem::path data_dir() {
     return std::filesystem::path(env);
 }
 
+/// Threads of this process now (Linux: one entry per thread in /proc/self/task); -1 elsewhere.
+inline long threads_now() {
+    std::error_code ec;
+    const std::filesystem::path tasks("/proc/self/task");
+    if (!std::filesystem::is_directory(tasks, ec)) return -1;
+    long n = 0;
+    for (auto it = std::filesystem::directory_iterator(tasks, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec))
+        ++n;
+    return n;
+}
+
 /// A fresh temporary folder, removed with the object.
 class TempDir {
 public:

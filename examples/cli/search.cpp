@@ -359,7 +359,7 @@ void run(const SearchFlags& o) {
         ref_shifts = run_reference_shifts(spec, ctx, *dsys_ref, sims, o.common.seed,
                                           [&](Index done, Index) { steps.window_done(done); },
                                           steps.enabled() ? StepObserver(on_step) : StepObserver());
-        shifts = systematic_shifts(*ref_shifts, detail_search::sigma_sys_rule(o) == "mean" ? SigmaSys::abs_mean : SigmaSys::rms);
+        shifts = systematic_shifts(*ref_shifts, detail_search::sigma_sys_of(o));
     }
     steps.begin("windows", static_cast<Index>(windows.size()), (o.method == "ae" ? 0 : 1) + o.folds);
     SearchOptions sopt;
@@ -403,7 +403,7 @@ void run(const SearchFlags& o) {
                          {"data", o.data},
                          {"sim", o.sim},
                          {"delta_sys", shifts ? json(nullptr) : json(o.delta_sys.value_or(0.0))},
-                         {"sigma_sys", shifts ? json(detail_search::sigma_sys_rule(o)) : json(nullptr)}}},
+                         {"sigma_sys_rule", shifts ? json(detail_search::sigma_sys_rule(o)) : json(nullptr)}}},
            {"version", RESANOM_VERSION},
            {"git_commit", git_commit[0] ? json(git_commit) : json(nullptr)}};
     if (shifts) {

@@ -188,6 +188,7 @@ inline bool has_template(const SearchFlags& o, const MethodSpec& spec) {
 /// --sigma-sys as used: rms unless mean is asked for (docs/validation.md: the paper's |mean| leaves
 /// a local-Z tail several times too heavy where the template's shift differs between windows).
 inline std::string sigma_sys_rule(const SearchFlags& o) { return o.sigma_sys.value_or("rms"); }
+inline SigmaSys sigma_sys_of(const SearchFlags& o) { return sigma_sys_rule(o) == "mean" ? SigmaSys::abs_mean : SigmaSys::rms; }
 
 inline std::string effective_statistic(const SearchFlags& o, const MethodSpec& spec) {
     if (o.statistic != "auto") return o.statistic;

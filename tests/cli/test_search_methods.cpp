@@ -184,8 +184,8 @@ TEST_CASE("search: δ_sys^MC from the reference's per-window shifts, σ_sys by -
     const auto mean_run = run_tool(args + "--sigma-sys mean --out mean", dir);
     REQUIRE(mean_run.code == 0);
     const auto r = last_json_line(rms_run.out), m = last_json_line(mean_run.out);
-    CHECK(r["settings"]["sigma_sys"] == "rms");   // the default
-    CHECK(m["settings"]["sigma_sys"] == "mean");
+    CHECK(r["settings"]["sigma_sys_rule"] == "rms");   // the default
+    CHECK(m["settings"]["sigma_sys_rule"] == "mean");
     REQUIRE(r["windows"].size() == 3);
     REQUIRE(r["delta_sys_mc"].size() == 3);
     for (std::size_t e = 0; e < 3; ++e) {

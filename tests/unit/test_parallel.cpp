@@ -3,14 +3,15 @@
 // one persistent pool per size.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "resanom/core/parallel.hpp"
+#include "test_support.hpp"
 
 // One namespace per test file, so that files built together (a unity build) cannot clash.
 namespace unit_test_parallel {
@@ -102,20 +103,6 @@ TEST_CASE("a reduction combined in chunk order is bit-identical whatever the thr
     }
 }
 
-namespace {
-// Threads of this process now (Linux: one entry per thread in /proc/self/task); -1 elsewhere.
-long threads_now() {
-    std::error_code ec;
-    const std::filesystem::path tasks("/proc/self/task");
-    if (!std::filesystem::is_directory(tasks, ec)) return -1;
-    long n = 0;
-    for (auto it = std::filesystem::directory_iterator(tasks, ec); !ec && it != std::filesystem::directory_iterator();
-         it.increment(ec))
-        ++n;
-    return n;
-}
-}  // namespace
-
 TEST_CASE("shared_pool: one persistent pool per size, no threads started per loop") {
     ThreadPool& a = shared_pool(3);
     CHECK(a.size() == 3);
@@ -128,14 +115,27 @@ TEST_CASE("shared_pool: one persistent pool per size, no threads started per loo
         for (auto& t : askers) t.join();
     }
     for (ThreadPool* p : seen) CHECK(p == &a);
-    // Many loops on the shared pool: the process's thread count does not grow.
-    const long before = threads_now();
+    // Many loops on the shared pool: no thread is started for a loop. Counted inside the loop (a
+    // pool made per call would show its workers there, and join them before returning).
+    const long before = resanom_test::threads_now();
+    long during = before;
     for (int rep = 0; rep < 500; ++rep) {
         std::atomic<Index> sum{0};
-        shared_pool(3).parallel_for(64, [&](Index i) { sum += i; });
+        shared_pool(3).parallel_for(64, [&](Index i) {
+            if (i == 0) during = std::max(during, resanom_test::threads_now());
+            sum += i;
+        });
         REQUIRE(sum.load() == 64 * 63 / 2);
     }
-    if (before > 0) CHECK(threads_now() == before);
+    if (before > 0) {
+        CHECK(during == before);
+        CHECK(resanom_test::threads_now() == before);
+        // The counter itself sees a thread started outside the pool.
+        long with_extra = 0;
+        std::thread extra([&] { with_extra = resanom_test::threads_now(); });
+        extra.join();
+        CHECK(with_extra == before + 1);
+    }
 }
 
 }  // namespace unit_test_parallel

@@ -12,6 +12,7 @@
 
 #include "resanom/core/random.hpp"
 #include "resanom/stats/scan.hpp"
+#include "test_support.hpp"
 
 // One namespace per test file, so that files built together (a unity build) cannot clash.
 namespace unit_test_scan {
@@ -76,6 +77,15 @@ TEST_CASE("global significance: a bump's local Z is diluted by the look-elsewher
     CHECK(g.toy_max_z.size() == 300);
     CHECK(g.failed_fits == 0);
     CHECK(g.p_value == doctest::Approx((g.exceed + 1.0) / 301.0));
+
+    // The toys run on the shared pool (core/parallel.hpp): no thread is started for them.
+    shared_pool(2);
+    const long before = resanom_test::threads_now();
+    long during = before;
+    o.progress = [&](Index, Index) { during = std::max(during, resanom_test::threads_now()); };
+    const auto g2 = global_significance(h, std::span<const Window>(windows), o);
+    CHECK(g2.toy_max_z == g.toy_max_z);
+    if (before > 0) CHECK(during == before);
 
     // Same seed, one thread: the same toys bit for bit.
     o.threads = 1;

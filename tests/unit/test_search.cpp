@@ -156,33 +156,33 @@ TEST_CASE("delta_sys_mc: the signal-free reference run through the method, eqs. 
     const std::vector<Window> windows{Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.5, 3.9})};
     const std::vector<double> eps{0.1, 0.01};
     const auto shifts = delta_sys_mc(p, reference, refs, windows, eps, 3);
+    const auto per = reference_shifts(p, reference, refs, windows, eps, 3);
     REQUIRE(shifts.size() == 2);
-    // The Identity classifier scores x: eq. 4 per window on x, averaged (eq. 5).
+    REQUIRE(per.size() == 2);
+    // The Identity classifier scores x: eq. 4 per window on x (reference_shifts), averaged (eq. 5).
     for (std::size_t e = 0; e < eps.size(); ++e) {
-        double sum = 0.0;
-        for (const Window& w : windows) {
+        double sum = 0.0, sum2 = 0.0;
+        REQUIRE(per[e].per_window.size() == windows.size());
+        for (std::size_t k = 0; k < windows.size(); ++k) {
+            const Window& w = windows[k];
             const IndexList sr = sr_rows(reference, w), tr = sr_rows(bkg_template, w);
             const Vector xs = reference.X().col(0)(sr), xt = bkg_template.X().col(0)(tr);
             const double cut = threshold_at_eps_b(xt, Vector::Ones(xt.size()), eps[e]);
             const double real = pass_fraction(xt, Vector::Ones(xt.size()), cut);
             const double n_obs = static_cast<double>((xs.array() >= cut).count());
-            sum += (n_obs - real * static_cast<double>(sr.size())) / (real * static_cast<double>(sr.size()));
+            const double by_hand = (n_obs - real * static_cast<double>(sr.size())) / (real * static_cast<double>(sr.size()));
+            CHECK(per[e].per_window[k] == doctest::Approx(by_hand).epsilon(1e-12));
+            sum += by_hand;
+            sum2 += by_hand * by_hand;
         }
         CHECK(shifts[e].eps_b == eps[e]);
+        CHECK(per[e].eps_b == eps[e]);
         CHECK(shifts[e].delta_sys == doctest::Approx(sum / 2.0).epsilon(1e-12));
+        // σ_sys: |δ_sys| by the paper's rule (delta_sys_mc), the RMS of the hand values by the other.
+        CHECK(*shifts[e].sigma_sys == doctest::Approx(std::abs(sum / 2.0)).epsilon(1e-12));
+        CHECK(*per[e].shift(SigmaSys::rms).sigma_sys == doctest::Approx(std::sqrt(sum2 / 2.0)).epsilon(1e-12));
         // Two samples of one background: the shift is statistical only.
         CHECK(std::abs(shifts[e].delta_sys) < 5.0 / std::sqrt(eps[e] * 12000.0));
-    }
-    // reference_shifts gives the windows' own shifts behind it: their mean is δ_sys^MC, and the
-    // RMS rule's σ_sys is their root-mean-square.
-    const auto per = reference_shifts(p, reference, refs, windows, eps, 3);
-    REQUIRE(per.size() == 2);
-    for (std::size_t e = 0; e < eps.size(); ++e) {
-        REQUIRE(per[e].per_window.size() == 2);
-        const double a = per[e].per_window[0], b = per[e].per_window[1];
-        CHECK(0.5 * (a + b) == doctest::Approx(shifts[e].delta_sys).epsilon(1e-12));
-        CHECK(*per[e].shift(SigmaSys::rms).sigma_sys == doctest::Approx(std::sqrt(0.5 * (a * a + b * b))));
-        CHECK(*shifts[e].sigma_sys == doctest::Approx(std::abs(shifts[e].delta_sys)));
     }
 }
 

@@ -17,6 +17,10 @@
 #include <numbers>
 #include <vector>
 
+#if !(defined(__linux__) || defined(__GLIBC__) || defined(__FreeBSD__))
+#include <boost/math/special_functions/gamma.hpp>  // lgamma without global state
+#endif
+
 namespace resanom {
 
 /// splitmix64 step: a bijective mixer, used to expand a 64-bit seed into engine state and to
@@ -126,14 +130,15 @@ inline double exponential(Rng& rng, double rate) noexcept {
 
 namespace detail {
 /// log Γ(x). std::lgamma also stores the sign of Γ(x) in the C library's global `signgam`, a data
-/// race when toys are drawn on several threads (ThreadSanitizer reports it); lgamma_r returns the
-/// sign instead and gives the same value.
+/// race when toys are drawn on several threads (ThreadSanitizer reports it). On Linux (glibc, musl)
+/// and FreeBSD lgamma_r returns the sign instead and gives the same value; elsewhere Boost.Math's
+/// lgamma, which keeps no global state.
 inline double log_gamma(double x) noexcept {
-#if defined(__GLIBC__) || defined(__APPLE__) || defined(__FreeBSD__)
+#if defined(__linux__) || defined(__GLIBC__) || defined(__FreeBSD__)
     int sign = 0;
     return ::lgamma_r(x, &sign);
 #else
-    return std::lgamma(x);
+    return boost::math::lgamma(x);
 #endif
 }
 }  // namespace detail

@@ -206,17 +206,17 @@ std::vector<ReferenceShift> reference_shifts(const Pipeline& pipeline, const Eve
                                              const std::vector<double>& eps_b, std::uint64_t seed,
                                              const std::function<void(Index, Index)>& progress = {},
                                              const StepObserver& on_step = {}) {
-    detail::require(!windows.empty(), "delta_sys_mc: no windows");
-    detail::require(!eps_b.empty(), "delta_sys_mc: no working points");
+    detail::require(!windows.empty(), "reference_shifts: no windows");
+    detail::require(!eps_b.empty(), "reference_shifts: no working points");
     const Events ref = reference.has_truth() ? reference.without_truth() : reference;
     std::vector<ReferenceWindow> runs;
     for (const Window& w : windows) {
         const IndexList sr = sr_rows(ref, w);
-        detail::require(!sr.empty(), "delta_sys_mc: the reference has no events in the signal region [" +
+        detail::require(!sr.empty(), "reference_shifts: the reference has no events in the signal region [" +
                                          std::to_string(w.sr.lo) + ", " + std::to_string(w.sr.hi) + ")");
         PipelineInput in{ref, references, w, std::nullopt, nullptr, on_step ? &on_step : nullptr};
         const WindowResult r = pipeline.run(in, window_seed(seed, w));
-        detail::require(r.template_score.has_value(), "delta_sys_mc: the method has no background template");
+        detail::require(r.template_score.has_value(), "reference_shifts: the method has no background template");
         // The template's own events and weights, as the pipeline's generator made them, are not
         // kept in WindowResult; rerun-free: the statistic input is rebuilt from the scores.
         ReferenceWindow rw;

@@ -55,7 +55,7 @@ public:
 
     /// Fixes the input width, lays the parameters out and initializes them from the seed.
     void build(Index in_width, std::uint64_t seed) {
-        Layout layout = lay_out(in_width);
+        Layout layout = lay_out(in_width, "Network::build");
         Vec<S> params = Vec<S>::Zero(layout.n_params), state = Vec<S>::Zero(layout.n_state);
         commit(in_width, std::move(layout), std::move(params), std::move(state));
         initialize(seed);
@@ -133,7 +133,7 @@ public:
     /// The counts are checked before anything is allocated (a corrupt file cannot ask for more).
     /// On refusal the network is left as it was.
     void restore(Index in_width, const Vec<S>& params, const Vec<S>& state) {
-        Layout layout = lay_out(in_width);
+        Layout layout = lay_out(in_width, "Network::restore");
         resanom::detail::require(params.size() == layout.n_params && state.size() == layout.n_state,
                         "Network::restore: parameter count does not match the architecture");
         commit(in_width, std::move(layout), Vec<S>(params), Vec<S>(state));
@@ -147,11 +147,11 @@ private:
     };
 
     /// Lays the layers out for `in_width` (the network itself is not touched, nothing large is
-    /// allocated).
-    Layout lay_out(Index in_width) const {
-        resanom::detail::require(!specs_.empty(), "Network::build: no layers");
+    /// allocated); `who` names the caller in messages.
+    Layout lay_out(Index in_width, const char* who) const {
+        resanom::detail::require(!specs_.empty(), std::string(who) + ": no layers");
         resanom::detail::require(in_width > 0 && in_width <= max_layer_width,
-                                 "Network::build: input width must lie in [1, " + std::to_string(max_layer_width) +
+                                 std::string(who) + ": input width must lie in [1, " + std::to_string(max_layer_width) +
                                      "], got " + std::to_string(in_width));
         Layout out;
         out.layers.reserve(specs_.size());
