@@ -8,8 +8,6 @@
 
 #include <unistd.h>
 
-#include <array>
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -22,6 +20,7 @@
 
 #include "resanom/core/error.hpp"
 #include "resanom/core/types.hpp"
+#include "resanom/io/npy.hpp"
 
 namespace resanom::cli {
 
@@ -119,7 +118,6 @@ inline void require_distinct_outputs(const std::vector<std::pair<std::string, st
     }
 }
 
-/// Prints the subcommand's JSON object as the last line of stdout.
 /// A folder the tool creates for its outputs: registered so that an interrupted run (SIGINT,
 /// SIGTERM: remove_created_folders, called by main's handler) or a failed one (the destructor)
 /// removes it again when it is still empty; keep() once its contents are committed.
@@ -131,17 +129,12 @@ public:
         if (std::filesystem::exists(path, ec)) return;
         std::filesystem::create_directory(path, ec);
         if (ec) throw io_error(path.string(), "cannot create the folder: " + ec.message());
-        path_ = path;
-        c_path_ = path.string();
-        for (auto& slot : slots())
-            if (const char* empty = nullptr; slot.compare_exchange_strong(empty, c_path_.c_str())) {
-                slot_ = &slot;
-                break;
-            }
+        path_ = path.string();
+        created().add(path_.c_str());
     }
     ~CreatedFolder() {
         if (path_.empty()) return;
-        release();
+        created().remove(path_.c_str());
         std::error_code ec;
         std::filesystem::remove(path_, ec);   // only if empty
     }
@@ -149,7 +142,8 @@ public:
     CreatedFolder& operator=(const CreatedFolder&) = delete;
     /// The folder stays (its contents are committed).
     void keep() noexcept {
-        release();
+        if (path_.empty()) return;
+        created().remove(path_.c_str());
         path_.clear();
     }
 
@@ -157,26 +151,18 @@ public:
     static void remove_created_folders() noexcept {
         // Two passes: a folder made inside another (out/plots) must go first, and the slots do not
         // keep creation order; rmdir of a folder that is not empty yet simply fails.
-        for (auto& slot : slots())
-            if (const char* p = slot.load()) ::rmdir(p);
-        for (auto& slot : slots())
-            if (const char* p = slot.load()) ::rmdir(p);
+        for (int pass = 0; pass < 2; ++pass) created().for_each([](const char* p) { ::rmdir(p); });
     }
 
 private:
-    static std::array<std::atomic<const char*>, 16>& slots() noexcept {
-        static std::array<std::atomic<const char*>, 16> s{};
-        return s;
+    static io::detail::SignalSafePaths<16>& created() noexcept {
+        static io::detail::SignalSafePaths<16> paths;
+        return paths;
     }
-    void release() noexcept {
-        if (slot_) slot_->store(nullptr);
-        slot_ = nullptr;
-    }
-    std::filesystem::path path_;
-    std::string c_path_;
-    std::atomic<const char*>* slot_ = nullptr;
+    std::string path_;   ///< empty when this object did not make the folder or it is kept
 };
 
+/// Prints the subcommand's JSON object as the last line of stdout.
 inline void emit(const json& j) { std::cout << j.dump() << std::endl; }
 
 /// A subcommand: its CLI11 app and what runs when it is chosen.

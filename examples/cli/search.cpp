@@ -353,13 +353,11 @@ void run(const SearchFlags& o) {
     }
     const auto on_step = [&steps](const PipelineStep& s) { steps.step(s); };
     std::optional<std::vector<ReferenceShift>> ref_shifts;
-    std::optional<std::vector<SystematicShift>> shifts;
     if (dsys_ref) {
         steps.begin("reference windows (δ_sys)", static_cast<Index>(windows.size()), 1 + o.folds);
         ref_shifts = run_reference_shifts(spec, ctx, *dsys_ref, sims, o.common.seed,
                                           [&](Index done, Index) { steps.window_done(done); },
                                           steps.enabled() ? StepObserver(on_step) : StepObserver());
-        shifts = systematic_shifts(*ref_shifts, detail_search::sigma_sys_of(o));
     }
     steps.begin("windows", static_cast<Index>(windows.size()), (o.method == "ae" ? 0 : 1) + o.folds);
     SearchOptions sopt;
@@ -377,6 +375,8 @@ void run(const SearchFlags& o) {
             for (const auto& s : w.result.significances) line << ", Z(" << s.statistic << ", " << s.eps_b << ") " << s.z;
             std::cerr << "\r" << line.str() << "\n" << std::flush;
         };
+    std::optional<std::vector<SystematicShift>> shifts;
+    if (ref_shifts) shifts = systematic_shifts(*ref_shifts, detail_search::sigma_sys_of(o));
     const SearchReport rep = run_search(spec, ctx, data, sims, sopt, shifts, o.common.seed);
 
     // Outputs: every window's out-of-fold data scores, one column per window.
@@ -402,28 +402,21 @@ void run(const SearchFlags& o) {
                          {"seed", o.common.seed},
                          {"data", o.data},
                          {"sim", o.sim},
-                         {"delta_sys", shifts ? json(nullptr) : json(o.delta_sys.value_or(0.0))},
-                         {"sigma_sys_rule", shifts ? json(detail_search::sigma_sys_rule(o)) : json(nullptr)}}},
+                         {"delta_sys", ref_shifts ? json(nullptr) : json(o.delta_sys.value_or(0.0))},
+                         {"sigma_sys_rule", ref_shifts ? json(detail_search::sigma_sys_rule(o)) : json(nullptr)}}},
            {"version", RESANOM_VERSION},
            {"git_commit", git_commit[0] ? json(git_commit) : json(nullptr)}};
-    if (shifts) {
+    if (ref_shifts) {
         json d = json::array();
-        for (std::size_t k = 0; k < shifts->size(); ++k) {
-            const SystematicShift& s = (*shifts)[k];
-            d.push_back({{"eps_b", s.eps_b},
-                         {"delta_sys", s.delta_sys},
-                         {"sigma_sys", s.sigma_sys.value_or(std::fabs(s.delta_sys))},
-                         {"per_window", (*ref_shifts)[k].per_window}});
+        for (const ReferenceShift& r : *ref_shifts) {
+            const SystematicShift s = r.shift(detail_search::sigma_sys_of(o));
+            d.push_back({{"eps_b", s.eps_b}, {"delta_sys", s.delta_sys}, {"sigma_sys", *s.sigma_sys}, {"per_window", r.per_window}});
         }
         j["delta_sys_mc"] = d;
     }
     // The human-readable report and the plots' data (search_report.hpp), staged with the rest.
-    SearchReportInputs report_in{o,         rep,       data, eps_b, detail_search::bump_edges(o, windows),
-                                       statistic, git_commit, seconds};
-    if (ref_shifts) {
-        report_in.reference_shifts = *ref_shifts;
-        report_in.shifts = *shifts;
-    }
+    const SearchReportInputs report_in{o,         rep,       data, eps_b, detail_search::bump_edges(o, windows),
+                                       statistic, git_commit, seconds, ref_shifts.value_or(std::vector<ReferenceShift>{})};
     const auto human = search_report_files(report_in);
 
     // Folders made here are removed again (if empty) on failure or interruption.

@@ -45,12 +45,20 @@ struct SearchReportInputs {
     std::string statistic;      ///< direct, bumphunt or both
     std::string git_commit;     ///< empty when unknown
     double seconds = 0.0;
-    /// With --delta-sys-from: the reference's shift in every window, and the δ_sys, σ_sys used.
+    /// With --delta-sys-from: the reference's shift in every window (δ_sys and σ_sys follow by
+    /// --sigma-sys).
     std::vector<ReferenceShift> reference_shifts = {};
-    std::vector<SystematicShift> shifts = {};
 };
 
 namespace detail_report {
+
+/// Every image plots.gp may draw, in the order they are listed.
+inline std::vector<std::string> image_files() {
+    std::vector<std::string> out;
+    for (const char* name : {"spectrum", "significance", "roc", "sic", "marginals"})
+        for (const char* ext : {".png", ".svg"}) out.push_back(std::string(name) + ext);
+    return out;
+}
 
 inline std::string fmt(double v, const char* f = "%.4g") {
     if (!std::isfinite(v)) return "NaN";
@@ -380,22 +388,22 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool ha
                            [](const Significance& s) { return !std::isfinite(s.z); });
     });
     if (any_failed) md << "\n— : the fit of the selected spectrum failed (too few events pass the cut).\n";
-    if (!in.shifts.empty()) {
-        const bool paper = detail_search::sigma_sys_of(o) == SigmaSys::abs_mean;
+    if (!in.reference_shifts.empty()) {
+        const SigmaSys rule = detail_search::sigma_sys_of(o);
+        const bool paper = rule == SigmaSys::abs_mean;
         md << "\n## Systematic shift δ_sys^MC\n\nThe reference's relative excess over its template in each window (paper 003 "
               "eq. 4), their mean δ_sys (eq. 5) and the σ_sys of eq. 8 ("
            << (paper ? "`--sigma-sys mean`: |δ_sys|, paper 003" : "`--sigma-sys rms`: their root-mean-square")
            << ").\n\n| ε_B | δ_sys | σ_sys | smallest window shift | largest |" << (paper ? " RMS |" : "")
            << "\n| --- | --- | --- | --- | --- |" << (paper ? " --- |" : "") << "\n";
         bool spread = false;
-        for (std::size_t k = 0; k < in.shifts.size(); ++k) {
-            const auto& pw = in.reference_shifts[k].per_window;
-            const auto [lo, hi] = std::minmax_element(pw.begin(), pw.end());
-            const double rms = *in.reference_shifts[k].shift(SigmaSys::rms).sigma_sys;
-            const double sigma = in.shifts[k].sigma_sys.value_or(std::fabs(in.shifts[k].delta_sys));
+        for (const ReferenceShift& r : in.reference_shifts) {
+            const auto [lo, hi] = std::minmax_element(r.per_window.begin(), r.per_window.end());
+            const SystematicShift used = r.shift(rule);
+            const double rms = *r.shift(SigmaSys::rms).sigma_sys, sigma = *used.sigma_sys;
             spread = spread || rms > 1.2 * sigma;
-            md << "| " << fmt(in.shifts[k].eps_b) << " | " << fmt(in.shifts[k].delta_sys, "%.3f") << " | "
-               << fmt(sigma, "%.3f") << " | " << fmt(*lo, "%.3f") << " | " << fmt(*hi, "%.3f") << " |";
+            md << "| " << fmt(r.eps_b) << " | " << fmt(used.delta_sys, "%.3f") << " | " << fmt(sigma, "%.3f") << " | "
+               << fmt(*lo, "%.3f") << " | " << fmt(*hi, "%.3f") << " |";
             if (paper) md << " " << fmt(rms, "%.3f") << " |";
             md << "\n";
         }
@@ -462,22 +470,20 @@ inline std::vector<std::string> draw_search_plots(const std::filesystem::path& o
     if (plots.string().find('\'') != std::string::npos || std::system(cmd.c_str()) != 0) {
         problem = "gnuplot failed; see " + (plots / "gnuplot.log").string();
         // A failed or interrupted gnuplot may leave half-drawn images: none are kept.
-        for (const char* name : {"spectrum", "significance", "roc", "sic", "marginals"})
-            for (const char* ext : {".png", ".svg"}) {
-                std::error_code ec;
-                fs::remove(plots / (std::string(name) + ext), ec);
-            }
+        for (const std::string& image : detail_report::image_files()) {
+            std::error_code ec;
+            fs::remove(plots / image, ec);
+        }
         return {};
     }
     std::vector<std::string> drawn;
-    for (const char* name : {"spectrum", "significance", "roc", "sic", "marginals"})
-        for (const char* ext : {".png", ".svg"}) {
-            const fs::path src = plots / (std::string(name) + ext);
-            if (!fs::exists(src)) continue;
-            std::error_code ec;
-            fs::rename(src, out_dir / src.filename(), ec);
-            if (!ec) drawn.push_back(src.filename().string());
-        }
+    for (const std::string& image : detail_report::image_files()) {
+        const fs::path src = plots / image;
+        if (!fs::exists(src)) continue;
+        std::error_code ec;
+        fs::rename(src, out_dir / image, ec);
+        if (!ec) drawn.push_back(image);
+    }
     return drawn;
 }
 

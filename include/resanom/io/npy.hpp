@@ -115,25 +115,38 @@ private:
     const std::string& target_;
 };
 
-/// The temporary files of this process not yet committed or discarded: lock-free slots holding
-/// their paths as C strings, so that a signal handler can remove them (remove_pending_temporaries).
-inline constexpr int max_pending_temporaries = 256;
-inline std::atomic<const char*>* pending_temporaries() noexcept {
-    static std::atomic<const char*> slots[max_pending_temporaries]{};
-    return slots;
-}
-inline void register_temporary(const char* path) noexcept {
-    for (int i = 0; i < max_pending_temporaries; ++i) {
-        const char* empty = nullptr;
-        if (pending_temporaries()[i].compare_exchange_strong(empty, path)) return;
+/// N lock-free slots holding paths as C strings (owned by whoever registers them), which a signal
+/// handler may walk: for_each only reads atomics. The registry behind remove_pending_temporaries,
+/// and behind the tool's folders made for its outputs.
+template <int N>
+class SignalSafePaths {
+public:
+    /// Registers `path`; false when every slot is taken (the path is then not seen by for_each).
+    bool add(const char* path) noexcept {
+        for (auto& slot : slots_)
+            if (const char* empty = nullptr; slot.compare_exchange_strong(empty, path)) return true;
+        return false;
     }
-    // All slots taken (256 outputs staged at once): this one is then not removed on a signal.
-}
-inline void unregister_temporary(const char* path) noexcept {
-    for (int i = 0; i < max_pending_temporaries; ++i) {
-        const char* mine = path;
-        if (pending_temporaries()[i].compare_exchange_strong(mine, nullptr)) return;
+    void remove(const char* path) noexcept {
+        for (auto& slot : slots_)
+            if (const char* mine = path; slot.compare_exchange_strong(mine, nullptr)) return;
     }
+    /// fn(path) for every registered path. Async-signal-safe when fn is.
+    template <class F>
+    void for_each(F&& fn) const noexcept {
+        for (const auto& slot : slots_)
+            if (const char* p = slot.load()) fn(p);
+    }
+
+private:
+    std::atomic<const char*> slots_[N]{};
+};
+
+/// The temporary files of this process not yet committed or discarded (remove_pending_temporaries).
+/// With all 256 slots taken, a further one is not removed on a signal.
+inline SignalSafePaths<256>& pending_temporaries() noexcept {
+    static SignalSafePaths<256> paths;
+    return paths;
 }
 
 /// A finished temporary file waiting to replace its target. commit() renames it into place;
@@ -146,7 +159,7 @@ public:
     /// Takes over the temporary file `tmp` (registered for remove_pending_temporaries).
     StagedFile(std::filesystem::path tmp, std::string target)
         : tmp_(std::move(tmp)), target_(std::move(target)), registered_(copy_c_string(tmp_.string())) {
-        register_temporary(registered_.get());
+        pending_temporaries().add(registered_.get());
     }
     StagedFile(StagedFile&& o) noexcept
         : tmp_(std::exchange(o.tmp_, {})), target_(std::move(o.target_)), registered_(std::move(o.registered_)) {}
@@ -197,7 +210,7 @@ private:
     }
     void release() noexcept {
         if (!registered_) return;
-        unregister_temporary(registered_.get());
+        pending_temporaries().remove(registered_.get());
         registered_.reset();
     }
 
@@ -703,8 +716,7 @@ private:
 /// atomics and calls unlink): a program's SIGINT/SIGTERM handler calls it so that an interrupted
 /// run leaves no partial output. resanom itself installs no handler (the tool does).
 inline void remove_pending_temporaries() noexcept {
-    for (int i = 0; i < detail::max_pending_temporaries; ++i)
-        if (const char* p = detail::pending_temporaries()[i].load()) ::unlink(p);
+    detail::pending_temporaries().for_each([](const char* p) { ::unlink(p); });
 }
 
 }  // namespace resanom::io

@@ -125,25 +125,6 @@ inline std::vector<double> delta_sys_per_window(std::span<const ReferenceWindow>
     return out;
 }
 
-/// Eqs. 4–5: δ_sys^MC = the mean over windows (and classifier runs) of eq. 4 on a signal-free
-/// reference (delta_sys_per_window).
-inline double delta_sys_from_reference(std::span<const ReferenceWindow> windows, double eps_b) {
-    const std::vector<double> d = delta_sys_per_window(windows, eps_b);
-    double sum = 0.0;
-    for (double x : d) sum += x;
-    return sum / static_cast<double>(d.size());
-}
-
-/// §3.2: δ_sys^SB — the same shift measured in the sidebands: `sideband_data` are the SB data
-/// and `sideband_template` a template generated in the SB (not interpolated into the SR), both
-/// scored by a classifier trained on them. Several runs are averaged like eq. 5.
-inline double delta_sys_from_sidebands(std::span<const ReferenceWindow> runs, double eps_b) {
-    return delta_sys_from_reference(runs, eps_b);
-}
-
-/// §3.2: δ_sys^{MC⊕SB} = √((δ_sys^MC)² + (δ_sys^SB)²).
-inline double delta_sys_combined(double delta_mc, double delta_sb) { return std::hypot(delta_mc, delta_sb); }
-
 /// The systematic shift at one working point; σ_sys defaults to |δ_sys| (§3.1: "σ_sys = δ_sys").
 struct SystematicShift {
     double eps_b = 0.0;
@@ -176,6 +157,22 @@ inline SystematicShift systematic_shift(double eps_b, std::span<const double> pe
     const double sigma = rule == SigmaSys::abs_mean ? std::fabs(mean) : std::sqrt(sum2 / n);
     return {eps_b, mean, sigma};
 }
+
+/// Eqs. 4–5: δ_sys^MC = the mean over windows (and classifier runs) of eq. 4 on a signal-free
+/// reference (delta_sys_per_window).
+inline double delta_sys_from_reference(std::span<const ReferenceWindow> windows, double eps_b) {
+    return systematic_shift(eps_b, delta_sys_per_window(windows, eps_b)).delta_sys;
+}
+
+/// §3.2: δ_sys^SB — the same shift measured in the sidebands: `sideband_data` are the SB data
+/// and `sideband_template` a template generated in the SB (not interpolated into the SR), both
+/// scored by a classifier trained on them. Several runs are averaged like eq. 5.
+inline double delta_sys_from_sidebands(std::span<const ReferenceWindow> runs, double eps_b) {
+    return delta_sys_from_reference(runs, eps_b);
+}
+
+/// §3.2: δ_sys^{MC⊕SB} = √((δ_sys^MC)² + (δ_sys^SB)²).
+inline double delta_sys_combined(double delta_mc, double delta_sb) { return std::hypot(delta_mc, delta_sb); }
 
 /// The shifts of a signal-free reference in each window at one working point (eq. 4, in window
 /// order), and the δ_sys, σ_sys they give.

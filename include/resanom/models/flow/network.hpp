@@ -114,12 +114,11 @@ public:
         f.shape_ = shape;
         f.shape_.validate();
         f.perm_kind_ = kind;
-        // Counts checked before anything of the architecture's size is allocated.
-        const Index d = shape.made.d, per_block = shape.made.n_params() + (shape.batch_norm ? 2 * d : 0);
-        detail::require(params.size() == per_block * shape.blocks &&
-                            state.size() == (shape.batch_norm ? 2 * d * shape.blocks : 0),
+        // Counts checked before anything of the architecture's size is allocated; the stored
+        // parameters are then taken as they are (no zero-filled layout first).
+        f.block_params_ = block_param_count(shape);
+        detail::require(params.size() == f.block_params_ * shape.blocks && state.size() == state_count(shape),
                         "flow: stored parameters do not match the architecture");
-        f.layout();
         detail::require(perms.size() == static_cast<std::size_t>(shape.blocks), "flow: wrong number of permutations");
         for (const auto& p : perms) {
             std::vector<bool> seen(static_cast<std::size_t>(f.d()), false);
@@ -516,10 +515,14 @@ public:
     const std::vector<double>& last_batch_mean() const noexcept { return bn_mean_; }
 
 private:
+    /// Parameters per block (the MADE, then BatchNorm's γ and β) and running-statistics entries in all.
+    static Index block_param_count(const FlowShape& s) { return s.made.n_params() + (s.batch_norm ? 2 * s.made.d : 0); }
+    static Index state_count(const FlowShape& s) { return s.batch_norm ? 2 * s.made.d * s.blocks : 0; }
+
     void layout() {
-        block_params_ = shape_.made.n_params() + (shape_.batch_norm ? 2 * d() : 0);
+        block_params_ = block_param_count(shape_);
         params_.setZero(block_params_ * shape_.blocks);
-        state_.setZero(shape_.batch_norm ? 2 * d() * shape_.blocks : 0);
+        state_.setZero(state_count(shape_));
         if (shape_.batch_norm)
             for (int b = 0; b < shape_.blocks; ++b) state_.segment(state_offset(b) + d(), d()).setOnes();
     }

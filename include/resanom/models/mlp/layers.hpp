@@ -86,11 +86,11 @@ inline std::string describe(const LayerSpec& s) {
     return o.str();
 }
 
-/// Throws input_error unless the spec describes a valid layer.
 /// The widest layer (and network input) resanom builds: 2²⁴ units. Keeps every parameter count
 /// far from overflow and refuses a corrupt description before anything is allocated.
 inline constexpr Index max_layer_width = Index{1} << 24;
 
+/// Throws input_error unless the spec describes a valid layer.
 inline void validate(const LayerSpec& s) {
     const auto bad = [&](const std::string& why) { throw input_error("layer " + describe(s) + ": " + why); };
     if (static_cast<int>(s.kind) > static_cast<int>(LayerKind::batch_norm)) bad("unknown kind");

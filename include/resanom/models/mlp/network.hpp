@@ -61,7 +61,6 @@ public:
         initialize(seed);
     }
 
-
     /// Draws fresh weights (biases 0, BatchNorm γ = 1, β = 0, running mean 0 and variance 1).
     void initialize(std::uint64_t seed) {
         Rng rng(seed);
