@@ -64,6 +64,7 @@ void run_method(const std::string& name, const G& gen, const Ensemble<Hgb>& clf,
         for (const SystematicShift& s : de.per_eps_b) std::printf("  ε_B=%g: %+.3f", s.eps_b, s.delta_sys);
         std::printf("\n");
     } else {
+        de = idealized_template_shift();
         std::printf("  δ_sys = 0 (perfect template)\n");
     }
     const WeakSupervision<G, Ensemble<Hgb>, DirectEstimate> p(gen, clf, DirectEstimate(de), settings);

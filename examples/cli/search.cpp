@@ -240,8 +240,29 @@ EventFile load_events(const std::string& path, const std::string& flag, const Se
 
 json significance_json(const Significance& s) {
     auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-    return json{{"eps_b", s.eps_b},       {"threshold", num(s.threshold)}, {"n_obs", s.n_obs}, {"n_exp", num(s.n_exp)},
-                {"sigma_exp", num(s.sigma_exp)}, {"z", num(s.z)},         {"p_value", num(s.p_value)}};
+    json j{{"eps_b", s.eps_b},          {"eps_b_real", num(s.eps_b_real)}, {"status", to_string(s.status)},
+           {"threshold", num(s.threshold)}, {"n_obs", s.n_obs},               {"n_exp", num(s.n_exp)},
+           {"sigma_exp", num(s.sigma_exp)}, {"z", num(s.z)},                  {"p_value", num(s.p_value)}};
+    if (!s.fold_thresholds.empty()) j["fold_thresholds"] = s.fold_thresholds;
+    if (s.statistic == "direct")
+        for (const auto& [key, v] : {std::pair{"n_sr", s.n_sr}, {"n_bt", s.n_bt}, {"delta_sys", s.delta_sys}, {"sigma_sys", s.sigma_sys}})
+            j[key] = num(v);
+    return j;
+}
+
+/// One δ_sys estimate's per-working-point summary for report.json (delta_sys_mc, delta_sys_sb).
+json shifts_json(const std::vector<ReferenceShift>& shifts, SigmaSys rule) {
+    json d = json::array();
+    for (const ReferenceShift& r : shifts) {
+        const SystematicShift s = r.shift(rule);
+        d.push_back({{"eps_b", s.eps_b},
+                     {"delta_sys", s.delta_sys},
+                     {"sigma_sys", *s.sigma_sys},
+                     {"per_window", r.per_window},
+                     {"variance", r.variance},
+                     {"noise_correlation", r.noise_correlation}});
+    }
+    return d;
 }
 
 json number_or_null(const std::optional<double>& v) {
@@ -287,13 +308,18 @@ void run(const SearchFlags& o) {
         throw usage_error("--classifier: '" + o.classifier + "' is not hgb or mlp");
     if (ensemble_size(o) < 1) throw usage_error("--ensemble must be >= 1");
     if (o.folds < 3) throw usage_error("--folds must be >= 3 (train, validation and test folds)");
-    if (o.delta_sys && !o.delta_sys_from.empty()) throw usage_error("--delta-sys and --delta-sys-from exclude each other");
+    if (o.delta_sys && (!o.delta_sys_from.empty() || o.delta_sys_sb))
+        throw usage_error("--delta-sys excludes --delta-sys-from and --delta-sys-sb (it is the shift itself)");
     if (o.delta_sys && !(std::isfinite(*o.delta_sys) && *o.delta_sys > -1.0))
         throw usage_error("--delta-sys must be a finite number > -1");
+    if (o.delta_sys_sb && o.method != "cathode")
+        throw usage_error("--delta-sys-sb applies to --method cathode (its flow generates the sideband template, "
+                          "Das et al. 2024, §3.2)");
     if (o.sigma_sys && *o.sigma_sys != "mean" && *o.sigma_sys != "rms")
         throw usage_error("--sigma-sys: '" + *o.sigma_sys + "' is not mean or rms");
-    if (o.sigma_sys && o.delta_sys_from.empty())
-        throw usage_error("--sigma-sys applies to --delta-sys-from (the windows' shifts of a reference)");
+    const detail_search::DeltaSysPlan dsys = detail_search::delta_sys_plan(o);
+    if (o.sigma_sys && !dsys.reference && !dsys.sidebands)
+        throw usage_error("--sigma-sys applies to --delta-sys-from or --delta-sys-sb (the windows' shifts of a reference)");
     const std::vector<double> eps_b = parse_fractions(o.eps_b, "--eps-b");
     std::vector<Window> windows = search_windows(o);
     const std::string statistic = detail_search::effective_statistic(o, spec);
@@ -301,6 +327,13 @@ void run(const SearchFlags& o) {
     if (wants_direct && !detail_search::has_template(o, spec))
         throw usage_error("--method " + o.method + (o.method == "combined" ? " (as combined here)" : "") +
                           " has no background template: use --statistic bumphunt");
+    if (wants_direct && !dsys.any())
+        throw usage_error("--statistic " + statistic + " with --method " + o.method +
+                          " needs the template's systematic shift δ_sys (Das et al. 2024, eq. 3): --delta-sys-from "
+                          "REF (measured on a background-only reference, eqs. 4-5) or --delta-sys D (your own); "
+                          "only the IAD's template is exact");
+    if (!wants_direct && (dsys.given || dsys.reference || o.delta_sys_sb))
+        throw usage_error("--delta-sys, --delta-sys-from and --delta-sys-sb apply to --statistic direct or both");
     if (spec.min_sims > 0 && static_cast<int>(o.sim.size()) < spec.min_sims)
         throw usage_error("--method " + o.method + " needs " + std::to_string(spec.min_sims) + " --sim file" +
                           (spec.min_sims > 1 ? "s" : "") + ", got " + std::to_string(o.sim.size()));
@@ -315,10 +348,7 @@ void run(const SearchFlags& o) {
     std::optional<Events> test;
     if (!o.test.empty()) test = load_events(o.test, "--test", o, true, true, layout).events;
     std::optional<Events> dsys_ref;
-    if (!o.delta_sys_from.empty()) {
-        if (!wants_direct) throw usage_error("--delta-sys-from applies to --statistic direct or both");
-        dsys_ref = load_events(o.delta_sys_from, "--delta-sys-from", o, false, false, layout).events;
-    }
+    if (!o.delta_sys_from.empty()) dsys_ref = load_events(o.delta_sys_from, "--delta-sys-from", o, false, false, layout).events;
     const auto multi = multi_windows(o, data.n_resonant());
     if (spec.multi && !multi)
         throw usage_error("--method " + o.method + " needs one window per resonant column: --m-col 0,1,2 --sr \"a,b;c,d;e,f\"");
@@ -352,12 +382,24 @@ void run(const SearchFlags& o) {
         };
     }
     const auto on_step = [&steps](const PipelineStep& s) { steps.step(s); };
-    std::optional<std::vector<ReferenceShift>> ref_shifts;
-    if (dsys_ref) {
+    // The systematic shift of the direct estimate, from what the flags (or the method) name.
+    if (wants_direct && dsys.given && *o.delta_sys == 0.0 && o.method != "iad")
+        std::cerr << "resanom: warning: --delta-sys 0 with --method " << o.method
+                  << ": the direct estimate assumes a perfect background template, which only the IAD has; "
+                     "its significances are not calibrated (docs/validation.md)\n";
+    std::optional<std::vector<ReferenceShift>> ref_shifts, sb_shifts;
+    if (wants_direct && dsys.reference) {
         steps.begin("reference windows (δ_sys)", static_cast<Index>(windows.size()), 1 + o.folds);
         ref_shifts = run_reference_shifts(spec, ctx, *dsys_ref, sims, o.common.seed,
                                           [&](Index done, Index) { steps.window_done(done); },
                                           steps.enabled() ? StepObserver(on_step) : StepObserver());
+    }
+    if (wants_direct && dsys.sidebands) {
+        if (o.common.verbose)
+            std::cerr << "resanom: δ_sys from the data's sidebands (Das et al. 2024, §3.2): the flow samples the "
+                         "sidebands in every window\n";
+        steps.begin("sideband windows (δ_sys^SB)", static_cast<Index>(windows.size()), 1);
+        sb_shifts = run_sideband_shifts(ctx, data, o.common.seed);
     }
     steps.begin("windows", static_cast<Index>(windows.size()), (o.method == "ae" ? 0 : 1) + o.folds);
     SearchOptions sopt;
@@ -376,7 +418,12 @@ void run(const SearchFlags& o) {
             std::cerr << "\r" << line.str() << "\n" << std::flush;
         };
     std::optional<std::vector<SystematicShift>> shifts;
-    if (ref_shifts) shifts = systematic_shifts(*ref_shifts, detail_search::sigma_sys_of(o));
+    const SigmaSys rule = detail_search::sigma_sys_of(o);
+    if (ref_shifts) shifts = systematic_shifts(*ref_shifts, rule);
+    if (sb_shifts) {
+        const auto sb = systematic_shifts(*sb_shifts, rule);
+        shifts = shifts ? combine_in_quadrature(*shifts, sb) : sb;   // Das et al. 2024, §3.2: MC ⊕ SB
+    }
     const SearchReport rep = run_search(spec, ctx, data, sims, sopt, shifts, o.common.seed);
 
     // Outputs: every window's out-of-fold data scores, one column per window.
@@ -402,21 +449,28 @@ void run(const SearchFlags& o) {
                          {"seed", o.common.seed},
                          {"data", o.data},
                          {"sim", o.sim},
-                         {"delta_sys", ref_shifts ? json(nullptr) : json(o.delta_sys.value_or(0.0))},
-                         {"sigma_sys_rule", ref_shifts ? json(detail_search::sigma_sys_rule(o)) : json(nullptr)}}},
+                         {"delta_sys", !wants_direct ? json(nullptr)
+                                       : o.delta_sys   ? json(*o.delta_sys)
+                                       : dsys.ideal    ? json(0.0)
+                                                       : json(nullptr)},
+                         {"delta_sys_source", wants_direct ? json(dsys.name()) : json(nullptr)},
+                         {"sigma_sys_rule", ref_shifts || sb_shifts ? json(detail_search::sigma_sys_rule(o)) : json(nullptr)}}},
            {"version", RESANOM_VERSION},
            {"git_commit", git_commit[0] ? json(git_commit) : json(nullptr)}};
-    if (ref_shifts) {
-        json d = json::array();
-        for (const ReferenceShift& r : *ref_shifts) {
-            const SystematicShift s = r.shift(detail_search::sigma_sys_of(o));
-            d.push_back({{"eps_b", s.eps_b}, {"delta_sys", s.delta_sys}, {"sigma_sys", *s.sigma_sys}, {"per_window", r.per_window}});
-        }
-        j["delta_sys_mc"] = d;
-    }
+    if (ref_shifts) j["delta_sys_mc"] = shifts_json(*ref_shifts, rule);
+    if (sb_shifts) j["delta_sys_sb"] = shifts_json(*sb_shifts, rule);
     // The human-readable report and the plots' data (search_report.hpp), staged with the rest.
-    const SearchReportInputs report_in{o,         rep,       data, eps_b, detail_search::bump_edges(o, windows),
-                                       statistic, git_commit, seconds, ref_shifts.value_or(std::vector<ReferenceShift>{})};
+    const SearchReportInputs report_in{o,
+                                       rep,
+                                       data,
+                                       eps_b,
+                                       detail_search::bump_edges(o, windows),
+                                       statistic,
+                                       git_commit,
+                                       seconds,
+                                       wants_direct ? dsys.name() : std::string(),
+                                       ref_shifts.value_or(std::vector<ReferenceShift>{}),
+                                       sb_shifts.value_or(std::vector<ReferenceShift>{})};
     const auto human = search_report_files(report_in);
 
     // Folders made here are removed again (if empty) on failure or interruption.
@@ -478,13 +532,19 @@ Subcommand add_search(CLI::App& app) {
                     "direct, bumphunt, both, or auto (direct when the method has a background template)")
         ->capture_default_str();
     sub->add_option("--eps-b", o->eps_b, "Working points: background efficiencies")->capture_default_str();
-    sub->add_option("--delta-sys", o->delta_sys, "Direct estimation: systematic shift δ_sys (paper 003 eq. 3; default 0)");
+    sub->add_option("--delta-sys", o->delta_sys,
+                    "Direct estimation: your own systematic shift δ_sys (Das et al. 2024, eq. 3; σ_sys = |δ_sys|). "
+                    "Without it, --delta-sys-from or --delta-sys-sb, δ_sys = 0 for iad alone, the data's sidebands "
+                    "for cathode; other methods need one for --statistic direct");
     sub->add_option("--delta-sys-from", o->delta_sys_from,
-                    "Direct estimation: δ_sys from this background-only reference (paper 003 eqs. 4-5)");
+                    "Direct estimation: δ_sys from this background-only reference (Das et al. 2024, eqs. 4-5)");
+    sub->add_flag("--delta-sys-sb", o->delta_sys_sb,
+                  "cathode, direct estimation: δ_sys from the data's sidebands (Das et al. 2024, §3.2; cathode's "
+                  "default); with --delta-sys-from both in quadrature (MC⊕SB, their Fig. 5)");
     sub->add_option("--sigma-sys", o->sigma_sys,
-                    "With --delta-sys-from: σ_sys of eq. 8 from the windows' shifts, rms (default: their "
-                    "root-mean-square, calibrated on background-only searches, docs/validation.md) or mean "
-                    "(|their mean|, paper 003)");
+                    "With --delta-sys-from or --delta-sys-sb: σ_sys of eq. 8 from the windows' shifts, rms (default: "
+                    "their root-mean-square, calibrated on background-only searches, docs/validation.md) or mean "
+                    "(|their mean|, Das et al. 2024)");
     sub->add_option("--test", o->test, "Labelled evaluation events (truth in --label-col) for ROC/SIC");
     sub->add_option("--out", o->out, "Output folder: report.json, scores.npy, report.md, the plots (PNG, SVG) and their data in plots/")->required();
     add_common_options(*sub, o->common);

@@ -54,7 +54,8 @@ struct SearchFlags {
     std::string eps_b = "1e-2,1e-3,1e-4";
     std::optional<double> delta_sys;
     std::string delta_sys_from, test, out;
-    std::optional<std::string> sigma_sys;   ///< mean or rms (the default) with --delta-sys-from
+    bool delta_sys_sb = false;              ///< CATHODE: δ_sys^SB from the data's sidebands (Das et al. 2024, §3.2)
+    std::optional<std::string> sigma_sys;   ///< the σ_sys rule with --delta-sys-from / --delta-sys-sb
 };
 
 /// --ensemble as given, else 50 autoencoders for ae (paper 004 §3.2) and 10 classifiers per fold
@@ -190,21 +191,61 @@ inline bool has_template(const SearchFlags& o, const MethodSpec& spec) {
 inline std::string sigma_sys_rule(const SearchFlags& o) { return o.sigma_sys.value_or("rms"); }
 inline SigmaSys sigma_sys_of(const SearchFlags& o) { return sigma_sys_rule(o) == "mean" ? SigmaSys::abs_mean : SigmaSys::rms; }
 
+/// Where the direct estimate's systematic shift δ_sys comes from (never an unstated 0).
+struct DeltaSysPlan {
+    bool ideal = false;      ///< IAD: the template is the true background, δ_sys = 0 (Das et al. 2024, §2.2.1)
+    bool given = false;      ///< --delta-sys D
+    bool reference = false;  ///< --delta-sys-from: δ_sys^MC on a background-only reference (eqs. 4–5)
+    bool sidebands = false;  ///< CATHODE: δ_sys^SB on the data's sidebands (§3.2); with reference, MC⊕SB
+
+    bool any() const noexcept { return ideal || given || reference || sidebands; }
+    /// settings.delta_sys_source of report.json.
+    std::string name() const {
+        if (ideal) return "ideal";
+        if (given) return "given";
+        if (reference && sidebands) return "reference+sidebands";
+        if (reference) return "reference";
+        if (sidebands) return "sidebands";
+        return "none";
+    }
+};
+
+/// The δ_sys sources of a search: what the flags name; without any, δ_sys = 0 for the IAD alone and
+/// the data's sidebands for CATHODE (Das et al. 2024, §3.2, the data-driven estimate); other
+/// methods have none (their direct estimate is refused, auto picks the bump hunt).
+inline DeltaSysPlan delta_sys_plan(const SearchFlags& o) {
+    DeltaSysPlan p;
+    p.given = o.delta_sys.has_value();
+    p.reference = !o.delta_sys_from.empty();
+    p.sidebands = o.delta_sys_sb;
+    if (!p.any()) {
+        if (o.method == "iad") p.ideal = true;
+        if (o.method == "cathode") p.sidebands = true;
+    }
+    return p;
+}
+
 inline std::string effective_statistic(const SearchFlags& o, const MethodSpec& spec) {
     if (o.statistic != "auto") return o.statistic;
-    return has_template(o, spec) && o.method != "cwola-hunting" ? "direct" : "bumphunt";
+    return has_template(o, spec) && o.method != "cwola-hunting" && delta_sys_plan(o).any() ? "direct" : "bumphunt";
 }
 
 inline AnyStatistic make_statistic(const MethodContext& ctx, const MethodSpec& spec,
                                    const std::optional<std::vector<SystematicShift>>& shifts) {
     const SearchFlags& o = ctx.o;
     const std::string which = effective_statistic(o, spec);
-    DirectEstimateConfig dc;
-    dc.delta_sys = o.delta_sys.value_or(0.0);
+    DirectEstimateConfig dc;   // no δ_sys unless one is known: the statistic refuses to assume one
+    if (o.delta_sys) dc.delta_sys = *o.delta_sys;
+    if (delta_sys_plan(o).ideal) dc.delta_sys = 0.0, dc.sigma_sys = 0.0;
     if (shifts) dc.per_eps_b = *shifts;
     BumpHuntConfig bc;
     bc.edges = bump_edges(o, ctx.windows);
-    bc.cut_on_template = o.method != "cwola-hunting";   // paper 004: the top x % of the data
+    if (o.method == "cwola-hunting") bc.cut = BumpHuntCut::data;   // Collins et al. 2021, §3.1: the top x % of the data
+    if (o.method == "ae") {   // Collins et al. 2021, §4.3: the cut from SR events, a linear fit near the SR
+        bc.cut = BumpHuntCut::signal_region;
+        bc.fit.function = FitFunction::linear;
+        bc.fit_ranges = collins2021_ae_fit_ranges();
+    }
     bc.skip_failed_fits = true;                         // a too-tight cut must not end the search
     if (which == "direct") return AnyStatistic(DirectEstimate(dc));
     if (which == "bumphunt") return AnyStatistic(BumpHunt(bc));
@@ -315,6 +356,13 @@ inline std::vector<ReferenceShift> run_reference_shifts(const MethodSpec& spec, 
     return detail_search::with_pipeline(spec, ctx, stat, [&](const auto& p) {
         return reference_shifts(p, reference, sims, ctx.windows, ctx.eps_b, seed, progress, on_step);
     });
+}
+
+/// CATHODE's δ_sys^SB (Das et al. 2024, §3.2) in every window, with the search's flow and classifier.
+inline std::vector<ReferenceShift> run_sideband_shifts(const MethodContext& ctx, const Events& data, std::uint64_t seed) {
+    const SearchFlags& o = ctx.o;
+    const Cathode<ConditionalMaf> cathode(detail_search::make_flow(ctx), CathodeParams{o.oversampling});
+    return cathode_sideband_shifts(cathode, detail_search::make_classifier(o), data, ctx.windows, ctx.eps_b, o.folds, seed);
 }
 
 /// The search itself.

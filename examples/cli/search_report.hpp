@@ -45,9 +45,12 @@ struct SearchReportInputs {
     std::string statistic;      ///< direct, bumphunt or both
     std::string git_commit;     ///< empty when unknown
     double seconds = 0.0;
+    std::string delta_sys_source;  ///< DeltaSysPlan::name() of a direct estimate, else empty
     /// With --delta-sys-from: the reference's shift in every window (δ_sys and σ_sys follow by
     /// --sigma-sys).
     std::vector<ReferenceShift> reference_shifts = {};
+    /// CATHODE's δ_sys^SB: the data's sidebands' shift in every window.
+    std::vector<ReferenceShift> sideband_shifts = {};
 };
 
 namespace detail_report {
@@ -333,6 +336,58 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
     return g.str();
 }
 
+/// report.md's section on the direct estimate's systematic shift: where δ_sys came from, and for
+/// each estimate measured window by window (the reference's, the sidebands') the shifts, their mean
+/// δ_sys (eq. 5) and the σ_sys of eq. 8 under --sigma-sys.
+inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
+    const SearchFlags& o = in.flags;
+    if (in.delta_sys_source.empty()) return;
+    md << "\n## Systematic shift δ_sys\n\n";
+    if (in.delta_sys_source == "ideal")
+        md << "δ_sys = 0 and σ_sys = 0: the IAD's template is the true background (Das et al. 2024, §2.2.1).\n";
+    if (in.delta_sys_source == "given") {
+        md << "δ_sys = " << fmt(*o.delta_sys) << " as given (`--delta-sys`), σ_sys = |δ_sys|.\n";
+        if (*o.delta_sys == 0.0 && o.method != "iad")
+            md << "\n**Warning: δ_sys = 0 assumes a perfect background template, which only the IAD has; these "
+                  "significances are not calibrated (docs/validation.md).**\n";
+    }
+    const SigmaSys rule = detail_search::sigma_sys_of(o);
+    const bool paper = rule == SigmaSys::abs_mean;
+    auto table = [&](const std::string& title, const std::string& what, const std::vector<ReferenceShift>& shifts) {
+        md << "\n### " << title << "\n\n" << what << " in each window (Das et al. 2024, eq. 4), their mean δ_sys (eq. 5) "
+           << "and the σ_sys of eq. 8 ("
+           << (paper ? "`--sigma-sys mean`: |δ_sys|, Das et al. 2024" : "`--sigma-sys rms`: their root-mean-square")
+           << ").\n\n| ε_B | δ_sys | σ_sys | smallest window shift | largest |" << (paper ? " RMS |" : "")
+           << "\n| --- | --- | --- | --- | --- |" << (paper ? " --- |" : "") << "\n";
+        bool spread = false;
+        for (const ReferenceShift& r : shifts) {
+            const auto [lo, hi] = std::minmax_element(r.per_window.begin(), r.per_window.end());
+            const SystematicShift used = r.shift(rule);
+            const double rms = *r.shift(SigmaSys::rms).sigma_sys, sigma = *used.sigma_sys;
+            spread = spread || rms > 1.2 * sigma;
+            md << "| " << fmt(r.eps_b) << " | " << fmt(used.delta_sys, "%.3f") << " | " << fmt(sigma, "%.3f") << " | "
+               << fmt(*lo, "%.3f") << " | " << fmt(*hi, "%.3f") << " |";
+            if (paper) md << " " << fmt(rms, "%.3f") << " |";
+            md << "\n";
+        }
+        if (spread)
+            md << "\nThe RMS of the windows' shifts exceeds σ_sys by more than 20 %: where the template is mismodelled "
+                  "by more than the average, the local Z is too large, and on background-only searches the 3σ tail "
+                  "is several times too heavy (docs/validation.md). `--sigma-sys rms` covers the spread.\n";
+    };
+    if (!in.reference_shifts.empty())
+        table("δ_sys^MC from `" + o.delta_sys_from + "`", "The background-only reference's relative excess over its template",
+              in.reference_shifts);
+    if (!in.sideband_shifts.empty())
+        table("δ_sys^SB from the data's sidebands",
+              "The relative excess of a random selection of the data outside the SR (as many events as the SR holds) "
+              "over the flow's samples there (Das et al. 2024, §3.2)",
+              in.sideband_shifts);
+    if (!in.reference_shifts.empty() && !in.sideband_shifts.empty())
+        md << "\nThe direct estimate uses both in quadrature: δ_sys = √(δ_MC² + δ_SB²), σ_sys = √(σ_MC² + σ_SB²) "
+              "(Das et al. 2024, §3.2 and Fig. 5).\n";
+}
+
 /// report.md.
 inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool have_marginals) {
     const SearchFlags& o = in.flags;
@@ -359,9 +414,7 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool ha
     std::string eps;
     for (double e : in.eps_b) eps += (eps.empty() ? "" : ", ") + fmt(e);
     row("working points ε_B", eps);
-    if (o.delta_sys) row("δ_sys", fmt(*o.delta_sys));
-    if (!o.delta_sys_from.empty())
-        row("δ_sys from", "`" + o.delta_sys_from + "` (paper 003 eqs. 4–5; σ_sys: " + detail_search::sigma_sys_rule(o) + ")");
+    if (!in.delta_sys_source.empty()) row("δ_sys from", in.delta_sys_source + " (see below)");
     if (o.method == "cathode" || o.combine.find("cathode") != std::string::npos)
         row("flow", std::to_string(o.flow_blocks) + " blocks × " + std::to_string(o.flow_hidden) + " hidden, " +
                         std::to_string(o.flow_epochs) + " epochs, oversampling " + std::to_string(o.oversampling));
@@ -388,30 +441,7 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool ha
                            [](const Significance& s) { return !std::isfinite(s.z); });
     });
     if (any_failed) md << "\n— : the fit of the selected spectrum failed (too few events pass the cut).\n";
-    if (!in.reference_shifts.empty()) {
-        const SigmaSys rule = detail_search::sigma_sys_of(o);
-        const bool paper = rule == SigmaSys::abs_mean;
-        md << "\n## Systematic shift δ_sys^MC\n\nThe reference's relative excess over its template in each window (paper 003 "
-              "eq. 4), their mean δ_sys (eq. 5) and the σ_sys of eq. 8 ("
-           << (paper ? "`--sigma-sys mean`: |δ_sys|, paper 003" : "`--sigma-sys rms`: their root-mean-square")
-           << ").\n\n| ε_B | δ_sys | σ_sys | smallest window shift | largest |" << (paper ? " RMS |" : "")
-           << "\n| --- | --- | --- | --- | --- |" << (paper ? " --- |" : "") << "\n";
-        bool spread = false;
-        for (const ReferenceShift& r : in.reference_shifts) {
-            const auto [lo, hi] = std::minmax_element(r.per_window.begin(), r.per_window.end());
-            const SystematicShift used = r.shift(rule);
-            const double rms = *r.shift(SigmaSys::rms).sigma_sys, sigma = *used.sigma_sys;
-            spread = spread || rms > 1.2 * sigma;
-            md << "| " << fmt(r.eps_b) << " | " << fmt(used.delta_sys, "%.3f") << " | " << fmt(sigma, "%.3f") << " | "
-               << fmt(*lo, "%.3f") << " | " << fmt(*hi, "%.3f") << " |";
-            if (paper) md << " " << fmt(rms, "%.3f") << " |";
-            md << "\n";
-        }
-        if (spread)
-            md << "\nThe RMS of the windows' shifts exceeds σ_sys by more than 20 %: where the template is mismodelled "
-                  "by more than the average, the local Z is too large, and on background-only searches the 3σ tail "
-                  "is several times too heavy (docs/validation.md). `--sigma-sys rms` covers the spread.\n";
-    }
+    shift_tables(md, in);
     md << "\n## Global significance\n\n";
     if (rep.max_window >= 0) {
         const auto& w = rep.windows[static_cast<std::size_t>(rep.max_window)].window;

@@ -109,7 +109,7 @@ TEST_CASE("dijet toy without signal: no local excess above 3 sigma in a search o
     const PipelineSettings s{5, {1e-1, 1e-2}};
 
     SUBCASE("IAD with direct estimation (perfect template, delta_sys = 0)") {
-        const WeakSupervision<Iad, Hgb, DirectEstimate> p(Iad{}, small_hgb(), DirectEstimate{}, s);
+        const WeakSupervision<Iad, Hgb, DirectEstimate> p(Iad{}, small_hgb(), DirectEstimate(idealized_template_shift()), s);
         const SearchReport rep = search(p, data, ideal, opt, 7);
         MESSAGE("background-only IAD search: max local Z " << rep.max_local_z << " over " << rep.trials << " tests");
         CHECK(rep.trials == 6);

@@ -56,7 +56,7 @@ TEST_CASE("an injected bump is found after the cut, not before; no bump, no exce
     CHECK(without[1].z < 3.0);
     // Cut on the data itself ("top x %", CWoLa Hunting) instead of the template.
     BumpHuntConfig c;
-    c.cut_on_template = false;
+    c.cut = BumpHuntCut::data;
     const auto data_cut = BumpHunt(c).evaluate(make_input(200000, 600, 1));
     CHECK(data_cut[1].z > 8.0);
     CHECK(data_cut[1].threshold < 1.0);
@@ -77,7 +77,7 @@ TEST_CASE("bad input") {
     CHECK_THROWS_AS(BumpHunt{c}, input_error);
 }
 
-TEST_CASE("a working point whose fit fails: an error, or NaN and p = 1 when asked to skip") {
+TEST_CASE("a working point whose fit fails: an error, or status fit_failed with NaN when asked to skip") {
     auto in = make_input(20000, 0, 4);
     in.eps_b = {0.5, 1e-4};   // 1e-4 of the template passes: two data events, the fit cannot work
     CHECK_THROWS_AS(BumpHunt().evaluate(in), error);
@@ -88,7 +88,10 @@ TEST_CASE("a working point whose fit fails: an error, or NaN and p = 1 when aske
     CHECK(std::isfinite(out[0].z));
     CHECK(std::isnan(out[1].z));
     CHECK(std::isnan(out[1].n_exp));
-    CHECK(out[1].p_value == 1.0);
+    CHECK(std::isnan(out[1].p_value));
+    CHECK(out[1].status == WorkingPointStatus::fit_failed);
+    CHECK_FALSE(out[1].counts());
+    CHECK(out[0].counts());
     CHECK(out[1].statistic == "bumphunt");
     // n_obs still counts the selected SR events.
     double n = 0;

@@ -124,18 +124,36 @@ TEST_CASE("CATHODE finds a signal the density outside the SR cannot know about")
     CHECK(std::abs(r.template_score->mean()) < 0.05);
 }
 
-TEST_CASE("CATHODE's sideband shift is near zero for a correct density") {
+TEST_CASE("CATHODE's sideband shift (Das et al. 2024, §3.2) is near zero for a correct density") {
     const Events data = toy(60000, 0, 4);
     struct Logistic {
         void fit(const TrainingSet&, std::uint64_t) {}
         Vector predict(const Matrix& X) const { return X.col(0) + X.col(1); }
     };
     const std::vector<Window> windows{Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.5, 3.9})};
-    const auto shifts = cathode_sideband_shift(Cathode<LinearGaussian>(), Logistic{}, data, windows, {0.1, 0.01}, 5, 7);
+    const auto shifts = cathode_sideband_shifts(Cathode<LinearGaussian>(), Logistic{}, data, windows, {0.1, 0.01}, 5, 7);
     REQUIRE(shifts.size() == 2);
-    // Sidebands hold ~8600 events per window: statistical spread of δ at ε_B = 0.1 is ~ 0.035.
-    CHECK(std::abs(shifts[0].delta_sys) < 0.1);
-    CHECK(std::abs(shifts[1].delta_sys) < 0.35);
+    for (const ReferenceShift& r : shifts) {
+        REQUIRE(r.per_window.size() == 2);
+        REQUIRE(r.variance.size() == 2);
+        CHECK(r.windows == std::vector<Interval>{windows[0].sr, windows[1].sr});
+        for (std::size_t n = 0; n < 2; ++n) {
+            // The selection holds as many sideband events as the SR, the template four times as
+            // many: the expected variance is 1/(ε N_SR) + 1/(4 ε N_SR).
+            const auto n_sr = static_cast<double>(sr_rows(data, windows[n]).size());
+            CHECK(r.variance[n] == doctest::Approx(1.25 / (r.eps_b * n_sr)).epsilon(0.02));
+            // A correct density: the shift is within four of its statistical standard deviations.
+            INFO("eps_b " << r.eps_b << ", window " << n << ": shift " << r.per_window[n] << ", sd " << std::sqrt(r.variance[n]));
+            CHECK(std::abs(r.per_window[n]) < 4.0 * std::sqrt(r.variance[n]));
+        }
+        CHECK(r.noise_correlation > 0.5);   // two random halves of overlapping sidebands: ≈ 1/2 + a share
+        CHECK(r.noise_correlation < 1.0);
+    }
+    // Seeded per window: the same seed, the same shifts; the first window's shifts do not depend
+    // on the second's presence.
+    const auto again = cathode_sideband_shifts(Cathode<LinearGaussian>(), Logistic{}, data, {windows[0]}, {0.1, 0.01}, 5, 7);
+    CHECK(again[0].per_window[0] == shifts[0].per_window[0]);
+    CHECK(again[1].per_window[0] == shifts[1].per_window[0]);
 }
 
 TEST_CASE("CATHODE errors name the problem") {

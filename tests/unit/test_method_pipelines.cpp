@@ -159,7 +159,7 @@ struct RecordingStatistic {
 };
 }  // namespace
 
-TEST_CASE("ScoreCombination: the mean of its members' out-of-fold scores, judged once") {
+TEST_CASE("ScoreCombination: the mean of its members' scores on one set of folds, judged once") {
     const Events data = sample(400, 3, 0.2), ref = sample(400, 4);
     const std::vector<Events> refs{ref};
     const PipelineInput in{data, refs, win};
@@ -168,9 +168,14 @@ TEST_CASE("ScoreCombination: the mean of its members' out-of-fold scores, judged
     const RecordingStatistic stat;
     const ScoreCombination<AnyGenerator, Hgb, RecordingStatistic> sc(gens, clf, stat);
     const WindowResult r = sc.run(in, 5);
+    // Every member scores each event with its model of the event's fold, on the same folds.
+    const std::vector<int> folds = stratified_folds(Vector(data.m(win.m_column)), 5, derive_seed(5, 1));
+    CHECK(r.data_fold == folds);
+    PipelineInput member_in = in;
+    member_in.data_fold = folds;
     Vector mean = Vector::Zero(data.size());
     for (std::size_t k = 0; k < gens.size(); ++k)
-        mean += WeakSupervision<AnyGenerator, Hgb, NoStatistic>(gens[k], clf).run(in, derive_seed(5, k)).data_score / 2.0;
+        mean += WeakSupervision<AnyGenerator, Hgb, NoStatistic>(gens[k], clf).run(member_in, derive_seed(5, k)).data_score / 2.0;
     for (Index d = 0; d < data.size(); ++d) CHECK(r.data_score[d] == doctest::Approx(mean[d]).epsilon(1e-12));
     CHECK(!r.template_score.has_value());
     REQUIRE(stat.seen->size() == 1);
@@ -245,7 +250,7 @@ TEST_CASE("method aliases and paper factories compose and run") {
     CHECK(hunt.classifier().params().inner_folds == 4);
     CHECK(hunt.classifier().params().n_trainings == 10);
     CHECK(hunt.classifier().params().fpr == 0.01);
-    CHECK_FALSE(hunt.statistic().config().cut_on_template);
+    CHECK(hunt.statistic().config().cut == BumpHuntCut::data);
     CHECK(hunt.settings().folds == 5);
     CHECK(hunt.settings().eps_b == std::vector<double>{1e-2, 1e-3});
     CHECK(sa_cwola_mlp().generator().params().lambda == 1.0);
@@ -253,7 +258,9 @@ TEST_CASE("method aliases and paper factories compose and run") {
 
     // CWoLa with an HGB ensemble and direct estimation, end to end.
     const Events data = sample(1500, 31);
-    const CwolaHgb cw(Cwola{}, Ensemble<Hgb>(Hgb(small_hgb()), 2), DirectEstimate{}, PipelineSettings{5, {0.1}});
+    DirectEstimateConfig assumed;   // a stated δ_sys (the numbers are not checked here)
+    assumed.delta_sys = 0.1;
+    const CwolaHgb cw(Cwola{}, Ensemble<Hgb>(Hgb(small_hgb()), 2), DirectEstimate(assumed), PipelineSettings{5, {0.1}});
     const WindowResult r = cw.run(PipelineInput{data, {}, win}, 3);
     REQUIRE(r.significances.size() == 1);
     CHECK(r.significances[0].n_obs > 0.0);

@@ -4,8 +4,10 @@
 // the generator; the same seed gives the same bits; the unsupervised pipeline scores held-out folds.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <vector>
 
 #include "resanom/methods/pipeline.hpp"
@@ -83,6 +85,14 @@ struct Memorizer {
     }
 };
 
+// Predicts one constant per trained model, the sum of its training rows' x0: which model scored
+// an event shows in its score.
+struct ModelTag {
+    double tag = 0.0;
+    void fit(const TrainingSet& t, std::uint64_t) { tag = t.X.col(0).sum(); }
+    Vector predict(const Matrix& X) const { return Vector::Constant(X.rows(), tag); }
+};
+
 // Counts data events in the SR above the template's (1 − ε_B) quantile.
 struct CountAbove {
     std::vector<Significance> evaluate(const StatisticInput& in) const {
@@ -148,11 +158,8 @@ TEST_CASE("a pipeline of user-written parts runs a window end to end") {
     CHECK(r.data_score.tail(300).mean() > r.data_score.head(6000).mean() + 0.2);
     const double n_sr = static_cast<double>(sr_rows(s.data, r.window).size());
     CHECK(r.significances[0].n_obs > 0.1 * n_sr + 100);
-    // Every SR data event was a training row (scored by its fold); SB events by the fold mean.
-    for (Index i = 0; i < s.data.size(); ++i) {
-        const bool in_sr = r.window.sr.contains(s.data.m(0)[i]);
-        CHECK((r.data_fold[static_cast<std::size_t>(i)] >= 0) == in_sr);
-    }
+    // Every data event has a fold, training row or not.
+    for (Index i = 0; i < s.data.size(); ++i) CHECK((r.data_fold[static_cast<std::size_t>(i)] >= 0 && r.data_fold[static_cast<std::size_t>(i)] < 5));
     // Same seed, same bits; another seed, other folds.
     const WindowResult again = p.run({s.data, refs, Window::with_sidebands({3.3, 3.7})}, 7);
     CHECK(again.data_score == r.data_score);
@@ -189,12 +196,57 @@ TEST_CASE("no event is scored by a model that trained on it") {
     const Events test = user::gaussian(50, 0.0, 3.3, 3.7, 9);
     const WindowResult r = p.run({s.data, refs, Window::with_sidebands({3.3, 3.7}), std::nullopt, &test}, 3);
     // A data event in training is seen by k − 1 of the k fold models (train or validation): any
-    // leak would give it a score of 1. Events outside the training set get the mean of k models
-    // none of which saw them.
+    // leak would give it a score of 1. Events outside the training set get their fold's model,
+    // which never saw them either; the test events the mean of the k models.
     CHECK(r.data_score.maxCoeff() == 0.5);
     CHECK(r.template_score->maxCoeff() == 0.5);
     CHECK(r.test_score.size() == 50);
     CHECK((r.test_score.array() == 0.5).all());
+}
+
+TEST_CASE("every data event is scored by its own fold's model, inside the training region or outside") {
+    // The fold's model scores the events of its fold whether they trained the other models (SR
+    // data) or no model at all (events outside the SR): a cut on the scores then treats them alike.
+    const Sample s = sample(false);
+    const Events refs[] = {s.reference};
+    const WeakSupervision<user::SrVersusReference, user::ModelTag, NoStatistic> p({}, {}, {}, PipelineSettings{5, {0.1}});
+    const WindowResult r = p.run({s.data, refs, Window::with_sidebands({3.3, 3.7})}, 11);
+    std::vector<double> tag_of(5, std::nan(""));
+    for (Index i = 0; i < s.data.size(); ++i) {
+        const int f = r.data_fold[static_cast<std::size_t>(i)];
+        REQUIRE((f >= 0 && f < 5));
+        if (std::isnan(tag_of[static_cast<std::size_t>(f)])) tag_of[static_cast<std::size_t>(f)] = r.data_score[i];
+        CHECK(r.data_score[i] == tag_of[static_cast<std::size_t>(f)]);
+    }
+    std::vector<double> sorted = tag_of;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());   // five different models
+    // The template events too: each by its fold's model.
+    for (std::size_t t = 0; t < r.template_fold.size(); ++t)
+        CHECK((*r.template_score)[static_cast<Index>(t)] == tag_of[static_cast<std::size_t>(r.template_fold[t])]);
+}
+
+TEST_CASE("the data are split into folds bin by bin in m") {
+    // Collins et al. 2021, §3.1: every fold holds the same share of every m range; with blocks of
+    // k consecutive events in m, the counts of any m interval differ by at most 2 between folds.
+    Rng rng(4);
+    Vector m(10007);
+    for (Index i = 0; i < m.size(); ++i) m[i] = 2.0 + 3.0 * uniform01(rng) * uniform01(rng);
+    const int k = 5;
+    const std::vector<int> f = stratified_folds(m, k, 9);
+    std::vector<Index> order(static_cast<std::size_t>(m.size()));
+    std::iota(order.begin(), order.end(), Index{0});
+    std::sort(order.begin(), order.end(), [&](Index a, Index b) { return m[a] < m[b]; });
+    for (Index lo = 0; lo < m.size(); lo += 997) {   // intervals of 1500 events starting anywhere
+        std::vector<int> count(k, 0);
+        for (Index j = lo; j < std::min<Index>(lo + 1500, m.size()); ++j) ++count[static_cast<std::size_t>(f[static_cast<std::size_t>(order[static_cast<std::size_t>(j)])])];
+        CHECK(*std::max_element(count.begin(), count.end()) - *std::min_element(count.begin(), count.end()) <= 2);
+    }
+    // Seeded; another seed deals other folds; a NaN m is refused.
+    CHECK(stratified_folds(m, k, 9) == f);
+    CHECK(stratified_folds(m, k, 10) != f);
+    m[3] = std::nan("");
+    CHECK_THROWS_WITH_AS(stratified_folds(m, k, 9), doctest::Contains("row 3"), input_error);
 }
 
 TEST_CASE("truth labels are stripped before the generator sees the data") {

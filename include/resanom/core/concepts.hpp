@@ -9,8 +9,10 @@
 // docs/concepts.md lists what a model of each concept must provide.
 #pragma once
 
+#include <cmath>
 #include <concepts>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -125,11 +127,14 @@ concept TemplateGenerator = requires(const G& g, const GeneratorInput& in, std::
 // working points to significances. Direct background estimation (paper 003 eqs. 3–9) and the
 // bump-hunt fit (paper 001 eqs. 2.4–2.6, paper 004 §4) model it.
 
-/// Events with a classifier score, their resonant feature and weight.
+/// Events with a classifier score, their resonant feature and weight, and — when the scores come
+/// from k-fold scoring — the fold whose classifier scored each event (empty: one classifier, or
+/// unknown). Statistics that cut per fold (the bump hunt, Collins et al. 2021, §3.1) use it.
 struct ScoredEvents {
     Vector score;
     Vector m;
     Vector w;
+    std::vector<int> fold = {};
 };
 
 struct StatisticInput {
@@ -139,16 +144,61 @@ struct StatisticInput {
     std::vector<double> eps_b = {1e-2, 1e-3, 1e-4};  ///< working points: background efficiencies
 };
 
+/// Whether a working point gave a verdict.
+enum class WorkingPointStatus {
+    ok,          ///< z and p_value are the statistic's verdict
+    unreached,   ///< the cut's reference sample cannot realize ε_B (too few events beyond the cut, or
+                 ///< the fraction really passing more than twice ε_B), or the direct estimate's δ_sys
+                 ///< could not be measured there: z and p_value are NaN
+    fit_failed,  ///< the bump hunt's sideband fit failed: n_exp, sigma_exp, z and p_value are NaN
+};
+
+inline const char* to_string(WorkingPointStatus s) {
+    switch (s) {
+        case WorkingPointStatus::ok: return "ok";
+        case WorkingPointStatus::unreached: return "unreached";
+        case WorkingPointStatus::fit_failed: return "fit_failed";
+    }
+    return "ok";
+}
+
 /// The verdict at one working point.
 struct Significance {
     double eps_b = 0.0;      ///< requested background efficiency
-    double threshold = 0.0;  ///< score cut realizing it
+    /// The fraction of the cut's reference sample (the background template, or the data the cut is
+    /// taken from) really passing the cut; ≥ eps_b (ties pass together).
+    double eps_b_real = 0.0;
+    /// The score cut realizing it; NaN when the cut is made per test fold (fold_thresholds).
+    double threshold = 0.0;
+    std::vector<double> fold_thresholds = {};  ///< per test fold, when the statistic cuts per fold
     double n_obs = 0.0;      ///< observed (weighted) SR events passing the cut
     double n_exp = 0.0;      ///< expected background passing
     double sigma_exp = 0.0;  ///< its uncertainty
     double z = 0.0;          ///< significance (signed where the statistic defines a sign)
     double p_value = 0.5;    ///< one-sided p-value
+    WorkingPointStatus status = WorkingPointStatus::ok;
+    // Direct estimation (NaN for other statistics): the counts behind n_exp and the assumptions.
+    double n_sr = std::numeric_limits<double>::quiet_NaN();       ///< N_SR: data in the signal region
+    double n_bt = std::numeric_limits<double>::quiet_NaN();       ///< N_BT: the template's effective size
+    double delta_sys = std::numeric_limits<double>::quiet_NaN();  ///< the δ_sys assumed (eq. 3)
+    double sigma_sys = std::numeric_limits<double>::quiet_NaN();  ///< the σ_sys assumed (eq. 8)
     std::string statistic;   ///< which statistic produced it ("direct", "bumphunt", or a user's name)
+
+    /// Whether this working point is a test that counts (for the largest local Z and the global
+    /// significance): a verdict with a finite z.
+    bool counts() const noexcept { return status == WorkingPointStatus::ok && !std::isnan(z) && !std::isnan(p_value); }
+};
+
+/// The rule behind WorkingPointStatus::unreached: a cut realizes ε_B when at least
+/// `min_events_passing` events of its reference sample pass it and the fraction really passing is
+/// at most `max_excess`·ε_B (it is never below ε_B, see threshold_at_eps_b).
+struct WorkingPointRule {
+    double min_events_passing = 10.0;
+    double max_excess = 2.0;
+
+    bool reached(double eps_b, double eps_b_real, double events_passing) const noexcept {
+        return events_passing >= min_events_passing && eps_b_real <= max_excess * eps_b;
+    }
 };
 
 template <class T>

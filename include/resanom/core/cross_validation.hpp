@@ -1,15 +1,22 @@
-// resanom/core/cross_validation.hpp — out-of-fold prediction with any Classifier.
+// resanom/core/cross_validation.hpp — fold assignments and out-of-fold prediction with any
+// Classifier.
 //
-// Papers 003 §2.1 and 004 §3.1 score every event with a classifier that never saw it: the events
-// are split into k folds; for each test fold a classifier trains on the other k−1 (one of which
-// serves as validation when the classifier can use one), then predicts the test fold. The cuts on
-// data are unbiased because of it. Events can be grouped (Fold assignment per row) so that rows
-// which must stay together — e.g. all training rows stemming from one data event — do.
+// Das et al. 2024 (§2.1) and Collins et al. 2021 (§3.1) score every event with a classifier that
+// never saw it: the events are split into k folds; for each test fold a classifier trains on the
+// other k−1 (one of which serves as validation when the classifier can use one), then predicts the
+// test fold. Collins et al. 2021, §3.1, split "the full dataset … randomly, bin by bin" in m into
+// k samples of identical size, and score every event — inside the training region or not — with
+// its own test fold's model: stratified_folds does that split, and out_of_fold_predict scores
+// extra rows with the model of their fold. Rows that must stay together — all training rows
+// stemming from one data event — share the fold of that event (training_folds).
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <numeric>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -27,6 +34,71 @@ inline std::vector<int> random_folds(Index n, int k, std::uint64_t seed) {
     std::vector<int> assign(static_cast<std::size_t>(n));
     for (std::size_t f = 0; f < folds.size(); ++f)
         for (Index r : folds[f]) assign[static_cast<std::size_t>(r)] = static_cast<int>(f);
+    return assign;
+}
+
+/// Folds stratified in m (Collins et al. 2021, §3.1: the dataset "divided randomly, bin by bin, in
+/// five event samples of identical size"), at the finest binning: the events sorted by m (ties by
+/// row) are cut into consecutive blocks of k, and each block is dealt a seeded random permutation of
+/// the folds (the last, shorter block the first entries of one). Every fold then holds the same
+/// share, within one event, of every m range — so that a cut made per fold cannot shape the m
+/// spectrum — and fold sizes differ by at most one. NaN m values are refused.
+inline std::vector<int> stratified_folds(std::span<const double> m, int k, std::uint64_t seed) {
+    detail::require(k >= 2, "stratified_folds: need at least 2 folds, got " + std::to_string(k));
+    const auto n = static_cast<Index>(m.size());
+    detail::require(n >= k, "stratified_folds: " + std::to_string(n) + " events cannot fill " + std::to_string(k) + " folds");
+    for (Index i = 0; i < n; ++i)
+        detail::require(!std::isnan(m[static_cast<std::size_t>(i)]),
+                        "stratified_folds: m is NaN at row " + std::to_string(i));
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), Index{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](Index a, Index b) { return m[static_cast<std::size_t>(a)] < m[static_cast<std::size_t>(b)]; });
+    Rng rng(seed);
+    std::vector<int> perm(static_cast<std::size_t>(k));
+    std::vector<int> assign(static_cast<std::size_t>(n));
+    for (Index start = 0; start < n; start += k) {
+        std::iota(perm.begin(), perm.end(), 0);
+        shuffle(perm.begin(), perm.end(), rng);
+        const Index len = std::min<Index>(k, n - start);
+        for (Index j = 0; j < len; ++j)
+            assign[static_cast<std::size_t>(order[static_cast<std::size_t>(start + j)])] = perm[static_cast<std::size_t>(j)];
+    }
+    return assign;
+}
+
+inline std::vector<int> stratified_folds(const Vector& m, int k, std::uint64_t seed) {
+    return stratified_folds(std::span<const double>(m.data(), static_cast<std::size_t>(m.size())), k, seed);
+}
+
+/// Folds for the rows of a generated training set (GeneratedTemplate::data_row) given the fold of
+/// every data event: a row stemming from data event d (data_row ≥ 0) takes data_fold[d], so that no
+/// data event is scored by a classifier that saw it in any form; the other rows (references,
+/// generated samples: data_row −1) are dealt to the folds round-robin in a seeded random order.
+inline std::vector<int> training_folds(const IndexList& data_row, std::span<const int> data_fold, int k,
+                                       std::uint64_t seed) {
+    detail::require(k >= 2, "training_folds: need at least 2 folds");
+    std::vector<int> assign(data_row.size(), -1);
+    std::vector<std::size_t> free_rows;
+    for (std::size_t i = 0; i < data_row.size(); ++i) {
+        const Index d = data_row[i];
+        detail::require(d >= -1, "training_folds: data_row " + std::to_string(d) + " at row " + std::to_string(i) +
+                                     " (expected ≥ −1)");
+        if (d < 0) {
+            free_rows.push_back(i);
+            continue;
+        }
+        detail::require(static_cast<std::size_t>(d) < data_fold.size(),
+                        "training_folds: data_row " + std::to_string(d) + " beyond the " +
+                            std::to_string(data_fold.size()) + " data events");
+        const int f = data_fold[static_cast<std::size_t>(d)];
+        detail::require(f >= 0 && f < k, "training_folds: data event " + std::to_string(d) + " has fold " +
+                                             std::to_string(f) + " outside [0, " + std::to_string(k) + ")");
+        assign[i] = f;
+    }
+    Rng rng(seed);
+    shuffle(free_rows.begin(), free_rows.end(), rng);
+    for (std::size_t j = 0; j < free_rows.size(); ++j) assign[free_rows[j]] = static_cast<int>(j % static_cast<std::size_t>(k));
     return assign;
 }
 
@@ -71,15 +143,19 @@ using FoldObserver = std::function<void(int, int)>;
 
 /// Out-of-fold probabilities for every row of `train`: row i is predicted by the classifier of
 /// fold fold_of[i], trained on every other fold. A ValidatingClassifier gets fold (f+1) mod k as
-/// its validation set (k ≥ 3), as in paper 003 §2.1; any other Classifier trains on all k−1 folds.
-/// Member f is seeded with derive_seed(seed, f). Also scores `extra` rows (e.g. a labelled test
-/// sample) with the mean of the k classifiers, returned in the second member. `fold_done`, when
-/// set, hears about each finished fold (progress displays).
+/// its validation set (k ≥ 3), as in Das et al. 2024, §2.1; any other Classifier trains on all k−1
+/// folds. Member f is seeded with derive_seed(seed, f). Also scores `extra` rows, returned in the
+/// second member: row j with extra_fold[j] = f ≥ 0 by the classifier of fold f alone (events that
+/// are no training rows but are cut on together with the training rows, Collins et al. 2021,
+/// §3.1), row j with extra_fold[j] = −1 — or every row when extra_fold is empty — by the mean of
+/// the k classifiers (e.g. a labelled evaluation sample). `fold_done`, when set, hears about each
+/// finished fold (progress displays).
 template <Classifier C>
 std::pair<Vector, Vector> out_of_fold_predict(const C& prototype, const TrainingSet& train,
                                               const std::vector<int>& fold_of, int k,
                                               std::uint64_t seed, const Matrix& extra = Matrix(),
-                                              const FoldObserver& fold_done = {}) {
+                                              const FoldObserver& fold_done = {},
+                                              std::span<const int> extra_fold = {}) {
     detail::require(k >= 2, "out_of_fold_predict: need at least 2 folds");
     detail::require(static_cast<Index>(fold_of.size()) == train.size(),
                     "out_of_fold_predict: " + std::to_string(fold_of.size()) +
@@ -94,6 +170,19 @@ std::pair<Vector, Vector> out_of_fold_predict(const C& prototype, const Training
     for (int f = 0; f < k; ++f)
         detail::require(!rows[static_cast<std::size_t>(f)].empty(),
                         "out_of_fold_predict: fold " + std::to_string(f) + " is empty");
+
+    detail::require(extra_fold.empty() || static_cast<Index>(extra_fold.size()) == extra.rows(),
+                    "out_of_fold_predict: " + std::to_string(extra_fold.size()) + " fold assignments for " +
+                        std::to_string(extra.rows()) + " extra rows");
+    // Extra rows per scoring fold; index k holds the rows scored by the mean of all folds.
+    std::vector<IndexList> extra_rows(static_cast<std::size_t>(k) + 1);
+    for (Index j = 0; j < extra.rows(); ++j) {
+        const int f = extra_fold.empty() ? -1 : extra_fold[static_cast<std::size_t>(j)];
+        detail::require(f >= -1 && f < k, "out_of_fold_predict: extra row " + std::to_string(j) + " has fold " +
+                                              std::to_string(f) + " outside [−1, " + std::to_string(k) + ")");
+        extra_rows[static_cast<std::size_t>(f < 0 ? k : f)].push_back(j);
+    }
+    const IndexList& averaged = extra_rows[static_cast<std::size_t>(k)];
 
     Vector oof(train.size());
     Vector extra_score = Vector::Zero(extra.rows());
@@ -119,10 +208,20 @@ std::pair<Vector, Vector> out_of_fold_predict(const C& prototype, const Training
         const auto& test = rows[static_cast<std::size_t>(f)];
         const Vector p = member.predict(train.X(test, Eigen::all));
         for (std::size_t j = 0; j < test.size(); ++j) oof[test[j]] = p[static_cast<Index>(j)];
-        if (extra.rows() > 0) extra_score += member.predict(extra);
+        const IndexList& own = extra_rows[static_cast<std::size_t>(f)];
+        if (!own.empty()) {
+            const Vector s = member.predict(extra(own, Eigen::all));
+            for (std::size_t j = 0; j < own.size(); ++j) extra_score[own[j]] = s[static_cast<Index>(j)];
+        }
+        if (averaged.size() == static_cast<std::size_t>(extra.rows()) && !averaged.empty()) {
+            extra_score += member.predict(extra);   // all rows averaged: no copy
+        } else if (!averaged.empty()) {
+            const Vector s = member.predict(extra(averaged, Eigen::all));
+            for (std::size_t j = 0; j < averaged.size(); ++j) extra_score[averaged[j]] += s[static_cast<Index>(j)];
+        }
         if (fold_done) fold_done(f + 1, k);
     }
-    if (extra.rows() > 0) extra_score /= static_cast<double>(k);
+    for (Index j : averaged) extra_score[j] /= static_cast<double>(k);
     return {oof, extra_score};
 }
 

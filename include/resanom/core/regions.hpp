@@ -9,12 +9,15 @@
 // per resonant feature (Multi-CWoLa, paper 000 §3). All values in TeV.
 #pragma once
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "resanom/core/error.hpp"
 #include "resanom/core/events.hpp"
+#include "resanom/core/random.hpp"
 #include "resanom/core/types.hpp"
 
 namespace resanom {
@@ -86,6 +89,15 @@ struct Window {
         return Region::outside;
     }
 };
+
+/// The seed of a window: derived from a search seed and the window's SR bounds and resonant
+/// column, so that a window's result does not depend on which other windows are scanned, or in
+/// which order.
+inline std::uint64_t window_seed(std::uint64_t seed, const Window& w) {
+    return derive_seed(derive_seed(derive_seed(seed, std::bit_cast<std::uint64_t>(w.sr.lo)),
+                                   std::bit_cast<std::uint64_t>(w.sr.hi)),
+                       static_cast<std::uint64_t>(w.m_column));
+}
 
 namespace detail {
 /// Rows i of `events` (any ReferenceDataset) whose resonant feature `column` satisfies keep(m_i).

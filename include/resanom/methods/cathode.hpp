@@ -10,12 +10,16 @@
 // The samples are training rows (data_row −1, each its own fold group) and the template
 // (template_row maps them), so they are scored out-of-fold like the data.
 //
-// cathode_sideband_shift() is paper 003 §3.2's δ_sys^SB: the same flow (trained outside the SR)
-// samples the sidebands, a classifier separates sideband data from those samples, and the
-// relative excess of data over the samples' expectation at each working point is the shift.
+// cathode_sideband_shifts() is the δ_sys^SB of Das et al. 2024, §3.2: the flow (trained outside the
+// SR) samples the sidebands, a classifier separates a random selection of the sideband data from
+// those samples, and the relative excess of data over the samples' expectation at each working
+// point is each window's shift.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -106,52 +110,92 @@ private:
     CathodeParams p_{};
 };
 
-/// Paper 003 §3.2, δ_sys^SB for CATHODE: for each working point ε_B, the relative excess of
-/// sideband data over a CATHODE template generated in the sidebands (the flow trained outside the
-/// SR, m from a KDE of the sideband data), both scored out-of-fold by classifiers C trained to tell
-/// them apart (k folds). Averaged over `windows` (eq. 5).
+/// Das et al. 2024, §3.2, δ_sys^SB for CATHODE: "we create an alternative background template by
+/// generating sideband data from our density estimator … we do not interpolate into the signal
+/// region … We take a randomized selection of the full sideband data for each of the … classifier
+/// runs and oversample the corresponding background template by a factor of four". In each window:
+///   1. the density learns p(x | m) on all data outside the SR, as for the search;
+///   2. a random selection of those events, as many as the SR holds ("the same data set sizes as
+///      for the signal region analysis"), is the sideband pseudo-data;
+///   3. the density samples `oversampling` times as many events at m drawn from a KDE of the
+///      selection's m, on each side of the SR in proportion (the template generated in the
+///      sidebands);
+///   4. classifiers C tell the selection from the samples, k-fold (every row scored by a classifier
+///      that never saw it), and eq. 4 gives the window's shift at each working point.
+/// Returns one ReferenceShift per working point — the windows' shifts, their expected statistical
+/// variance, the noise correlation of the windows' selections — so that δ_sys^SB and its σ_sys
+/// follow by the same rules as δ_sys^MC (systematic_shifts). Window k is seeded with
+/// window_seed(seed, window).
 template <DensityEstimator D, Classifier C>
-std::vector<SystematicShift> cathode_sideband_shift(const Cathode<D>& cathode, const C& classifier, const Events& data,
+std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, const C& classifier, const Events& data,
                                                     const std::vector<Window>& windows, const std::vector<double>& eps_b,
                                                     int folds, std::uint64_t seed) {
     namespace dm = detail::methods;
-    detail::require(!windows.empty() && !eps_b.empty(), "cathode_sideband_shift: need windows and working points");
+    detail::require(!windows.empty() && !eps_b.empty(), "cathode_sideband_shifts: need windows and working points");
     const Events clean = data.has_truth() ? data.without_truth() : data;
     std::vector<ReferenceWindow> runs;
-    for (std::size_t k = 0; k < windows.size(); ++k) {
-        const Window& win = windows[k];
+    std::vector<IndexList> selections;
+    const int oversampling = cathode.params().oversampling;
+    for (const Window& win : windows) {
         const Index col = win.m_column;
-        const std::uint64_t s = derive_seed(seed, k);
-        const IndexList sb = sb_rows(clean, win);
-        dm::require_region(sb, clean.w(), "CATHODE sideband shift", "data", "sidebands", win.sb_low);
+        const std::uint64_t s = window_seed(seed, win);
+        const IndexList sr = sr_rows(clean, win);
+        dm::require_region(sr, clean.w(), "CATHODE sideband shift", "data", "signal region", win.sr);
         const IndexList outside = rows_outside(clean, win.sr, col);
+        dm::require_region(outside, clean.w(), "CATHODE sideband shift", "data", "region outside the signal region", win.sr);
         D density = cathode.density();
         density.fit(clean.X()(outside, Eigen::all), Matrix(clean.m(col)(outside)), derive_seed(s, 0));
-        // Samples in each sideband, as many per sideband as CATHODE makes per SR event.
+
+        // 2. The pseudo-data: as many sideband events as the SR holds, drawn at random.
         Rng rng(derive_seed(s, 1));
-        const auto n_sb = static_cast<Index>(sb.size());
-        const Index n_samples = n_sb * cathode.params().oversampling;
-        const IndexList low = rows_in(clean, win.sb_low, col);
-        const auto n_low = static_cast<Index>(low.size()) * cathode.params().oversampling;
+        IndexList sel = outside;
+        shuffle(sel.begin(), sel.end(), rng);
+        sel.resize(std::min(sel.size(), sr.size()));
+        std::sort(sel.begin(), sel.end());
+        const auto n_sel = static_cast<Index>(sel.size());
+        detail::require(n_sel >= folds, "CATHODE sideband shift: " + std::to_string(n_sel) +
+                                            " sideband events cannot fill " + std::to_string(folds) + " folds");
+
+        // 3. Samples on each side of the SR at KDE-drawn masses, oversampled.
+        const Vector m_sel = clean.m(col)(sel), w_sel = clean.w()(sel);
+        const double m_min = m_sel.minCoeff(), m_max = m_sel.maxCoeff();
+        Index n_low = 0;
+        for (Index i = 0; i < n_sel; ++i) n_low += m_sel[i] < win.sr.lo;
+        const Interval bands[2] = {{std::min(m_min, win.sr.lo) , win.sr.lo},
+                                   {win.sr.hi, std::nextafter(std::max(m_max, win.sr.hi), 1e300)}};
+        const Index counts[2] = {n_low * oversampling, (n_sel - n_low) * oversampling};
+        const Index n_samples = counts[0] + counts[1];
         Matrix Xs(n_samples, clean.n_features());
-        const Vector m_sb = clean.m(col)(sb), w_sb = clean.w()(sb);
-        const Interval bands[2] = {win.sb_low, win.sb_high};
-        const Index counts[2] = {n_low, n_samples - n_low};
         for (Index b = 0, row = 0; b < 2; row += counts[b], ++b)
             if (counts[b] > 0)
-                Xs.middleRows(row, counts[b]) = dm::cathode_samples(density, m_sb, w_sb, bands[b], counts[b], 0, 1, rng).X();
-        const double w_sample = clean.w()(sb).sum() / static_cast<double>(n_samples);
-        TrainingSet t = concat(TrainingSet(clean.X()(sb, Eigen::all), Vector::Ones(n_sb), Vector(clean.w()(sb))),
-                               TrainingSet(Xs, Vector::Zero(n_samples), Vector::Constant(n_samples, w_sample)));
+                Xs.middleRows(row, counts[b]) =
+                    dm::cathode_samples(density, m_sel, w_sel, bands[b], counts[b], 0, 1, rng).X();
+
+        // 4. Selection (label 1) against the samples (label 0, equal total weight), k-fold.
+        const double w_sample = w_sel.sum() / static_cast<double>(n_samples);
+        const TrainingSet t = concat(TrainingSet(clean.X()(sel, Eigen::all), Vector::Ones(n_sel), w_sel),
+                                     TrainingSet(Xs, Vector::Zero(n_samples), Vector::Constant(n_samples, w_sample)));
         const auto oof = out_of_fold_predict(classifier, t, random_folds(t.size(), folds, derive_seed(s, 2)), folds,
                                              derive_seed(s, 3)).first;
         ReferenceWindow rw;
-        rw.reference = ScoredEvents{oof.head(n_sb), Vector(), Vector(clean.w()(sb))};
+        rw.reference = ScoredEvents{oof.head(n_sel), Vector(), w_sel};
         rw.templ = ScoredEvents{oof.tail(n_samples), Vector(), Vector::Constant(n_samples, w_sample)};
         runs.push_back(std::move(rw));
+        selections.push_back(std::move(sel));
     }
-    std::vector<SystematicShift> out;
-    for (double e : eps_b) out.push_back({e, delta_sys_from_sidebands(runs, e), std::nullopt});
+    std::vector<std::vector<double>> shared(windows.size(), std::vector<double>(windows.size()));
+    for (std::size_t i = 0; i < windows.size(); ++i)
+        for (std::size_t j = 0; j < windows.size(); ++j) {
+            IndexList both;
+            std::set_intersection(selections[i].begin(), selections[i].end(), selections[j].begin(), selections[j].end(),
+                                  std::back_inserter(both));
+            shared[i][j] = static_cast<double>(both.size());
+        }
+    const double rho = mean_noise_correlation(shared);
+    std::vector<Interval> srs;
+    for (const Window& w : windows) srs.push_back(w.sr);
+    std::vector<ReferenceShift> out;
+    for (double e : eps_b) out.push_back({e, delta_sys_per_window(runs, e), delta_sys_variance_per_window(runs, e), rho, srs});
     return out;
 }
 

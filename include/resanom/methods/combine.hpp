@@ -15,8 +15,9 @@
 //    none may map features (FeatureMappingGenerator), since one classifier sees every row.
 //  * Score level: "we simply average the score attributed to a given test set event over each of
 //    the methods." combine_scores averages the data and test scores of several WindowResults of
-//    the same window and data (each out-of-fold, so the mean is too); evaluate_scores applies a
-//    TestStatistic to the averaged data scores. There is no common background template at the
+//    the same window and data (each member scoring every event by its fold's classifier, with one
+//    fold assignment for all members, so the mean is too); evaluate_scores applies a TestStatistic
+//    to the averaged data scores. There is no common background template at the
 //    score level, so use a statistic that does not need one (BumpHunt cutting on data).
 #pragma once
 
@@ -122,18 +123,19 @@ inline WindowResult combine_scores(std::span<const WindowResult> results) {
     return out;
 }
 
-/// Applies a TestStatistic to the data scores of a (combined) result; no background template.
+/// Applies a TestStatistic to the data scores (and folds) of a (combined) result; no background
+/// template.
 template <TestStatistic T>
 std::vector<Significance> evaluate_scores(const T& statistic, const WindowResult& result, const Events& data,
                                           const Window& window, const std::vector<double>& eps_b) {
     detail::require(result.data_score.size() == data.size(),
                     std::string("evaluate_scores: ") + std::to_string(result.data_score.size()) + " scores for " +
                         std::to_string(data.size()) + " data events");
-    StatisticInput si;
-    si.data = ScoredEvents{result.data_score, Vector(data.m(window.m_column)), data.w()};
-    si.window = window;
-    si.eps_b = eps_b;
-    return statistic.evaluate(si);
+    WindowResult r;   // the scores and folds of `result` at `window`, without a template
+    r.window = window;
+    r.data_score = result.data_score;
+    r.data_fold = result.data_fold;
+    return statistic.evaluate(statistic_input(r, data, eps_b));
 }
 
 /// Score-level combination as one pipeline (paper 002 §4): the weakly supervised pipeline of each
@@ -152,12 +154,21 @@ public:
         for (auto& g : generators) members_.emplace_back(std::move(g), classifier, NoStatistic{}, settings_);
     }
 
+    /// Every member scores each data event with its classifier of the event's fold (one fold
+    /// assignment for all members), so the mean score of every event comes from classifiers that
+    /// never saw it, inside the training regions and outside alike.
     WindowResult run(const PipelineInput& in, std::uint64_t seed) const {
+        std::vector<int> folds;
+        PipelineInput member_in = in;
+        if (in.data_fold.empty()) {
+            folds = stratified_folds(Vector(in.data.m(in.window.m_column)), settings_.folds, derive_seed(seed, 1));
+            member_in.data_fold = folds;
+        }
         std::vector<WindowResult> results;
-        for (std::size_t k = 0; k < members_.size(); ++k) results.push_back(members_[k].run(in, derive_seed(seed, k)));
+        for (std::size_t k = 0; k < members_.size(); ++k) results.push_back(members_[k].run(member_in, derive_seed(seed, k)));
         WindowResult res = combine_scores(results);
         res.window = in.window;
-        res.significances = evaluate_scores(statistic_, res, in.data, in.window, settings_.eps_b);
+        if (in.judge) res.significances = evaluate_scores(statistic_, res, in.data, in.window, settings_.eps_b);
         return res;
     }
 

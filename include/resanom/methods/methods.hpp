@@ -104,23 +104,51 @@ using CombinedHgb = WeakSupervision<CombinedSamples<G...>, Ensemble<Hgb>, Direct
 
 // ---- factories with the papers' defaults ---------------------------------------------------------
 
-inline IadHgb iad_hgb(DirectEstimateConfig de = {}, PipelineSettings s = {}) {
+/// δ_sys = 0, σ_sys = 0: what an idealized template — the true background, the IAD of Das et al.
+/// 2024, §2.2.1 — justifies, and nothing else.
+inline DirectEstimateConfig idealized_template_shift() {
+    DirectEstimateConfig c;
+    c.delta_sys = 0.0;
+    c.sigma_sys = 0.0;
+    return c;
+}
+
+/// The IAD with an ensemble of 50 HGB classifiers (Das et al. 2024, App. A.1), judged with
+/// δ_sys = 0 unless `de` says otherwise.
+inline IadHgb iad_hgb(DirectEstimateConfig de = idealized_template_shift(), PipelineSettings s = {}) {
     return IadHgb(Iad{}, paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
 }
 
+/// CWoLa as in Das et al. 2024 (§2.2.2, App. A.1). `de` must give the systematic shift (e.g. from
+/// reference_shifts on a background-only reference): the direct estimate refuses to assume one.
 inline CwolaHgb cwola_hgb(DirectEstimateConfig de = {}, PipelineSettings s = {}) {
     return CwolaHgb(Cwola{}, paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
 }
 
+/// SALAD with the HGB ensemble of Das et al. 2024; `de` must give the systematic shift.
 inline SaladHgb salad_hgb(DirectEstimateConfig de = {}, PipelineSettings s = {}) {
     return SaladHgb(Salad<MlpClassifier>(), paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
 }
 
-/// The bump hunt of paper 004: 30 bins uniform in log m over [2.8, 5.2] TeV, cut on the data.
+/// The bump hunt of CWoLa Hunting (Collins et al. 2021, §3.1 and §4.3): 30 bins uniform in log m
+/// over [2.8, 5.2] TeV, the dijet function, the x % most signal-like events of each test fold.
 inline BumpHunt paper004_bump_hunt() {
     BumpHuntConfig c;
     c.edges = log_edges(2.8, 5.2, 30);
-    c.cut_on_template = false;
+    c.cut = BumpHuntCut::data;
+    return BumpHunt(c);
+}
+
+/// The autoencoder's bump hunt (Collins et al. 2021, §4.3): the cut passes the fraction ε_B of the
+/// signal-region events (per test fold) and is applied to all events; the linear function is fit
+/// over collins2021_ae_fit_ranges() of the bins `edges` (default: 30 bins uniform in log m over
+/// [2.8, 5.2] TeV, as the paper's CWoLa Hunting).
+inline BumpHunt paper004_ae_bump_hunt(std::vector<double> edges = log_edges(2.8, 5.2, 30)) {
+    BumpHuntConfig c;
+    c.edges = std::move(edges);
+    c.fit.function = FitFunction::linear;
+    c.cut = BumpHuntCut::signal_region;
+    c.fit_ranges = collins2021_ae_fit_ranges();
     return BumpHunt(c);
 }
 

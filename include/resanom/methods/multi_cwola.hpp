@@ -307,7 +307,7 @@ public:
         }
         WindowResult res = combine_scores(members);
         res.window = in.window;
-        res.significances = evaluate_scores(statistic_, res, in.data, in.window, settings_.eps_b);
+        if (in.judge) res.significances = evaluate_scores(statistic_, res, in.data, in.window, settings_.eps_b);
         return res;
     }
 

@@ -23,7 +23,7 @@
 // where every data event is one training row.
 //
 // CWoLa Hunting = WeakSupervision<Cwola, NestedCvSelect<C>, BumpHunt> with the bump hunt cutting on
-// the data (the x % most signal-like events, BumpHuntConfig::cut_on_template = false); see
+// the data (the x % most signal-like events of each test fold, BumpHuntCut::data); see
 // methods.hpp (cwola_hunting()).
 #pragma once
 

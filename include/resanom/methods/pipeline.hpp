@@ -2,14 +2,17 @@
 //
 //   WeakSupervision<Generator, Classifier, Statistic>   the weakly supervised family (IAD, CWoLa,
 //                                                       SA-CWoLa, SALAD…, CATHODE, Combined)
-//   Unsupervised<Scorer, Statistic>                     the autoencoder (paper 004 §3.2)
+//   Unsupervised<Scorer, Statistic>                     the autoencoder (Collins et al. 2021, §3.2)
 //
 // Each run() handles one window: it builds the method's training set, scores every data event
-// out-of-fold (papers 003 §2.1 and 004 §3.1: k = 5 folds, each classifier validated on one fold and
-// tested on another, so that no event is scored by a classifier that trained on it), scores the
-// background template the same way, and hands the scores to the test statistic. Nothing here is
-// virtual: the parts are template parameters, so a user's own generator, classifier or statistic
-// plugs in by modelling the concept (core/concepts.hpp).
+// with exactly one classifier that never saw it, scores the background template the same way, and
+// hands the scores to the test statistic. The data are split into k folds bin by bin in m
+// (stratified_folds; Collins et al. 2021, §3.1; k = 5 as there and in Das et al. 2024, §2.1); the
+// classifier of fold f trains on the other folds' training rows (one of them validates) and scores
+// every event of fold f — training rows and the events outside the training region alike — so
+// that a cut on the scores treats all events of a fit over m the same way (docs/search.md).
+// Nothing here is virtual: the parts are template parameters, so a user's own generator, classifier
+// or statistic plugs in by modelling the concept (core/concepts.hpp).
 #pragma once
 
 #include <algorithm>
@@ -68,6 +71,12 @@ struct PipelineInput {
     std::optional<MultiWindow> multi = std::nullopt;  ///< Multi-CWoLa
     const Events* test = nullptr;                     ///< optional labelled evaluation events, scored too
     const StepObserver* on_step = nullptr;            ///< optional progress observer (not owned)
+    /// The fold of every data event, in [0, k); empty: stratified_folds of the window's m with the
+    /// run's seed. Given by pipelines whose members must agree on the folds (ScoreCombination).
+    std::span<const int> data_fold = {};
+    /// false: score only, do not evaluate the statistic (WindowResult::significances stays empty),
+    /// e.g. on the background-only reference of reference_shifts, which has no δ_sys of its own.
+    bool judge = true;
 };
 
 /// Settings shared by every pipeline.
@@ -78,10 +87,13 @@ struct PipelineSettings {
     /// of data against the template, e.g. CATHODE's samples; costs their memory per window).
     bool keep_template_features = false;
 
-    /// Throws input_error unless folds >= 3 and every working point lies in (0, 1].
-    void validate() const {
-        detail::require(folds >= 3, "pipeline: need at least 3 folds (one trains, one validates, one is scored), got " +
-                                        std::to_string(folds));
+    /// Throws input_error unless folds >= min_folds and every working point lies in (0, 1]. The
+    /// weakly supervised pipelines need 3 folds (one trains, one validates, one is scored); the
+    /// unsupervised one, whose scorer needs no validation, 2.
+    void validate(int min_folds = 3) const {
+        detail::require(folds >= min_folds, "pipeline: need at least " + std::to_string(min_folds) + " folds" +
+                                                 (min_folds >= 3 ? " (one trains, one validates, one is scored)" : "") +
+                                                 ", got " + std::to_string(folds));
         detail::require(!eps_b.empty(), "pipeline: no working points (eps_b) given");
         for (double e : eps_b)
             detail::require(e > 0.0 && e <= 1.0, "pipeline: working point eps_b = " + std::to_string(e) + " outside (0, 1]");
@@ -97,17 +109,21 @@ struct NoStatistic {
 /// One window's outcome.
 struct WindowResult {
     Window window{};
-    /// One score per row of PipelineInput::data: out-of-fold for events the classifiers trained
-    /// on, the mean of the k fold classifiers for the others (none of which saw them).
+    /// One score per row of PipelineInput::data, each from the classifier of the event's fold, which
+    /// never saw the event (for every event, inside the training region or not).
     Vector data_score;
-    /// Per data row: the fold whose classifier scored it (−1: scored by the mean of all folds).
+    /// Per data row: the fold whose classifier scored it (−1 only where a combination of results
+    /// disagreed, combine_scores).
     std::vector<int> data_fold;
     /// Scores and weights of the background template, when the method has one.
     std::optional<Vector> template_score = std::nullopt;
     Vector template_weight;                 ///< the template events' weights (empty without a template)
+    std::vector<int> template_fold;         ///< the fold whose classifier scored each template event
     /// The template events' features, when PipelineSettings::keep_template_features is set.
     std::optional<Matrix> template_features = std::nullopt;
-    Vector test_score;                      ///< scores of PipelineInput::test (mean of the fold classifiers)
+    /// Scores of PipelineInput::test: the mean of the k fold classifiers (an evaluation sample is
+    /// never cut on together with the data).
+    Vector test_score;
     std::vector<Significance> significances;  ///< one per working point
     Index n_train = 0;                      ///< training rows (label 1 and label 0 together)
     double train_label_sum = 0.0;           ///< Σ w·y of the training set: the weight of "label 1"
@@ -124,11 +140,37 @@ struct TruthFree {
     const Events& ref;
 };
 
-inline ScoredEvents scored(const Vector& score, const Events& e, Index m_column) {
-    return ScoredEvents{score, Vector(e.m(m_column)), e.w()};
+/// The folds of the data events: the caller's, checked, or stratified in the window's m.
+inline std::vector<int> data_folds(const PipelineInput& in, const Events& data, int k, std::uint64_t seed) {
+    if (in.data_fold.empty()) return stratified_folds(Vector(data.m(in.window.m_column)), k, seed);
+    detail::require(static_cast<Index>(in.data_fold.size()) == data.size(),
+                    "pipeline: " + std::to_string(in.data_fold.size()) + " data folds for " + std::to_string(data.size()) +
+                        " data events");
+    for (std::size_t i = 0; i < in.data_fold.size(); ++i)
+        detail::require(in.data_fold[i] >= 0 && in.data_fold[i] < k, "pipeline: data event " + std::to_string(i) +
+                                                                          " has fold " + std::to_string(in.data_fold[i]) +
+                                                                          " outside [0, " + std::to_string(k) + ")");
+    return {in.data_fold.begin(), in.data_fold.end()};
 }
 
 }  // namespace detail::pipeline
+
+/// The input of a statistic for one window's result: the data's scores with the window's m, the
+/// weights and the folds, and the background template's scores, weights and folds when the method
+/// has one (its m is not kept: no statistic needs it). A statistic evaluated on it gives the
+/// verdicts of WindowResult::significances; the report's plots redo the bump hunt's cuts from it.
+inline StatisticInput statistic_input(const WindowResult& r, const Events& data, std::vector<double> eps_b) {
+    detail::require(r.data_score.size() == data.size(),
+                    "statistic_input: " + std::to_string(r.data_score.size()) + " scores for " +
+                        std::to_string(data.size()) + " data events");
+    StatisticInput si;
+    si.data = ScoredEvents{r.data_score, Vector(data.m(r.window.m_column)), data.w(), r.data_fold};
+    if (std::any_of(r.data_fold.begin(), r.data_fold.end(), [](int f) { return f < 0; })) si.data.fold.clear();
+    if (r.template_score) si.background_template = ScoredEvents{*r.template_score, Vector(), r.template_weight, r.template_fold};
+    si.window = r.window;
+    si.eps_b = std::move(eps_b);
+    return si;
+}
 
 /// The weakly supervised pipeline: Generator builds the training set (label 1 = SR data, label 0
 /// = template), k classifiers score everything out-of-fold, Statistic judges the scores.
@@ -169,7 +211,7 @@ public:
         return score_and_judge(gen, data.ref, in, seed);
     }
 
-    /// The second half of run(): out-of-fold scoring of a generated template and the statistic.
+    /// The second half of run(): k-fold scoring of a generated template and the statistic.
     /// Public so that callers who generate templates themselves (e.g. Combined) can reuse it.
     WindowResult score_and_judge(const GeneratedTemplate& gen, const Events& data, const PipelineInput& in,
                                  std::uint64_t seed) const {
@@ -180,11 +222,15 @@ public:
                         "pipeline: the generator gave " + std::to_string(gen.data_row.size()) + " data rows for " +
                             std::to_string(n_train) + " training rows");
         const int k = settings_.folds;
-        const std::vector<int> fold_of = grouped_folds(gen.data_row, k, derive_seed(seed, 1));
-
-        // Data events that are training rows take the score of that row; the others, template
-        // events that are not training rows, and test events are scored by all k classifiers.
         const Index n_data = data.size();
+        // Every data event has a fold (bin by bin in m); training rows follow their data event,
+        // the other rows (references, generated samples) are dealt to the folds at random.
+        const std::vector<int> data_fold = detail::pipeline::data_folds(in, data, k, derive_seed(seed, 1));
+        const std::vector<int> fold_of = training_folds(gen.data_row, data_fold, k, derive_seed(seed, 3));
+
+        // Data events that are training rows take the score of that row; the other data events and
+        // the template events that are not training rows are scored by their fold's classifier;
+        // test events by the mean of the k classifiers.
         std::vector<Index> train_row_of_data(static_cast<std::size_t>(n_data), -1);
         for (Index r = 0; r < n_train; ++r) {
             const Index d = gen.data_row[static_cast<std::size_t>(r)];
@@ -207,6 +253,8 @@ public:
             for (Index t = 0; t < n_template; ++t)
                 if (gen.template_row.empty() || gen.template_row[static_cast<std::size_t>(t)] < 0) template_extra.push_back(t);
         }
+        const std::vector<int> template_extra_fold =
+            training_folds(IndexList(template_extra.size(), -1), {}, k, derive_seed(seed, 4));
         const Matrix template_X = gen.background_template ? classifier_inputs(generator_, *gen.background_template) : Matrix();
         const Matrix test_X = in.test ? classifier_inputs(generator_, *in.test) : Matrix();
 
@@ -217,38 +265,48 @@ public:
                             "pipeline: events to score have " + std::to_string(M->cols()) + " features, the training set " +
                                 std::to_string(d_in));
         Matrix extra(n_extra, d_in);
+        std::vector<int> extra_fold(static_cast<std::size_t>(n_extra), -1);
         Index at = 0;
-        for (Index d : data_extra) extra.row(at++) = data_X.row(d);
-        for (Index t : template_extra) extra.row(at++) = template_X.row(t);
+        for (Index d : data_extra) {
+            extra_fold[static_cast<std::size_t>(at)] = data_fold[static_cast<std::size_t>(d)];
+            extra.row(at++) = data_X.row(d);
+        }
+        for (std::size_t j = 0; j < template_extra.size(); ++j) {
+            extra_fold[static_cast<std::size_t>(at)] = template_extra_fold[j];
+            extra.row(at++) = template_X.row(template_extra[j]);
+        }
         if (test_X.rows() > 0) extra.bottomRows(test_X.rows()) = test_X;
 
         FoldObserver fold_done;
         if (in.on_step != nullptr && *in.on_step)
             fold_done = [&in](int done, int total) { (*in.on_step)({"fold", done, total}); };
         const auto [oof, extra_score] =
-            out_of_fold_predict(classifier_, train, fold_of, k, derive_seed(seed, 2), extra, fold_done);
+            out_of_fold_predict(classifier_, train, fold_of, k, derive_seed(seed, 2), extra, fold_done, extra_fold);
 
         WindowResult res;
         res.window = in.window;
         res.n_train = n_train;
         res.train_label_sum = train.w.dot(train.y);
         res.data_score.resize(n_data);
-        res.data_fold.assign(static_cast<std::size_t>(n_data), -1);
+        res.data_fold = data_fold;
         Index e = 0;
         for (Index d = 0; d < n_data; ++d) {
             const Index r = train_row_of_data[static_cast<std::size_t>(d)];
-            if (r >= 0) {
-                res.data_score[d] = oof[r];
-                res.data_fold[static_cast<std::size_t>(d)] = fold_of[static_cast<std::size_t>(r)];
-            } else {
-                res.data_score[d] = extra_score[e++];
-            }
+            res.data_score[d] = r >= 0 ? oof[r] : extra_score[e++];
         }
         if (gen.background_template) {
             Vector ts(n_template);
+            res.template_fold.resize(static_cast<std::size_t>(n_template));
+            std::size_t j = 0;
             for (Index t = 0; t < n_template; ++t) {
                 const Index r = gen.template_row.empty() ? -1 : gen.template_row[static_cast<std::size_t>(t)];
-                ts[t] = r >= 0 ? oof[r] : extra_score[e++];
+                if (r >= 0) {
+                    ts[t] = oof[r];
+                    res.template_fold[static_cast<std::size_t>(t)] = fold_of[static_cast<std::size_t>(r)];
+                } else {
+                    ts[t] = extra_score[e++];
+                    res.template_fold[static_cast<std::size_t>(t)] = template_extra_fold[j++];
+                }
             }
             res.template_score = std::move(ts);
             res.template_weight = gen.background_template->w();
@@ -256,13 +314,11 @@ public:
         }
         res.test_score = extra_score.tail(test_X.rows());
 
-        StatisticInput si;
-        si.data = detail::pipeline::scored(res.data_score, data, in.window.m_column);
-        if (gen.background_template)
-            si.background_template = detail::pipeline::scored(*res.template_score, *gen.background_template, in.window.m_column);
-        si.window = in.window;
-        si.eps_b = settings_.eps_b;
-        res.significances = statistic_.evaluate(si);
+        if (in.judge) {
+            StatisticInput si = statistic_input(res, data, settings_.eps_b);
+            if (gen.background_template) si.background_template->m = gen.background_template->m(in.window.m_column);
+            res.significances = statistic_.evaluate(si);
+        }
         return res;
     }
 
@@ -284,8 +340,7 @@ public:
 
     explicit Unsupervised(S scorer = S{}, T statistic = T{}, PipelineSettings settings = {})
         : scorer_(std::move(scorer)), statistic_(std::move(statistic)), settings_(std::move(settings)) {
-        detail::require(settings_.folds >= 2, "pipeline: need at least 2 folds, got " + std::to_string(settings_.folds));
-        detail::require(!settings_.eps_b.empty(), "pipeline: no working points (eps_b) given");
+        settings_.validate(2);
     }
 
     const S& scorer() const noexcept { return scorer_; }
@@ -297,7 +352,7 @@ public:
         const Index n = data.size();
         const int k = settings_.folds;
         detail::require(n >= k, "pipeline: " + std::to_string(n) + " events cannot fill " + std::to_string(k) + " folds");
-        const std::vector<int> fold_of = random_folds(n, k, derive_seed(seed, 1));
+        const std::vector<int> fold_of = detail::pipeline::data_folds(in, data, k, derive_seed(seed, 1));
         std::vector<IndexList> rows(static_cast<std::size_t>(k));
         for (Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(fold_of[static_cast<std::size_t>(i)])].push_back(i);
 
@@ -321,11 +376,7 @@ public:
         if (in.test) res.test_score /= static_cast<double>(k);
         res.n_train = n;
 
-        StatisticInput si;
-        si.data = detail::pipeline::scored(res.data_score, data, in.window.m_column);
-        si.window = in.window;
-        si.eps_b = settings_.eps_b;
-        res.significances = statistic_.evaluate(si);
+        if (in.judge) res.significances = statistic_.evaluate(statistic_input(res, data, settings_.eps_b));
         return res;
     }
 

@@ -14,17 +14,21 @@
 // points, each after its own trained cut; the exact look-elsewhere correction would rerun the whole
 // search on background-only pseudo-data, which costs as much as the search times the number of
 // toys. resanom reports the Bonferroni bound instead: p_global = min(1, N · p_min) over the N
-// (window, working point) tests, Z_global = Φ⁻¹(1 − p_global). It is valid for any dependence
-// between the tests and conservative when they are correlated, as overlapping windows and nested
-// working points are: the true global significance is at least Z_global. For the bump-hunt fit of a
-// fixed spectrum, stats/scan.hpp computes the pseudo-experiment version.
+// (window, working point) tests that gave a verdict (Significance::counts(): unreached working
+// points and failed fits are no tests), Z_global = Φ⁻¹(1 − p_global). It is valid for any
+// dependence between the tests and conservative when they are correlated, as overlapping windows
+// and nested working points are: the true global significance is at least Z_global. It is computed
+// in ln p, so Z_global stays finite however small p_min is (a local Z of +∞ counts as the largest
+// finite double's Z, ≈ 38.5). For the bump-hunt fit of a fixed spectrum, stats/scan.hpp computes
+// the pseudo-experiment version.
 #pragma once
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <iterator>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -108,12 +112,24 @@ struct WindowReport {
 
 struct SearchReport {
     std::vector<WindowReport> windows;
-    double max_local_z = 0.0;  ///< largest local Z over windows and working points
+    double max_local_z = 0.0;  ///< largest local Z over the tests (Significance::counts())
     Index max_window = -1;     ///< its window (−1 when no test gave a Z)
-    Index trials = 0;          ///< N of the Bonferroni bound
-    double global_p = 1.0;     ///< min(1, N · p_min)
-    double global_z = 0.0;     ///< max(0, Φ⁻¹(1 − global_p))
+    Index trials = 0;          ///< N of the Bonferroni bound: the tests that gave a verdict
+    double global_p = 1.0;     ///< min(1, N · p_min) (0 where it underflows; global_log_p holds it)
+    double global_log_p = 0.0; ///< ln global_p, exact also where global_p underflows
+    double global_z = 0.0;     ///< max(0, Φ⁻¹(1 − global_p)), finite for any finite local Z
 };
+
+/// The Bonferroni global significance of local tests with the given Z values (docs/search.md):
+/// ln p_global = min(0, ln N + ln p(Z_max)).
+inline void bonferroni(SearchReport& rep, double z_max, Index trials) {
+    rep.trials = trials;
+    if (trials <= 0) return;
+    const double z = std::min(z_max, z_of_log_p_value(std::log(std::numeric_limits<double>::denorm_min())));
+    rep.global_log_p = std::min(0.0, std::log(static_cast<double>(trials)) + log_p_value_of_z(z));
+    rep.global_p = std::exp(rep.global_log_p);
+    rep.global_z = std::max(0.0, z_of_log_p_value(rep.global_log_p));
+}
 
 namespace detail::search {
 
@@ -149,14 +165,6 @@ inline void window_metrics(WindowReport& wr, const Events& data, const SearchOpt
 
 }  // namespace detail::search
 
-/// The seed of a window: derived from the search seed and the window's SR bounds, so that a
-/// window's result does not depend on which other windows are scanned, or in which order.
-inline std::uint64_t window_seed(std::uint64_t seed, const Window& w) {
-    return derive_seed(derive_seed(derive_seed(seed, std::bit_cast<std::uint64_t>(w.sr.lo)),
-                                   std::bit_cast<std::uint64_t>(w.sr.hi)),
-                       static_cast<std::uint64_t>(w.m_column));
-}
-
 /// Runs `pipeline` on every window of `opt.windows`, each with window_seed(seed, window).
 template <class Pipeline>
 SearchReport search(const Pipeline& pipeline, const Events& data, std::span<const Events> references,
@@ -166,7 +174,8 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
         detail::require(opt.test->has_truth(), "search: the test sample needs truth labels");
     SearchReport rep;
     const auto n_windows = static_cast<Index>(opt.windows.size());
-    double p_min = 1.0;
+    Index trials = 0;
+    double z_max = -std::numeric_limits<double>::infinity();
     for (Index k = 0; k < n_windows; ++k) {
         WindowReport wr;
         wr.window = opt.windows[static_cast<std::size_t>(k)];
@@ -177,9 +186,11 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
         wr.result = pipeline.run(in, window_seed(seed, wr.window));
         detail::search::window_metrics(wr, data, opt);
         for (const Significance& s : wr.result.significances) {
-            ++rep.trials;
-            p_min = std::min(p_min, s.p_value);
-            if (!std::isnan(s.z) && (rep.max_window < 0 || s.z > rep.max_local_z)) {
+            if (!s.counts()) continue;
+            ++trials;
+            // The smallest p is the largest Z's: every statistic's p-value is one-sided in its Z.
+            z_max = std::max(z_max, s.z);
+            if (rep.max_window < 0 || s.z > rep.max_local_z) {
                 rep.max_local_z = s.z;
                 rep.max_window = k;
             }
@@ -188,10 +199,7 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
         rep.windows.push_back(std::move(wr));
         if (opt.progress) opt.progress(k + 1, n_windows);
     }
-    if (rep.trials > 0) {
-        rep.global_p = std::min(1.0, static_cast<double>(rep.trials) * p_min);
-        rep.global_z = std::max(0.0, z_of_p_value(rep.global_p));
-    }
+    bonferroni(rep, z_max, trials);
     return rep;
 }
 
@@ -210,11 +218,14 @@ std::vector<ReferenceShift> reference_shifts(const Pipeline& pipeline, const Eve
     detail::require(!eps_b.empty(), "reference_shifts: no working points");
     const Events ref = reference.has_truth() ? reference.without_truth() : reference;
     std::vector<ReferenceWindow> runs;
+    std::vector<IndexList> sr_of;
     for (const Window& w : windows) {
         const IndexList sr = sr_rows(ref, w);
         detail::require(!sr.empty(), "reference_shifts: the reference has no events in the signal region [" +
                                          std::to_string(w.sr.lo) + ", " + std::to_string(w.sr.hi) + ")");
+        sr_of.push_back(sr);
         PipelineInput in{ref, references, w, std::nullopt, nullptr, on_step ? &on_step : nullptr};
+        in.judge = false;   // scores only: the reference has no δ_sys of its own
         const WindowResult r = pipeline.run(in, window_seed(seed, w));
         detail::require(r.template_score.has_value(), "reference_shifts: the method has no background template");
         // The template's own events and weights, as the pipeline's generator made them, are not
@@ -225,8 +236,20 @@ std::vector<ReferenceShift> reference_shifts(const Pipeline& pipeline, const Eve
         runs.push_back(std::move(rw));
         if (progress) progress(static_cast<Index>(runs.size()), static_cast<Index>(windows.size()));
     }
+    // The events each pair of signal regions shares (sr_rows are sorted): their noise correlation.
+    std::vector<std::vector<double>> shared(windows.size(), std::vector<double>(windows.size()));
+    for (std::size_t i = 0; i < windows.size(); ++i)
+        for (std::size_t j = 0; j < windows.size(); ++j) {
+            IndexList both;
+            std::set_intersection(sr_of[i].begin(), sr_of[i].end(), sr_of[j].begin(), sr_of[j].end(), std::back_inserter(both));
+            shared[i][j] = static_cast<double>(both.size());
+        }
+    const double rho = mean_noise_correlation(shared);
+    std::vector<Interval> srs;
+    for (const Window& w : windows) srs.push_back(w.sr);
     std::vector<ReferenceShift> out;
-    for (double e : eps_b) out.push_back({e, delta_sys_per_window(runs, e)});
+    for (double e : eps_b)
+        out.push_back({e, delta_sys_per_window(runs, e), delta_sys_variance_per_window(runs, e), rho, srs});
     return out;
 }
 

@@ -1,11 +1,23 @@
-// resanom/stats/bump_hunt.hpp — the bump hunt as a TestStatistic (paper 001 §II.C, paper 004 §4.3
-// and App. A): cut on the classifier score at each working point, histogram the selected m
-// spectrum, fit it with the signal region masked (dijet_fit.hpp), and judge the SR with the
-// profile-likelihood significance of paper 001 eqs. 2.5–2.6 (significance.hpp).
+// resanom/stats/bump_hunt.hpp — the bump hunt as a TestStatistic (Benkendorfer et al. 2021, §II.C;
+// Collins et al. 2021, §3.1, §4.3 and App. A): cut on the classifier score at each working point,
+// histogram the selected m spectrum, fit it with the signal region masked (dijet_fit.hpp), and
+// judge the SR with the profile-likelihood significance of Benkendorfer et al. 2021, eqs. 2.5–2.6
+// (significance.hpp).
+//
+// The cut. Its threshold realizes ε_B on a reference sample: the background template (as in direct
+// estimation), the data in the fit range (CWoLa Hunting's "x % most signal-like events", Collins et
+// al. 2021, §3.1) or the data in the signal region, applied to every event (the autoencoder's cut,
+// Collins et al. 2021, §4.3). When the scores come from k-fold scoring (ScoredEvents::fold), the
+// threshold is taken per test fold — each fold's classifier cuts its own events at its own ε_B, as
+// Collins et al. 2021, §3.1, select the x % per test set — so that no classifier's scale leaks
+// into the shape of the selected spectrum. A working point whose reference cannot realize ε_B
+// (WorkingPointRule) is reported unreached. The fit range may depend on the working point
+// (FitRangeRule; Collins et al. 2021, §4.3 widen it at the 0.1 % cut). docs/statistics.md.
 #pragma once
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,82 +32,226 @@
 
 namespace resanom {
 
-struct BumpHuntConfig {
-    /// The fit's bins; default paper 001 §II.C: 30 uniform bins over [2.6, 5.0] TeV.
-    std::vector<double> edges = uniform_edges(2.6, 5.0, 30);
-    FitOptions fit = {};
-    /// Where the working point's threshold comes from: the background template when the input has
-    /// one and this is true (ε_B as in direct estimation), else the data in the fit range (the
-    /// "top x %" selection of CWoLa Hunting, paper 004 §3.1, with x = ε_B).
-    bool cut_on_template = true;
-    /// When true, a working point whose fit fails (too few selected events, no convergence) is
-    /// reported with n_exp, sigma_exp and z NaN and p_value 1 instead of throwing, so that one
-    /// tight cut does not end a whole search (the tool's search sets it).
-    bool skip_failed_fits = false;
+/// Which sample's scores set the bump hunt's threshold at a working point ε_B.
+enum class BumpHuntCut {
+    /// The background template when the input has one (ε_B as in direct estimation), else the data
+    /// in the fit range.
+    template_or_data,
+    /// The data in the fit range: the fraction ε_B most signal-like (Collins et al. 2021, §3.1).
+    data,
+    /// The data in the signal region: the threshold that passes the fraction ε_B of them, applied
+    /// to all events (Collins et al. 2021, §4.3, the autoencoder).
+    signal_region,
 };
 
-/// Per working point: threshold, n_obs = selected data in the masked SR bins, n_exp and sigma_exp
-/// = the fit's prediction there and its uncertainty, z and p_value from the profile likelihood
-/// (z = √q0 ≥ 0). The SR is window.sr; bins that overlap it are masked. Fit failures propagate
-/// (input_error for unusable spectra, numeric_error for a fit that does not converge).
+inline const char* to_string(BumpHuntCut c) {
+    switch (c) {
+        case BumpHuntCut::template_or_data: return "template";
+        case BumpHuntCut::data: return "data";
+        case BumpHuntCut::signal_region: return "signal_region";
+    }
+    return "template";
+}
+
+/// A fit range relative to the signal region, [sr.lo − below, sr.hi + above] (TeV), used at the
+/// working points with ε_B ≥ min_eps_b.
+struct FitRangeRule {
+    double min_eps_b = 0.0;
+    double below = 0.0;
+    double above = 0.0;
+};
+
+/// The fit ranges of the autoencoder's bump hunt (Collins et al. 2021, §4.3): [3.0, 4.0] TeV at the
+/// 1 % cut and [2.8, 4.4] TeV at the 0.1 % cut around the signal region 3.3–3.7 TeV; relative to a
+/// window's SR: SR ± 0.3 TeV for ε_B ≥ 0.5 %, [SR.lo − 0.5, SR.hi + 0.7] TeV below.
+inline std::vector<FitRangeRule> collins2021_ae_fit_ranges() { return {{5e-3, 0.3, 0.3}, {0.0, 0.5, 0.7}}; }
+
+struct BumpHuntConfig {
+    /// The fit's bins; default Benkendorfer et al. 2021, §II.C: 30 uniform bins over [2.6, 5.0] TeV.
+    std::vector<double> edges = uniform_edges(2.6, 5.0, 30);
+    FitOptions fit = {};
+    BumpHuntCut cut = BumpHuntCut::template_or_data;
+    /// The fit range of a working point: the first rule (in order) with min_eps_b ≤ ε_B; the whole
+    /// bins of `edges` inside it are fit. Empty: every bin of `edges`.
+    std::vector<FitRangeRule> fit_ranges = {};
+    /// Cut per test fold when the scores carry their folds (Collins et al. 2021, §3.1).
+    bool per_fold = true;
+    /// When a working point counts as reached (events of the cut's reference passing, ε_B really
+    /// passing); an unreached point is reported with z and p NaN.
+    WorkingPointRule working_point = {};
+    /// When true, a working point whose fit fails (too few selected events, no convergence) is
+    /// reported with status fit_failed (n_exp, sigma_exp, z and p_value NaN) instead of throwing,
+    /// so that one tight cut does not end a whole search (the tool's search sets it).
+    bool skip_failed_fits = false;
+
+    /// Throws input_error for bad edges or rules.
+    void validate() const {
+        Histogram check(edges);
+        for (const auto& r : fit_ranges)
+            detail::require(r.min_eps_b >= 0.0 && std::isfinite(r.below) && std::isfinite(r.above) &&
+                                r.below >= 0.0 && r.above >= 0.0,
+                            "BumpHunt: a fit range rule needs min_eps_b >= 0 and finite below, above >= 0");
+        detail::require(working_point.min_events_passing >= 0.0 && working_point.max_excess >= 1.0,
+                        "BumpHunt: the working-point rule needs min_events_passing >= 0 and max_excess >= 1");
+    }
+};
+
+/// The events a bump-hunt cut selects at one working point, before the fit.
+struct BumpHuntSelection {
+    double eps_b = 0.0;
+    double eps_b_real = 0.0;             ///< fraction of the cut's reference sample really passing
+    double reference_passing = 0.0;      ///< events (unweighted) of that reference passing
+    double threshold = 0.0;              ///< the cut; NaN when cut per fold
+    std::vector<double> fold_thresholds; ///< per test fold (empty: one threshold)
+    bool reached = true;                 ///< BumpHuntConfig::working_point holds
+    Histogram spectrum;                  ///< selected data over every bin of BumpHuntConfig::edges
+    Interval fit_range;                  ///< the bins fit: [first fit edge, last fit edge]
+    double n_obs_sr = 0.0;               ///< selected (weighted) data in the signal region itself
+};
+
+/// Per working point: the selection (BumpHuntSelection), n_obs = selected data in the masked SR
+/// bins, n_exp and sigma_exp = the fit's prediction there and its uncertainty, z and p_value from
+/// the profile likelihood (z = √q0 ≥ 0). The SR is window.sr; bins that overlap it are masked. Fit
+/// failures propagate (input_error for unusable spectra, numeric_error for a fit that does not
+/// converge) unless skip_failed_fits is set.
 class BumpHunt {
 public:
-    explicit BumpHunt(BumpHuntConfig config = {}) : config_(std::move(config)) { Histogram check(config_.edges); }
+    explicit BumpHunt(BumpHuntConfig config = {}) : config_(std::move(config)) { config_.validate(); }
 
     const BumpHuntConfig& config() const noexcept { return config_; }
+
+    /// The fit range at working point eps_b for signal region sr: the bins of `edges` that lie
+    /// inside the first matching FitRangeRule (every bin when none is given).
+    std::vector<double> fit_edges(const Interval& sr, double eps_b) const {
+        const std::vector<double>& e = config_.edges;
+        for (const auto& r : config_.fit_ranges) {
+            if (eps_b < r.min_eps_b) continue;
+            const double lo = sr.lo - r.below - 1e-9, hi = sr.hi + r.above + 1e-9;
+            std::vector<double> out;
+            for (double x : e)
+                if (x >= lo && x <= hi) out.push_back(x);
+            detail::require(out.size() >= 2, "BumpHunt: the fit range [" + detail::fit::num(sr.lo - r.below) + ", " +
+                                                 detail::fit::num(sr.hi + r.above) + "] holds no whole bin of the edges");
+            return out;
+        }
+        return e;
+    }
+
+    /// The cut at one working point and the spectrum it selects.
+    template <class In = StatisticInput>
+    BumpHuntSelection select(const In& in, double eps_b) const {
+        const ScoredEvents& d = in.data;
+        check_data(d);
+        BumpHuntSelection sel{eps_b, 0.0, 0.0, 0.0, {}, true, Histogram(config_.edges), {}, 0.0};
+        const std::vector<double> fe = fit_edges(in.window.sr, eps_b);
+        sel.fit_range = {fe.front(), fe.back()};
+
+        // The cut's reference sample: which events, their scores, weights and folds.
+        const bool on_template = config_.cut == BumpHuntCut::template_or_data && in.background_template.has_value();
+        std::vector<Index> ref_rows;
+        const ScoredEvents& ref = on_template ? *in.background_template : d;
+        if (on_template) {
+            for (Index i = 0; i < ref.score.size(); ++i) ref_rows.push_back(i);
+        } else {
+            const Interval where = config_.cut == BumpHuntCut::signal_region ? in.window.sr : sel.fit_range;
+            for (Index i = 0; i < d.score.size(); ++i)
+                if (where.contains(d.m[i])) ref_rows.push_back(i);
+        }
+        detail::require(!ref_rows.empty(), std::string("BumpHunt: no events to take the cut from (") +
+                                               (on_template ? "background template" : "data in the range") + ")");
+        const bool per_fold = config_.per_fold && !d.fold.empty() && (!on_template || !ref.fold.empty());
+        int k = 1;
+        if (per_fold) {
+            for (int f : d.fold) k = std::max(k, f + 1);
+            for (Index i : ref_rows) k = std::max(k, ref.fold[static_cast<std::size_t>(i)] + 1);
+        }
+        auto fold_of = [&](const ScoredEvents& e, Index i) { return per_fold ? e.fold[static_cast<std::size_t>(i)] : 0; };
+        std::vector<std::vector<Index>> by_fold(static_cast<std::size_t>(k));
+        for (Index i : ref_rows) {
+            const int f = fold_of(ref, i);
+            detail::require(f >= 0, "BumpHunt: a score without a fold among scores with folds");
+            by_fold[static_cast<std::size_t>(f)].push_back(i);
+        }
+        std::vector<double> thr(static_cast<std::size_t>(k));
+        double pass_w = 0.0, total_w = 0.0;
+        for (int f = 0; f < k; ++f) {
+            const auto& rows = by_fold[static_cast<std::size_t>(f)];
+            detail::require(!rows.empty(), "BumpHunt: fold " + std::to_string(f) + " has no events to take the cut from");
+            Vector s(static_cast<Index>(rows.size())), w(ref.w.size() ? static_cast<Index>(rows.size()) : 0);
+            for (std::size_t j = 0; j < rows.size(); ++j) {
+                s[static_cast<Index>(j)] = ref.score[rows[j]];
+                if (ref.w.size()) w[static_cast<Index>(j)] = ref.w[rows[j]];
+            }
+            const double t = threshold_at_eps_b(s, w, eps_b);
+            thr[static_cast<std::size_t>(f)] = t;
+            for (std::size_t j = 0; j < rows.size(); ++j) {
+                const double wj = ref.w.size() ? ref.w[rows[j]] : 1.0;
+                total_w += wj;
+                if (s[static_cast<Index>(j)] >= t) {
+                    pass_w += wj;
+                    sel.reference_passing += 1.0;
+                }
+            }
+        }
+        sel.eps_b_real = pass_w / total_w;
+        sel.reached = config_.working_point.reached(eps_b, sel.eps_b_real, sel.reference_passing);
+        if (per_fold) {
+            sel.fold_thresholds = thr;
+            sel.threshold = std::numeric_limits<double>::quiet_NaN();
+        } else {
+            sel.threshold = thr[0];
+        }
+        for (Index i = 0; i < d.score.size(); ++i) {
+            const int f = fold_of(d, i);
+            detail::require(f >= 0 && f < k, "BumpHunt: data row " + std::to_string(i) + " has no fold of the cut");
+            if (d.score[i] < thr[static_cast<std::size_t>(f)]) continue;
+            const double wi = d.w.size() ? d.w[i] : 1.0;
+            sel.spectrum.fill(d.m[i], wi);
+            if (in.window.sr.contains(d.m[i])) sel.n_obs_sr += wi;
+        }
+        return sel;
+    }
+
+    /// The sideband fit of a selection: its bins inside the fit range, the signal region masked.
+    template <class = void>
+    FitResult fit(const BumpHuntSelection& sel, const Interval& sr) const {
+        const std::vector<double> fe = fit_edges(sr, sel.eps_b);
+        const Index first = sel.spectrum.find(fe.front() + 0.5 * (fe[1] - fe[0]));
+        return SidebandFitter(fe, sr, config_.fit).fit(sub_histogram(sel.spectrum, first, fe));
+    }
 
     // A template (In is always StatisticInput) so that the sideband fitter is compiled only where
     // a bump hunt is evaluated, not wherever this header is included.
     template <class In = StatisticInput>
     std::vector<Significance> evaluate(const In& in) const {
-        const ScoredEvents& d = in.data;
-        const Index n = d.score.size();
-        detail::require(d.m.size() == n, "BumpHunt: the data need one m value per score (" + std::to_string(d.m.size()) +
-                                             " for " + std::to_string(n) + ")");
-        detail::require(d.w.size() == 0 || d.w.size() == n, "BumpHunt: wrong number of data weights");
-        const Interval range{config_.edges.front(), config_.edges.back()};
-        std::vector<Index> rows;
-        for (Index i = 0; i < n; ++i) {
-            if (!std::isfinite(d.score[i]) || !std::isfinite(d.m[i]))
-                throw input_error("BumpHunt: data row " + std::to_string(i) + " has a non-finite score or m");
-            if (range.contains(d.m[i])) rows.push_back(i);
-        }
-        detail::require(!rows.empty(), "BumpHunt: no data events in the fit range");
-        Vector s(static_cast<Index>(rows.size())), w(d.w.size() ? static_cast<Index>(rows.size()) : 0);
-        for (std::size_t k = 0; k < rows.size(); ++k) {
-            s[static_cast<Index>(k)] = d.score[rows[k]];
-            if (d.w.size()) w[static_cast<Index>(k)] = d.w[rows[k]];
-        }
-        const SidebandFitter fitter(config_.edges, in.window.sr, config_.fit);
-        const bool on_template = config_.cut_on_template && in.background_template.has_value();
         std::vector<Significance> out;
         for (double eps : in.eps_b) {
+            const BumpHuntSelection sel = select(in, eps);
             Significance sig;
             sig.statistic = "bumphunt";
             sig.eps_b = eps;
-            sig.threshold = on_template ? threshold_at_eps_b(in.background_template->score, in.background_template->w, eps)
-                                        : threshold_at_eps_b(s, w, eps);
-            Histogram h(config_.edges);
-            for (Index i : rows)
-                if (d.score[i] >= sig.threshold) h.fill(d.m[i], d.w.size() ? d.w[i] : 1.0);
+            sig.eps_b_real = sel.eps_b_real;
+            sig.threshold = sel.threshold;
+            sig.fold_thresholds = sel.fold_thresholds;
+            sig.n_obs = sel.n_obs_sr;
+            constexpr double nan = std::numeric_limits<double>::quiet_NaN();
             FitResult r;
             try {
-                r = fitter.fit(h);
+                r = fit(sel, in.window.sr);
             } catch (const error&) {
                 if (!config_.skip_failed_fits) throw;
-                double n_obs = 0.0;
-                for (Index i : rows)
-                    if (d.score[i] >= sig.threshold && in.window.sr.contains(d.m[i])) n_obs += d.w.size() ? d.w[i] : 1.0;
-                sig.n_obs = n_obs;
-                sig.n_exp = sig.sigma_exp = sig.z = std::numeric_limits<double>::quiet_NaN();
-                sig.p_value = 1.0;
+                sig.n_exp = sig.sigma_exp = sig.z = sig.p_value = nan;
+                sig.status = WorkingPointStatus::fit_failed;
                 out.push_back(sig);
                 continue;
             }
             sig.n_obs = r.n_obs_sr;
             sig.n_exp = r.n_pred_sr;
             sig.sigma_exp = r.sigma_pred_sr;
-            if (r.n_pred_sr > 0.0) {
+            if (!sel.reached) {
+                sig.status = WorkingPointStatus::unreached;
+                sig.z = sig.p_value = nan;
+            } else if (r.n_pred_sr > 0.0) {
                 const ProfileLikelihood pl = profile_likelihood_significance(r.n_obs_sr, r.n_pred_sr, r.sigma_pred_sr);
                 sig.z = pl.z;
                 sig.p_value = pl.p_value;
@@ -106,6 +262,24 @@ public:
     }
 
 private:
+    static void check_data(const ScoredEvents& d) {
+        const Index n = d.score.size();
+        detail::require(d.m.size() == n, "BumpHunt: the data need one m value per score (" + std::to_string(d.m.size()) +
+                                             " for " + std::to_string(n) + ")");
+        detail::require(d.w.size() == 0 || d.w.size() == n, "BumpHunt: wrong number of data weights");
+        detail::require(d.fold.empty() || static_cast<Index>(d.fold.size()) == n, "BumpHunt: wrong number of data folds");
+        for (Index i = 0; i < n; ++i)
+            if (!std::isfinite(d.score[i]) || !std::isfinite(d.m[i]))
+                throw input_error("BumpHunt: data row " + std::to_string(i) + " has a non-finite score or m");
+    }
+
+    /// The bins [first, first + fe.size() − 1) of h as a histogram of their own.
+    static Histogram sub_histogram(const Histogram& h, Index first, const std::vector<double>& fe) {
+        const auto nb = static_cast<Index>(fe.size()) - 1;
+        detail::require(first >= 0 && first + nb <= h.bins(), "BumpHunt: the fit range lies outside the bins");
+        return Histogram::from_counts(fe, h.counts().segment(first, nb), h.sumw2().segment(first, nb));
+    }
+
     BumpHuntConfig config_;
 };
 

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <optional>
+#include <sstream>
 #include <span>
 #include <string>
 #include <utility>
@@ -43,6 +45,12 @@ inline void check_scored(const ScoredEvents& e, const std::string& what) {
 
 inline double weight(const ScoredEvents& e, Index i) { return e.w.size() ? e.w[i] : 1.0; }
 
+inline std::string num(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
 /// The SR part of the data: the events with m in the window's SR (all of them when m is empty).
 inline ScoredEvents sr_part(const ScoredEvents& d, const Interval& sr) {
     if (d.m.size() == 0) return d;
@@ -69,6 +77,7 @@ struct CutAndCount {
     double n_sr = 0.0;       ///< N_SR: (weighted) data events in the region
     double n_obs = 0.0;      ///< N_obs: those passing R_c
     double n_bt = 0.0;       ///< N_BT: effective size (Σw)²/Σw² of the template
+    double n_bt_pass = 0.0;  ///< template events (unweighted) passing R_c
 };
 
 /// Paper 003 §3: R_c passes a fraction ε_B of the background template (threshold_at_eps_b; with
@@ -87,6 +96,7 @@ inline CutAndCount cut_and_count(const ScoredEvents& observed, const ScoredEvent
         const double w = detail::direct::weight(templ, i);
         sw += w;
         sw2 += w * w;
+        if (templ.score[i] >= c.threshold) c.n_bt_pass += 1.0;
     }
     c.n_bt = sw * sw / sw2;
     for (Index i = 0; i < observed.score.size(); ++i) {
@@ -111,25 +121,53 @@ struct ReferenceWindow {
     ScoredEvents templ;      ///< the background template of that window, scored by the same classifier
 };
 
+/// The statistical variance expected of eq. 4's δ_sys,n from the counts alone: the reference's
+/// Poisson fluctuation 1/(ε_B N_SR) plus the template's, 1/(ε_B N_BT) (eq. 8's σ_exp,stat²), with
+/// the realized ε_B. It uses the expected counts, not N_obs, so it stays stable when few events pass.
+inline double delta_sys_window_variance(const CutAndCount& c) {
+    detail::require(c.n_sr > 0.0 && c.n_bt > 0.0 && c.eps_b_real > 0.0,
+                    "delta_sys_window_variance: N_SR, N_BT and eps_b must be > 0");
+    return 1.0 / (c.eps_b_real * c.n_sr) + 1.0 / (c.eps_b_real * c.n_bt);
+}
+
 /// Eq. 4 in each window (and classifier run) of a signal-free reference: δ_sys,n at the working
 /// point R_c of the window's own template (ε_B in eq. 4 is the realized template fraction of
-/// cut_and_count), in the order of `windows`.
-inline std::vector<double> delta_sys_per_window(std::span<const ReferenceWindow> windows, double eps_b) {
+/// cut_and_count), in the order of `windows`; NaN in a window whose template cannot resolve ε_B
+/// (`rule`, as for the data: too few template events pass, or ties pass far more than ε_B).
+inline std::vector<double> delta_sys_per_window(std::span<const ReferenceWindow> windows, double eps_b,
+                                                const WorkingPointRule& rule = {}) {
     detail::require(!windows.empty(), "delta_sys_per_window: no windows");
     std::vector<double> out;
     out.reserve(windows.size());
     for (const auto& w : windows) {
         const CutAndCount c = cut_and_count(w.reference, w.templ, eps_b);
-        out.push_back(delta_sys_window(c.n_obs, c.n_sr, c.eps_b_real));
+        out.push_back(rule.reached(eps_b, c.eps_b_real, c.n_bt_pass) ? delta_sys_window(c.n_obs, c.n_sr, c.eps_b_real)
+                                                                     : std::numeric_limits<double>::quiet_NaN());
+    }
+    return out;
+}
+
+/// delta_sys_window_variance in each window, in the order of `windows` (NaN where the shift is).
+inline std::vector<double> delta_sys_variance_per_window(std::span<const ReferenceWindow> windows, double eps_b,
+                                                         const WorkingPointRule& rule = {}) {
+    detail::require(!windows.empty(), "delta_sys_variance_per_window: no windows");
+    std::vector<double> out;
+    out.reserve(windows.size());
+    for (const auto& w : windows) {
+        const CutAndCount c = cut_and_count(w.reference, w.templ, eps_b);
+        out.push_back(rule.reached(eps_b, c.eps_b_real, c.n_bt_pass) ? delta_sys_window_variance(c)
+                                                                     : std::numeric_limits<double>::quiet_NaN());
     }
     return out;
 }
 
 /// The systematic shift at one working point; σ_sys defaults to |δ_sys| (§3.1: "σ_sys = δ_sys").
+/// With `sr`, it applies to that window alone (per-window shifts); without, to every window.
 struct SystematicShift {
     double eps_b = 0.0;
     double delta_sys = 0.0;
     std::optional<double> sigma_sys = std::nullopt;
+    std::optional<Interval> sr = std::nullopt;
 };
 
 /// How σ_sys of eq. 8 follows from the per-window shifts δ_sys,n of a reference (eq. 4).
@@ -143,16 +181,23 @@ enum class SigmaSys {
 };
 
 /// δ_sys = mean of `per_window` (eq. 5) and σ_sys by `rule`, at working point `eps_b`.
+/// Windows whose shift is NaN (not measured: delta_sys_per_window) are left out. With none
+/// measured, or a mean of −1 (no reference event passed in any window, so eq. 3 would expect
+/// nothing), the shift cannot be measured at this working point: δ_sys and σ_sys are NaN, and the
+/// direct estimate reports the working point unreached.
 inline SystematicShift systematic_shift(double eps_b, std::span<const double> per_window,
                                         SigmaSys rule = SigmaSys::abs_mean) {
     detail::require(!per_window.empty(), "systematic_shift: no per-window shifts");
-    double sum = 0.0, sum2 = 0.0;
+    double sum = 0.0, sum2 = 0.0, n = 0.0;
     for (double d : per_window) {
-        detail::require(std::isfinite(d), "systematic_shift: a per-window shift is not finite");
+        if (std::isnan(d)) continue;
+        detail::require(std::isfinite(d), "systematic_shift: a per-window shift is infinite");
         sum += d;
         sum2 += d * d;
+        n += 1.0;
     }
-    const auto n = static_cast<double>(per_window.size());
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    if (n == 0.0 || !(sum / n > -1.0)) return {eps_b, nan, nan};
     const double mean = sum / n;
     const double sigma = rule == SigmaSys::abs_mean ? std::fabs(mean) : std::sqrt(sum2 / n);
     return {eps_b, mean, sigma};
@@ -174,14 +219,56 @@ inline double delta_sys_from_sidebands(std::span<const ReferenceWindow> runs, do
 /// §3.2: δ_sys^{MC⊕SB} = √((δ_sys^MC)² + (δ_sys^SB)²).
 inline double delta_sys_combined(double delta_mc, double delta_sb) { return std::hypot(delta_mc, delta_sb); }
 
+/// §3.2 (Fig. 5) for every working point (and window, for per-window shifts): the MC and the
+/// sideband estimates added in quadrature, δ_sys = √(δ_MC² + δ_SB²) (delta_sys_combined) and
+/// σ_sys = √(σ_MC² + σ_SB²) (each σ defaulting to its |δ|). Entries are matched by ε_B (relative
+/// 1e-9) and window; every MC entry needs its sideband partner.
+inline std::vector<SystematicShift> combine_in_quadrature(std::span<const SystematicShift> mc,
+                                                          std::span<const SystematicShift> sb) {
+    std::vector<SystematicShift> out;
+    for (const SystematicShift& a : mc) {
+        const SystematicShift* b = nullptr;
+        for (const SystematicShift& c : sb)
+            if (std::fabs(c.eps_b - a.eps_b) <= 1e-9 * a.eps_b && c.sr == a.sr) b = &c;
+        detail::require(b != nullptr, "combine_in_quadrature: no sideband shift for ε_B = " + detail::direct::num(a.eps_b) +
+                                          (a.sr ? " in the window [" + detail::direct::num(a.sr->lo) + ", " +
+                                                      detail::direct::num(a.sr->hi) + ")"
+                                                : std::string()));
+        const double sa = a.sigma_sys.value_or(std::fabs(a.delta_sys)), sc = b->sigma_sys.value_or(std::fabs(b->delta_sys));
+        out.push_back({a.eps_b, delta_sys_combined(a.delta_sys, b->delta_sys), std::hypot(sa, sc), a.sr});
+    }
+    return out;
+}
+
 /// The shifts of a signal-free reference in each window at one working point (eq. 4, in window
-/// order), and the δ_sys, σ_sys they give.
+/// order), what is known of their statistical noise, and the δ_sys, σ_sys they give.
 struct ReferenceShift {
     double eps_b = 0.0;
     std::vector<double> per_window;
+    /// The statistical variance expected of each shift (delta_sys_window_variance); empty: unknown.
+    std::vector<double> variance = {};
+    /// The mean correlation ρ̄ = (1/N²) Σ_ij N_ij/√(N_i N_j) of the windows' statistical noise,
+    /// N_ij the reference events the signal regions i and j share (overlapping windows); 1/N for
+    /// disjoint windows.
+    double noise_correlation = 0.0;
+    std::vector<Interval> windows = {};  ///< the signal regions, in order (empty: unknown)
 
     SystematicShift shift(SigmaSys rule = SigmaSys::abs_mean) const { return systematic_shift(eps_b, per_window, rule); }
 };
+
+/// The mean noise correlation of ReferenceShift::noise_correlation from the windows' event counts:
+/// shared[i][j] = events in both signal regions i and j (shared[i][i] = N_i > 0).
+inline double mean_noise_correlation(const std::vector<std::vector<double>>& shared) {
+    const std::size_t n = shared.size();
+    detail::require(n > 0, "mean_noise_correlation: no windows");
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        detail::require(shared[i].size() == n && shared[i][i] > 0.0,
+                        "mean_noise_correlation: need a square table with events in every window");
+        for (std::size_t j = 0; j < n; ++j) sum += shared[i][j] / std::sqrt(shared[i][i] * shared[j][j]);
+    }
+    return sum / static_cast<double>(n * n);
+}
 
 /// One SystematicShift per working point, by `rule` (DirectEstimateConfig::per_eps_b).
 inline std::vector<SystematicShift> systematic_shifts(std::span<const ReferenceShift> shifts,
@@ -192,11 +279,17 @@ inline std::vector<SystematicShift> systematic_shifts(std::span<const ReferenceS
     return out;
 }
 
+/// What the direct estimate assumes for the systematic shift: nothing by default. A working point
+/// with no entry in per_eps_b and no delta_sys is refused, so that no significance rests on an
+/// unstated δ_sys = 0 (which only the idealized template of the IAD justifies, Das et al. 2024,
+/// §2.2.1; iad_hgb() sets it).
 struct DirectEstimateConfig {
-    /// δ_sys and σ_sys at every working point not listed in per_eps_b (0: a perfect template, IAD).
-    double delta_sys = 0.0;
+    /// δ_sys and σ_sys at every working point not listed in per_eps_b; none: refused.
+    std::optional<double> delta_sys = std::nullopt;
     std::optional<double> sigma_sys = std::nullopt;  ///< default |delta_sys|
     std::vector<SystematicShift> per_eps_b = {};      ///< entries matched by eps_b (relative 1e-9)
+    /// When a working point counts as reached on the template (WorkingPointStatus::unreached).
+    WorkingPointRule working_point = {};
 };
 
 /// Eq. 8: σ_exp = √(σ_exp,stat² + σ_sys²), σ_exp,stat = 1/√(ε_B N_BT) (relative).
@@ -215,12 +308,24 @@ inline double sigma_stat_relative(double n_exp, double eps_b, double n_bt) {
 /// background template; the data's SR events (m in window.sr; all events when m is empty) are
 /// counted. Per working point: threshold R_c, n_obs, n_exp = ε_B N_SR (1 + δ_sys),
 /// sigma_exp = σ_exp·n_exp (ABSOLUTE; σ_exp relative from eq. 8), z from eq. 6 signed
-/// (negative for a deficit), p_value one-sided.
+/// (negative for a deficit), p_value one-sided; n_sr, n_bt, and the δ_sys and σ_sys assumed. A
+/// working point the template cannot resolve (DirectEstimateConfig::working_point), or whose shift
+/// could not be measured (a NaN δ_sys: systematic_shift), is reported with status unreached and
+/// n_exp, sigma_exp, z, p_value NaN.
 class DirectEstimate {
 public:
     explicit DirectEstimate(DirectEstimateConfig config = {}) : config_(std::move(config)) {
-        detail::require(std::isfinite(config_.delta_sys) && config_.delta_sys > -1.0,
-                        "DirectEstimate: delta_sys must be finite and > -1");
+        if (config_.delta_sys)
+            detail::require(std::isfinite(*config_.delta_sys) && *config_.delta_sys > -1.0,
+                            "DirectEstimate: delta_sys must be finite and > -1");
+        if (config_.sigma_sys)
+            detail::require(std::isfinite(*config_.sigma_sys) && *config_.sigma_sys >= 0.0,
+                            "DirectEstimate: sigma_sys must be finite and >= 0");
+        for (const auto& s : config_.per_eps_b)   // NaN: not measurable there (systematic_shift)
+            detail::require(std::isnan(s.delta_sys) || (std::isfinite(s.delta_sys) && s.delta_sys > -1.0 &&
+                                                         (!s.sigma_sys || (std::isfinite(*s.sigma_sys) && *s.sigma_sys >= 0.0))),
+                            "DirectEstimate: a per-working-point delta_sys must be NaN (not measured) or finite and > -1, "
+                            "its sigma_sys >= 0");
     }
 
     const DirectEstimateConfig& config() const noexcept { return config_; }
@@ -236,12 +341,27 @@ public:
         std::vector<Significance> out;
         for (double eps : in.eps_b) {
             const CutAndCount c = cut_and_count(sr, *in.background_template, eps);
-            const auto [delta, sigma_sys] = shift_at(eps);
+            const bool reached = config_.working_point.reached(eps, c.eps_b_real, c.n_bt_pass);
+            // An unreached working point needs no shift; a reached one whose shift could not be
+            // measured (NaN) is no test either.
+            constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+            const auto [delta, sigma_sys] = reached ? shift_at(eps, in.window.sr) : std::pair{nan, nan};
             Significance s;
             s.statistic = "direct";
             s.eps_b = eps;
+            s.eps_b_real = c.eps_b_real;
             s.threshold = c.threshold;
+            s.n_sr = c.n_sr;
+            s.n_bt = c.n_bt;
+            s.delta_sys = delta;
+            s.sigma_sys = sigma_sys;
             s.n_obs = c.n_obs;
+            if (!reached || std::isnan(delta)) {
+                s.status = WorkingPointStatus::unreached;
+                s.n_exp = s.sigma_exp = s.z = s.p_value = nan;
+                out.push_back(s);
+                continue;
+            }
             s.n_exp = c.eps_b_real * c.n_sr * (1.0 + delta);  // eq. 3
             const double rel = sigma_exp_relative(c.eps_b_real, c.n_bt, sigma_sys);
             s.sigma_exp = rel * s.n_exp;
@@ -256,14 +376,22 @@ public:
     }
 
 private:
-    std::pair<double, double> shift_at(double eps) const {
-        for (const auto& s : config_.per_eps_b)
-            if (std::fabs(s.eps_b - eps) <= 1e-9 * eps) {
-                detail::require(std::isfinite(s.delta_sys) && s.delta_sys > -1.0,
-                                "DirectEstimate: delta_sys must be finite and > -1");
-                return {s.delta_sys, s.sigma_sys.value_or(std::fabs(s.delta_sys))};
-            }
-        return {config_.delta_sys, config_.sigma_sys.value_or(std::fabs(config_.delta_sys))};
+    /// δ_sys and σ_sys at working point eps in the window with signal region sr: an entry of
+    /// per_eps_b for this window, else one for every window, else delta_sys; else refused.
+    std::pair<double, double> shift_at(double eps, const Interval& sr) const {
+        const SystematicShift* general = nullptr;
+        for (const auto& s : config_.per_eps_b) {
+            if (std::fabs(s.eps_b - eps) > 1e-9 * eps) continue;
+            if (s.sr && *s.sr == sr) return {s.delta_sys, s.sigma_sys.value_or(std::fabs(s.delta_sys))};
+            if (!s.sr && general == nullptr) general = &s;
+        }
+        if (general != nullptr) return {general->delta_sys, general->sigma_sys.value_or(std::fabs(general->delta_sys))};
+        if (!config_.delta_sys)
+            throw input_error("DirectEstimate: no systematic shift δ_sys for ε_B = " + detail::direct::num(eps) +
+                              " in the window [" + detail::direct::num(sr.lo) + ", " + detail::direct::num(sr.hi) +
+                              "): give DirectEstimateConfig::delta_sys or per_eps_b (δ_sys = 0 holds only for an "
+                              "idealized template, the IAD)");
+        return {*config_.delta_sys, config_.sigma_sys.value_or(std::fabs(*config_.delta_sys))};
     }
 
     DirectEstimateConfig config_;

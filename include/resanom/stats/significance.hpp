@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <string>
 
 #include "resanom/core/error.hpp"
@@ -34,6 +35,33 @@ inline double z_of_p_value(double p) {
     if (p == 1.0) return -std::numeric_limits<double>::infinity();
     const boost::math::normal_distribution<double> unit;
     return boost::math::quantile(boost::math::complement(unit, p));
+}
+
+/// ln P(N(0,1) > z) for any z, also where the p-value itself underflows a double (z ≳ 37.5):
+/// beyond z = 30 from the asymptotic series of the normal tail, ln Φ̄(z) = −z²/2 − ln z − ln √(2π)
+/// + ln(1 − 1/z² + 3/z⁴ − 15/z⁶ + 105/z⁸) (relative error below 10⁻¹¹ there).
+inline double log_p_value_of_z(double z) {
+    detail::require(!std::isnan(z), "log_p_value_of_z: z is nan");
+    if (z == std::numeric_limits<double>::infinity()) return -std::numeric_limits<double>::infinity();
+    if (z < 30.0) return std::log(p_value_of_z(z));
+    const double u = 1.0 / (z * z);
+    const double series = 1.0 - u * (1.0 - u * (3.0 - u * (15.0 - u * 105.0)));
+    return -0.5 * z * z - std::log(z) - 0.5 * std::log(2.0 * std::numbers::pi) + std::log(series);
+}
+
+/// The Z whose one-sided p-value is exp(log_p), log_p ≤ 0: finite for every finite log_p (also
+/// below the smallest double p-value), +inf for log_p = −inf.
+inline double z_of_log_p_value(double log_p) {
+    detail::require(!std::isnan(log_p) && log_p <= 0.0, "z_of_log_p_value: log p = " + std::to_string(log_p) + " is not <= 0");
+    if (log_p == -std::numeric_limits<double>::infinity()) return std::numeric_limits<double>::infinity();
+    if (log_p > -690.0) return z_of_p_value(std::exp(log_p));   // p > 1e-300: Boost.Math directly
+    // Bisection on the monotone ln Φ̄ between its asymptotic bounds √(−2 ln p) − 4 and √(−2 ln p).
+    double hi = std::sqrt(-2.0 * log_p), lo = hi - 4.0;
+    for (int it = 0; it < 200 && hi - lo > 1e-13 * hi; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        (log_p_value_of_z(mid) > log_p ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
 }
 
 namespace detail::significance {
