@@ -5,11 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "resanom/io/table.hpp"
+#include "resanom/toys/dijet.hpp"
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
@@ -72,6 +75,57 @@ TEST_CASE("the same seed gives identical bytes, another seed other bytes") {
     const auto a = resanom_test::slurp(dir.file("a.npy"));
     CHECK(a == resanom_test::slurp(dir.file("b.npy")));
     CHECK(a != resanom_test::slurp(dir.file("c.npy")));
+}
+
+TEST_CASE("dijet toy: the default correlation is the LHCO-matched one, --correlation A gives A and 2A") {
+    TempDir dir;
+    const std::string base = "generate --toy dijet --n-bkg 3000 --n-sig 30 --seed 4 ";
+    REQUIRE(run_tool(base + "--out default.npy", dir).code == 0);
+    REQUIRE(run_tool(base + "--correlation 0.05 --out c05.npy", dir).code == 0);
+    REQUIRE(run_tool(base + "--correlation 0 --out c0.npy", dir).code == 0);
+    const Matrix def = io::read_npy(dir.file("default.npy")), c05 = io::read_npy(dir.file("c05.npy")),
+                 c0 = io::read_npy(dir.file("c0.npy"));
+
+    // The library's tables, bit for bit (float64 .npy round-trips exactly).
+    toys::DijetToyParams p;
+    p.n_bkg = 3000;
+    p.n_sig = 30;
+    REQUIRE(p.alpha_light == toys::lhco_alpha_light);
+    REQUIRE(p.alpha_heavy == toys::lhco_alpha_heavy);
+    CHECK(def == toys::dijet_table(p, 4));
+    toys::DijetToyParams q = p;
+    q.set_correlation(0.05);  // α_light = 0.05, α_heavy = 0.1
+    CHECK(c05 == toys::dijet_table(q, 4));
+    q.set_correlation(0.0);
+    CHECK(c0 == toys::dijet_table(q, 4));
+    // The three differ in the jet masses only: α moves no draw.
+    CHECK(def.col(0) == c0.col(0));
+    CHECK(def.col(0) == c05.col(0));
+    CHECK(def.col(1) != c0.col(1));
+    CHECK(def.col(1) != c05.col(1));
+
+    // --correlation 0.05 moves the lighter jet by 0.05 (m_jj − 3.5 TeV) and the heavier by twice
+    // that, against --correlation 0: the median ratios over events with |m_jj − 3.5| > 0.1 TeV are
+    // 0.98 and 1.99 here (the soft floor and re-ordering bend some events).
+    std::vector<double> light, heavy;
+    for (Index i = 0; i < c0.rows(); ++i) {
+        const double shift = 0.05 * (c0(i, 0) - 3.5);
+        if (std::abs(shift) < 0.005) continue;
+        light.push_back((c05(i, 1) - c0(i, 1)) / shift);
+        heavy.push_back((c05(i, 1) + c05(i, 2) - c0(i, 1) - c0(i, 2)) / shift);
+    }
+    REQUIRE(light.size() > 2000);
+    auto median = [](std::vector<double> v) {
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+        return v[v.size() / 2];
+    };
+    CHECK(std::abs(median(light) - 1.0) < 0.05);
+    CHECK(std::abs(median(heavy) - 2.0) < 0.05);
+
+    // The help says what the default is.
+    const auto r = run_tool("generate --help", dir);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("α_light = 0.009, α_heavy = 0.025") != std::string::npos);
 }
 
 TEST_CASE("simulations, CSV output and the other toys") {
