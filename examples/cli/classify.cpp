@@ -157,6 +157,7 @@ Matrix select(const io::Table& t, const std::vector<Index>& cols) { return t.dat
 
 TrainingSet training_set(const io::Table& t, const std::string& path, const Layout& L) {
     require_columns(t, path, L, true);
+    refuse_label_features(t, L.features, path);
     if (t.data.rows() == 0) throw io_error(path, "the file has no events");
     TrainingSet s;
     s.X = select(t, L.features);
@@ -215,22 +216,28 @@ void run_model(const ClassifyOptions& o, const C& prototype) {
     Index events = 0;
     Index d = 0;
     std::optional<io::Table> apply_table;
+    ModelColumns columns;   // recorded with --save-model
     if (!o.load_model.empty()) {
         if constexpr (SerializableClassifier<C>) ens = Ensemble<C>::load(o.load_model, o.common.threads);
         d = model_features(ens.members().front());
         if (!o.apply.empty()) apply_table = io::read_table(o.apply);
         if (apply_table) {
-            L.features = feature_columns(o, L, apply_table->data.cols());
+            // The columns the model was trained on, when its file records them, are the default.
+            const ModelColumns trained = model_columns(o.load_model);
+            L.features = o.features.empty() && !trained.empty() ? std::vector<Index>(trained.index.begin(), trained.index.end())
+                                                                : feature_columns(o, L, apply_table->data.cols());
             require_columns(*apply_table, o.apply, L, false);
             if (static_cast<Index>(L.features.size()) != d)
                 throw usage_error("--features: " + std::to_string(L.features.size()) + " feature columns, but the model " +
                                   o.load_model + " was trained on " + std::to_string(d));
+            require_model_columns(trained, model_columns_of(*apply_table, L.features), o.load_model);
         }
     } else {
         if (!L.label) throw usage_error("--label-col is required with --train");
         const io::Table train_table = io::read_table(o.train);
         L.features = feature_columns(o, L, train_table.data.cols());
         const TrainingSet train = training_set(train_table, o.train, L);
+        columns = model_columns_of(train_table, L.features);
         std::optional<TrainingSet> val;
         if (!o.val.empty()) val = training_set(io::read_table(o.val), o.val, L);
         if (!o.apply.empty()) {
@@ -250,11 +257,12 @@ void run_model(const ClassifyOptions& o, const C& prototype) {
     }
 
     if (apply_table) {
+        refuse_label_features(*apply_table, L.features, o.apply);
         const Vector scores = ens.predict(select(*apply_table, L.features));
         io::write_npy(o.out, scores);
     }
     if (!o.save_model.empty()) {
-        if constexpr (SerializableClassifier<C>) ens.save(o.save_model);
+        if constexpr (SerializableClassifier<C>) ens.save(o.save_model, columns);
     }
     emit(member_summary(ens, train_seconds, events, d, o.model));
 }

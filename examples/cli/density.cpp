@@ -100,15 +100,23 @@ void run(const DensityOptions& o) {
         }
         sample_m = select_columns(t, {col}, o.sample_cond, "--sample-cond-col");
     }
+    // A loaded flow's file records the feature columns it learned: they are the default, and other
+    // columns are refused.
+    const ModelColumns trained = o.load_model.empty() ? ModelColumns{} : model_columns(o.load_model);
     Matrix lp_X, lp_m;
     if (!o.logprob.empty()) {
         const io::Table t = read_events(o.logprob, "--logprob");
         lp_m = select_columns(t, {static_cast<Index>(o.cond_col)}, o.logprob, "--cond-col");
-        lp_X = select_columns(t, feature_columns(o, t.data.cols()), o.logprob, "--features");
+        const std::vector<Index> cols = o.features.empty() && !trained.empty()
+                                            ? std::vector<Index>(trained.index.begin(), trained.index.end())
+                                            : feature_columns(o, t.data.cols());
+        lp_X = select_columns(t, cols, o.logprob, "--features");
+        if (!o.load_model.empty()) require_model_columns(trained, model_columns_of(t, cols), o.load_model);
     }
 
     ConditionalMaf maf(p);
     double train_seconds = 0.0;
+    ModelColumns columns;   // recorded with --save-model
     if (!o.load_model.empty()) {
         maf = ConditionalMaf::load(o.load_model);
         maf.set_threads(o.common.threads);
@@ -120,6 +128,7 @@ void run(const DensityOptions& o) {
             if (c == o.cond_col) throw usage_error("--features: column " + std::to_string(c) + " is the --cond-col");
         const Matrix m = select_columns(t, {static_cast<Index>(o.cond_col)}, o.train, "--cond-col");
         const Matrix X = select_columns(t, cols, o.train, "--features");
+        columns = model_columns_of(t, cols);
         if (p.hidden < X.cols())
             throw usage_error("--hidden " + std::to_string(p.hidden) + " is smaller than the number of features (" +
                               std::to_string(X.cols()) + ")");
@@ -141,7 +150,7 @@ void run(const DensityOptions& o) {
     }
     Vector logp;
     if (!o.logprob.empty()) logp = maf.log_prob(lp_X, lp_m);
-    if (!o.save_model.empty()) maf.save(o.save_model);
+    if (!o.save_model.empty()) maf.save(o.save_model, columns);
     if (!o.out.empty()) io::write_npy(o.out, samples);
     if (!o.logprob_out.empty()) io::write_npy(o.logprob_out, logp);
 

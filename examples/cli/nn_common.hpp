@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +16,7 @@
 
 #include "common.hpp"
 #include "resanom/io/table.hpp"
+#include "resanom/models/serialization.hpp"
 
 namespace resanom::cli {
 
@@ -42,13 +44,54 @@ inline std::vector<Index> parse_widths(const std::string& text, const std::strin
 }
 
 /// The columns `cols` of a table read from `path`; io_error naming the file for a missing column.
+/// Refuses a feature column whose header names it `label` (any case): truth must never be a
+/// feature — a model trained on it would "find" any signal. A column given as --label-col is
+/// refused by each subcommand's own check.
+inline void refuse_label_features(const io::Table& t, const std::vector<Index>& cols, const std::string& path,
+                                  const std::string& flag = "--features") {
+    for (Index c : cols) {
+        if (c < 0 || static_cast<std::size_t>(c) >= t.columns.size()) continue;
+        std::string name = t.columns[static_cast<std::size_t>(c)];
+        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (name == "label")
+            throw io_error(path, flag + ": column " + std::to_string(c) + " is named '" + t.columns[static_cast<std::size_t>(c)] +
+                                     "': truth labels must not be features");
+    }
+}
+
 inline Matrix select_columns(const io::Table& t, const std::vector<Index>& cols, const std::string& path,
                              const std::string& flag) {
     for (Index c : cols)
         if (c >= t.data.cols())
             throw io_error(path, flag + ": column " + std::to_string(c) + " does not exist (the file has " +
                                      std::to_string(t.data.cols()) + " columns)");
+    if (flag == "--features") refuse_label_features(t, cols, path, flag);
     return t.data(Eigen::all, cols);
+}
+
+/// The ModelColumns of columns `cols` of table t: their indices, and their names when the file had
+/// a header.
+inline ModelColumns model_columns_of(const io::Table& t, const std::vector<Index>& cols) {
+    ModelColumns m;
+    // An .npy file has no header: its default names c0, c1, … name nothing.
+    const bool named = !t.columns.empty() && t.columns != io::detail::default_column_names(t.data.cols());
+    for (Index c : cols) {
+        m.index.push_back(c);
+        if (named && static_cast<std::size_t>(c) < t.columns.size()) m.name.push_back(t.columns[static_cast<std::size_t>(c)]);
+    }
+    if (m.name.size() != m.index.size()) m.name.clear();
+    return m;
+}
+
+/// Refuses to apply a model to other columns than those it was trained on: the indices must agree,
+/// and the names too where both the model file and the input file have them.
+inline void require_model_columns(const ModelColumns& trained, const ModelColumns& given, const std::string& model) {
+    if (trained.empty()) return;   // a model saved without its columns: only the count is checked
+    const bool same_index = trained.index == given.index;
+    const bool same_names = trained.name.empty() || given.name.empty() || trained.name == given.name;
+    if (!same_index || !same_names)
+        throw usage_error("--features: the model " + model + " was trained on columns " + trained.describe() +
+                          ", not " + given.describe());
 }
 
 /// Reads a table and requires at least one row.

@@ -63,15 +63,20 @@ void run(const ScoreOptions& o) {
 
     AutoencoderEnsemble ae(p);
     double train_seconds = 0.0;
+    ModelColumns columns;   // recorded with --save-model
     if (!o.load_model.empty()) {
         ae = AutoencoderEnsemble::load(o.load_model);
+        const ModelColumns trained = model_columns(o.load_model);
+        if (cols.empty() && !trained.empty()) cols.assign(trained.index.begin(), trained.index.end());
         if (cols.empty())
             for (Index j = 0; j < apply_table.data.cols(); ++j) cols.push_back(j);
+        require_model_columns(trained, model_columns_of(apply_table, cols), o.load_model);
     } else {
         const io::Table train_table = read_events(o.train, "--train");
         if (cols.empty())
             for (Index j = 0; j < train_table.data.cols(); ++j) cols.push_back(j);
         const Matrix X = select_columns(train_table, cols, o.train, "--features");
+        columns = model_columns_of(train_table, cols);
         auto bar = std::make_shared<ProgressLine>(o.common.progress, "autoencoders trained");
         ae.set_progress([bar](int done, int total) { bar->update(done, total); });
         const auto t0 = std::chrono::steady_clock::now();
@@ -84,7 +89,7 @@ void run(const ScoreOptions& o) {
                           " features, " + std::to_string(A.cols()) + " selected");
     const Vector scores = ae.score(A);
 
-    if (!o.save_model.empty()) ae.save(o.save_model);
+    if (!o.save_model.empty()) ae.save(o.save_model, columns);
     io::write_npy(o.out, scores);
     emit(json{{"model", "ae"}, {"ensemble", ae.members().size()}, {"train_seconds", train_seconds}, {"fvu", ae.fvu()}});
 }

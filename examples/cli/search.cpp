@@ -219,6 +219,7 @@ EventFile load_events(const std::string& path, const std::string& flag, const Se
     };
     for (Index c : features) check(c, "--features column");
     for (Index c : m_cols) check(c, "--m-col");
+    refuse_label_features(t, features, path);
     if (label && (with_truth || require_truth)) check(*label, "--label-col");
     const bool truth = label && (with_truth || require_truth);
     if (truth) {
@@ -245,8 +246,9 @@ json significance_json(const Significance& s) {
            {"sigma_exp", num(s.sigma_exp)}, {"z", num(s.z)},                  {"p_value", num(s.p_value)}};
     if (!s.fold_thresholds.empty()) j["fold_thresholds"] = s.fold_thresholds;
     if (s.statistic == "direct")
-        for (const auto& [key, v] : {std::pair{"n_sr", s.n_sr}, {"n_bt", s.n_bt}, {"delta_sys", s.delta_sys}, {"sigma_sys", s.sigma_sys}})
-            j[key] = num(v);
+        for (const auto& [key, v] : {std::pair{"n_sr", s.n_sr}, {"n_bt", s.n_bt}}) j[key] = num(v);
+    j["delta_sys"] = num(s.delta_sys);   // the shift assumed (null: none, e.g. a bump hunt on its own fit)
+    j["sigma_sys"] = num(s.sigma_sys);
     return j;
 }
 
@@ -259,8 +261,7 @@ json shifts_json(const std::vector<ReferenceShift>& shifts, SigmaSys rule) {
                      {"delta_sys", s.delta_sys},
                      {"sigma_sys", *s.sigma_sys},
                      {"per_window", r.per_window},
-                     {"variance", r.variance},
-                     {"noise_correlation", r.noise_correlation}});
+                     {"variance", r.variance}});
     }
     return d;
 }
@@ -315,12 +316,14 @@ void run(const SearchFlags& o) {
     if (o.delta_sys_sb && o.method != "cathode")
         throw usage_error("--delta-sys-sb applies to --method cathode (its flow generates the sideband template, "
                           "Das et al. 2024, §3.2)");
-    if (o.sigma_sys && *o.sigma_sys != "mean" && *o.sigma_sys != "rms")
-        throw usage_error("--sigma-sys: '" + *o.sigma_sys + "' is not mean or rms");
+    if (o.sigma_sys && *o.sigma_sys != "mean" && *o.sigma_sys != "rms" && *o.sigma_sys != "net")
+        throw usage_error("--sigma-sys: '" + *o.sigma_sys + "' is not net, rms or mean");
     const detail_search::DeltaSysPlan dsys = detail_search::delta_sys_plan(o);
     if (o.sigma_sys && !dsys.reference && !dsys.sidebands)
         throw usage_error("--sigma-sys applies to --delta-sys-from or --delta-sys-sb (the windows' shifts of a reference)");
     const std::vector<double> eps_b = parse_fractions(o.eps_b, "--eps-b");
+    const std::optional<Index> ae_latent = detail_search::parse_ae_latent(o.ae_latent);
+    if (o.ae_latent != "2" && o.method != "ae") throw usage_error("--ae-latent applies to --method ae");
     std::vector<Window> windows = search_windows(o);
     const std::string statistic = detail_search::effective_statistic(o, spec);
     const bool wants_direct = statistic != "bumphunt";
@@ -332,8 +335,13 @@ void run(const SearchFlags& o) {
                           " needs the template's systematic shift δ_sys (Das et al. 2024, eq. 3): --delta-sys-from "
                           "REF (measured on a background-only reference, eqs. 4-5) or --delta-sys D (your own); "
                           "only the IAD's template is exact");
-    if (!wants_direct && (dsys.given || dsys.reference || o.delta_sys_sb))
-        throw usage_error("--delta-sys, --delta-sys-from and --delta-sys-sb apply to --statistic direct or both");
+    const bool wants_bump = statistic != "direct";
+    if (!wants_direct && o.delta_sys_sb) throw usage_error("--delta-sys-sb applies to --statistic direct or both");
+    if (wants_bump && detail_search::trains_across_m(o) && !dsys.bump_hunt())
+        throw usage_error("--statistic " + statistic + " with --method " + o.method +
+                          " needs a background-only reference (--delta-sys-from): its classifier learns signal-region "
+                          "against sideband events, so where the features follow m the cut sculpts a bump into the "
+                          "selected spectrum (docs/validation.md); the reference measures that sculpting");
     if (spec.min_sims > 0 && static_cast<int>(o.sim.size()) < spec.min_sims)
         throw usage_error("--method " + o.method + " needs " + std::to_string(spec.min_sims) + " --sim file" +
                           (spec.min_sims > 1 ? "s" : "") + ", got " + std::to_string(o.sim.size()));
@@ -382,17 +390,31 @@ void run(const SearchFlags& o) {
         };
     }
     const auto on_step = [&steps](const PipelineStep& s) { steps.step(s); };
-    // The systematic shift of the direct estimate, from what the flags (or the method) name.
-    if (wants_direct && dsys.given && *o.delta_sys == 0.0 && o.method != "iad")
+    // ae: the latent size, given or chosen by the FVU on the data (Collins et al. 2021, App. C).
+    std::optional<LatentSelection> latent_selection;
+    if (o.method == "ae") {
+        if (ae_latent) {
+            ctx.ae_latent = *ae_latent;
+        } else {
+            if (o.common.verbose) std::cerr << "resanom: choosing the autoencoder's latent size by the FVU\n";
+            latent_selection = select_latent_by_fvu(data.X(), detail_search::ae_params(ctx), {}, o.common.seed);
+            ctx.ae_latent = latent_selection->latent;
+        }
+    }
+    // The systematic shifts, from what the flags (or the method) name.
+    if (dsys.given && *o.delta_sys == 0.0 && o.method != "iad" && (wants_direct || detail_search::trains_across_m(o)))
         std::cerr << "resanom: warning: --delta-sys 0 with --method " << o.method
-                  << ": the direct estimate assumes a perfect background template, which only the IAD has; "
-                     "its significances are not calibrated (docs/validation.md)\n";
-    std::optional<std::vector<ReferenceShift>> ref_shifts, sb_shifts;
-    if (wants_direct && dsys.reference) {
-        steps.begin("reference windows (δ_sys)", static_cast<Index>(windows.size()), 1 + o.folds);
-        ref_shifts = run_reference_shifts(spec, ctx, *dsys_ref, sims, o.common.seed,
-                                          [&](Index done, Index) { steps.window_done(done); },
-                                          steps.enabled() ? StepObserver(on_step) : StepObserver());
+                  << ": the " << (wants_direct ? "direct estimate assumes a perfect background template"
+                                               : "bump hunt assumes the cut does not sculpt the spectrum")
+                  << ", which this method does not guarantee; its significances are not calibrated (docs/validation.md)\n";
+    std::optional<std::vector<ReferenceShift>> ref_shifts, bump_shifts, sb_shifts;
+    if (dsys.reference) {
+        steps.begin("reference windows (δ_sys)", static_cast<Index>(windows.size()), (o.method == "ae" ? 0 : 1) + o.folds);
+        const ReferenceMeasurement m =
+            run_reference(spec, ctx, *dsys_ref, sims, o.common.seed, wants_direct, wants_bump,
+                          [&](Index done, Index) { steps.window_done(done); }, steps.enabled() ? StepObserver(on_step) : StepObserver());
+        if (wants_direct) ref_shifts = m.direct;
+        if (wants_bump) bump_shifts = m.bumphunt;
     }
     if (wants_direct && dsys.sidebands) {
         if (o.common.verbose)
@@ -417,13 +439,14 @@ void run(const SearchFlags& o) {
             for (const auto& s : w.result.significances) line << ", Z(" << s.statistic << ", " << s.eps_b << ") " << s.z;
             std::cerr << "\r" << line.str() << "\n" << std::flush;
         };
-    std::optional<std::vector<SystematicShift>> shifts;
+    detail_search::Shifts shifts;
     const SigmaSys rule = detail_search::sigma_sys_of(o);
-    if (ref_shifts) shifts = systematic_shifts(*ref_shifts, rule);
+    if (ref_shifts) shifts.direct = systematic_shifts(*ref_shifts, rule);
     if (sb_shifts) {
         const auto sb = systematic_shifts(*sb_shifts, rule);
-        shifts = shifts ? combine_in_quadrature(*shifts, sb) : sb;   // Das et al. 2024, §3.2: MC ⊕ SB
+        shifts.direct = shifts.direct ? combine_in_quadrature(*shifts.direct, sb) : sb;   // Das et al. 2024, §3.2: MC ⊕ SB
     }
+    if (bump_shifts) shifts.bumphunt = systematic_shifts(*bump_shifts, rule);
     const SearchReport rep = run_search(spec, ctx, data, sims, sopt, shifts, o.common.seed);
 
     // Outputs: every window's out-of-fold data scores, one column per window.
@@ -449,28 +472,33 @@ void run(const SearchFlags& o) {
                          {"seed", o.common.seed},
                          {"data", o.data},
                          {"sim", o.sim},
-                         {"delta_sys", !wants_direct ? json(nullptr)
-                                       : o.delta_sys   ? json(*o.delta_sys)
-                                       : dsys.ideal    ? json(0.0)
-                                                       : json(nullptr)},
-                         {"delta_sys_source", wants_direct ? json(dsys.name()) : json(nullptr)},
-                         {"sigma_sys_rule", ref_shifts || sb_shifts ? json(detail_search::sigma_sys_rule(o)) : json(nullptr)}}},
+                         {"delta_sys", o.delta_sys ? json(*o.delta_sys) : wants_direct && dsys.ideal ? json(0.0) : json(nullptr)},
+                         {"delta_sys_source", wants_direct || dsys.bump_hunt() ? json(dsys.name()) : json(nullptr)},
+                         {"sigma_sys_rule", ref_shifts || sb_shifts || bump_shifts ? json(detail_search::sigma_sys_rule(o))
+                                                                                  : json(nullptr)},
+                         {"ae_latent", o.method == "ae" ? json(ctx.ae_latent) : json(nullptr)}}},
            {"version", RESANOM_VERSION},
            {"git_commit", git_commit[0] ? json(git_commit) : json(nullptr)}};
+    if (latent_selection)
+        j["ae_latent_selection"] = {{"latent", latent_selection->latent},
+                                    {"fvu", latent_selection->fvu},
+                                    {"threshold", latent_selection->threshold}};
     if (ref_shifts) j["delta_sys_mc"] = shifts_json(*ref_shifts, rule);
     if (sb_shifts) j["delta_sys_sb"] = shifts_json(*sb_shifts, rule);
+    if (bump_shifts) j["delta_sys_bumphunt"] = shifts_json(*bump_shifts, rule);
     // The human-readable report and the plots' data (search_report.hpp), staged with the rest.
     const SearchReportInputs report_in{o,
                                        rep,
                                        data,
                                        eps_b,
-                                       detail_search::bump_edges(o, windows),
+                                       detail_search::bump_config(ctx),
                                        statistic,
                                        git_commit,
                                        seconds,
-                                       wants_direct ? dsys.name() : std::string(),
+                                       wants_direct || dsys.bump_hunt() ? dsys.name() : std::string(),
                                        ref_shifts.value_or(std::vector<ReferenceShift>{}),
-                                       sb_shifts.value_or(std::vector<ReferenceShift>{})};
+                                       sb_shifts.value_or(std::vector<ReferenceShift>{}),
+                                       bump_shifts.value_or(std::vector<ReferenceShift>{})};
     const auto human = search_report_files(report_in);
 
     // Folders made here are removed again (if empty) on failure or interruption.
@@ -528,6 +556,10 @@ Subcommand add_search(CLI::App& app) {
     sub->add_option("--flow-blocks", o->flow_blocks, "CATHODE's flow: MADE blocks")->capture_default_str();
     sub->add_option("--flow-hidden", o->flow_hidden, "CATHODE's flow: hidden units")->capture_default_str();
     sub->add_option("--class-balance", o->class_balance, "Multi-CWoLa: p(y = 1) (paper 000 App. E.1)")->capture_default_str();
+    sub->add_option("--ae-latent", o->ae_latent,
+                    "ae: the autoencoders' latent size, or fvu: chosen on the data by the fraction of variance "
+                    "unexplained (Collins et al. 2021, App. C)")
+        ->capture_default_str();
     sub->add_option("--statistic", o->statistic,
                     "direct, bumphunt, both, or auto (direct when the method has a background template)")
         ->capture_default_str();
@@ -542,9 +574,10 @@ Subcommand add_search(CLI::App& app) {
                   "cathode, direct estimation: δ_sys from the data's sidebands (Das et al. 2024, §3.2; cathode's "
                   "default); with --delta-sys-from both in quadrature (MC⊕SB, their Fig. 5)");
     sub->add_option("--sigma-sys", o->sigma_sys,
-                    "With --delta-sys-from or --delta-sys-sb: σ_sys of eq. 8 from the windows' shifts, rms (default: "
-                    "their root-mean-square, calibrated on background-only searches, docs/validation.md) or mean "
-                    "(|their mean|, Das et al. 2024)");
+                    "With --delta-sys-from or --delta-sys-sb: σ_sys of eq. 8 from the windows' shifts: net (default: "
+                    "|their mean| with their spread beyond the reference's statistical noise and the mean's "
+                    "uncertainty in quadrature), rms (their root-mean-square) or mean (|their mean|, Das et al. 2024); "
+                    "docs/validation.md compares them on background-only searches");
     sub->add_option("--test", o->test, "Labelled evaluation events (truth in --label-col) for ROC/SIC");
     sub->add_option("--out", o->out, "Output folder: report.json, scores.npy, report.md, the plots (PNG, SVG) and their data in plots/")->required();
     add_common_options(*sub, o->common);

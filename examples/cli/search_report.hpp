@@ -41,7 +41,7 @@ struct SearchReportInputs {
     const SearchReport& report;
     const Events& data;
     std::vector<double> eps_b;
-    std::vector<double> edges;  ///< the bump hunt's bins (the spectrum plot uses them too)
+    BumpHuntConfig bump;        ///< the bump hunt (its bins serve the spectrum plot too)
     std::string statistic;      ///< direct, bumphunt or both
     std::string git_commit;     ///< empty when unknown
     double seconds = 0.0;
@@ -51,6 +51,8 @@ struct SearchReportInputs {
     std::vector<ReferenceShift> reference_shifts = {};
     /// CATHODE's δ_sys^SB: the data's sidebands' shift in every window.
     std::vector<ReferenceShift> sideband_shifts = {};
+    /// With --delta-sys-from and the bump hunt: the reference's sculpting in every window.
+    std::vector<ReferenceShift> bump_shifts = {};
 };
 
 namespace detail_report {
@@ -58,7 +60,7 @@ namespace detail_report {
 /// Every image plots.gp may draw, in the order they are listed.
 inline std::vector<std::string> image_files() {
     std::vector<std::string> out;
-    for (const char* name : {"spectrum", "significance", "roc", "sic", "marginals"})
+    for (const char* name : {"spectrum", "scores", "significance", "roc", "sic", "marginals"})
         for (const char* ext : {".png", ".svg"}) out.push_back(std::string(name) + ext);
     return out;
 }
@@ -75,54 +77,88 @@ inline std::size_t focus_window(const SearchReport& rep) {
     return rep.max_window >= 0 ? static_cast<std::size_t>(rep.max_window) : 0;
 }
 
-/// The significances of one statistic ("bumphunt" preferred for the spectrum: its cut is the one
-/// whose selected spectrum is fitted; else "direct").
-inline std::vector<Significance> cuts_of(const WindowResult& r) {
-    std::vector<Significance> bump, direct;
-    for (const auto& s : r.significances) (s.statistic == "bumphunt" ? bump : direct).push_back(s);
-    return bump.empty() ? direct : bump;
+/// One cut of the spectrum plot: the selected spectrum over every bin and, for the bump hunt, the
+/// background the statistic compared it with (ν over the fit's bins, scaled by 1 + δ_sys when a
+/// shift applies; NaN elsewhere and when the fit failed).
+struct SpectrumCut {
+    double eps_b = 0.0;
+    WorkingPointStatus status = WorkingPointStatus::ok;
+    Histogram selected;
+    Vector nu;   ///< empty: no fit (direct estimation, or a failed fit)
+};
+
+/// Whether the data reach beyond the signal region inside the plotted range (an SR-only file has
+/// no spectrum to show; its plot shows the score distributions instead).
+inline bool has_spectrum(const SearchReportInputs& in) {
+    const Window& w = in.report.windows[focus_window(in.report)].window;
+    const Vector m = in.data.m(w.m_column);
+    const Interval range{in.bump.edges.front(), in.bump.edges.back()};
+    for (Index i = 0; i < m.size(); ++i)
+        if (range.contains(m[i]) && !w.sr.contains(m[i])) return true;
+    return false;
 }
 
-/// plots/spectrum.dat: per bin lo, hi, n before any cut, then per cut: n, fitted ν (NaN when the
-/// fit fails), pull; plots/spectrum_steps.dat: the same as step outlines (two points per bin).
-inline std::pair<std::string, std::string> spectrum_files(const SearchReportInputs& in, std::vector<double>& eps_shown) {
+/// The cuts of the focus window, as its statistic made them: the bump hunt's (per test fold, with
+/// its fit over its fit range) when the bump hunt ran, else the direct estimate's (one threshold
+/// on the template, no fit).
+inline std::vector<SpectrumCut> spectrum_cuts(const SearchReportInputs& in) {
+    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    const Window& w = wr.window;
+    std::vector<Significance> bump, direct;
+    for (const auto& sg : wr.result.significances) (sg.statistic == "bumphunt" ? bump : direct).push_back(sg);
+    std::vector<SpectrumCut> out;
+    if (!bump.empty()) {
+        const BumpHunt hunt(in.bump);
+        const StatisticInput si = statistic_input(wr.result, in.data, in.eps_b);
+        for (const auto& sg : bump) {
+            const BumpHuntSelection sel = hunt.select(si, sg.eps_b);
+            SpectrumCut c{sg.eps_b, sg.status, sel.spectrum, Vector()};
+            if (sg.status != WorkingPointStatus::fit_failed) {
+                try {
+                    const FitResult r = hunt.fit(sel, w.sr);
+                    c.nu = Vector::Constant(sel.spectrum.bins(), std::nan(""));
+                    const std::vector<double> fe = hunt.fit_edges(w.sr, sg.eps_b);
+                    const Index offset = sel.spectrum.find(0.5 * (fe[0] + fe[1]));
+                    const double scale = std::isfinite(sg.delta_sys) ? 1.0 + sg.delta_sys : 1.0;
+                    for (Index b = 0; b < r.expected.size(); ++b) c.nu[offset + b] = scale * r.expected[b];
+                } catch (const std::exception&) {
+                    c.nu = Vector();
+                }
+            }
+            out.push_back(std::move(c));
+        }
+        return out;
+    }
+    const Vector m = in.data.m(w.m_column);
+    for (const auto& sg : direct) {
+        SpectrumCut c{sg.eps_b, sg.status, Histogram(in.bump.edges), Vector()};
+        for (Index i = 0; i < m.size(); ++i)
+            if (wr.result.data_score[i] >= sg.threshold) c.selected.fill(m[i], in.data.w()[i]);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+/// plots/spectrum.dat: per bin lo, hi, n before any cut, then per cut: n, the background ν the
+/// statistic compared it with (NaN outside the fit range and without a fit), pull (n − ν)/√ν inside
+/// the fit range only; plots/spectrum_steps.dat: the same as step outlines (two points per bin).
+inline std::pair<std::string, std::string> spectrum_files(const SearchReportInputs& in,
+                                                          const std::vector<SpectrumCut>& cuts) {
     const WindowReport& wr = in.report.windows[focus_window(in.report)];
     const Window& w = wr.window;
     const Vector m = in.data.m(w.m_column);
-    const Vector& score = wr.result.data_score;
-    const Vector& wt = in.data.w();
-    const std::vector<Significance> cuts = cuts_of(wr.result);
-    Histogram all(in.edges);
-    for (Index i = 0; i < m.size(); ++i) all.fill(m[i], wt[i]);
-    struct Cut {
-        Histogram h;
-        std::optional<Vector> nu;
-    };
-    std::vector<Cut> selected;
-    eps_shown.clear();
-    for (const auto& c : cuts) {
-        if (!std::isfinite(c.threshold)) continue;
-        Cut cut{Histogram(in.edges), std::nullopt};
-        for (Index i = 0; i < m.size(); ++i)
-            if (score[i] >= c.threshold) cut.h.fill(m[i], wt[i]);
-        try {
-            cut.nu = fit_sideband(cut.h, w.sr).expected;
-        } catch (const std::exception&) {
-            // too few events after a tight cut: drawn without a fit
-        }
-        selected.push_back(std::move(cut));
-        eps_shown.push_back(c.eps_b);
-    }
+    Histogram all(in.bump.edges);
+    for (Index i = 0; i < m.size(); ++i) all.fill(m[i], in.data.w()[i]);
     std::ostringstream dat, steps;
     dat << "# resanom search: m spectrum of window [" << fmt(w.sr.lo) << ", " << fmt(w.sr.hi)
         << ") before and after each cut\n# lo hi n_all";
-    for (double e : eps_shown) dat << " n(eps_b=" << fmt(e) << ") fit pull";
+    for (const auto& c : cuts) dat << " n(eps_b=" << fmt(c.eps_b) << ") fit pull";
     dat << "\n";
     for (Index b = 0; b < all.bins(); ++b) {
         dat << fmt(all.lo(b), "%.6g") << ' ' << fmt(all.hi(b), "%.6g") << ' ' << fmt(all.counts()[b], "%.8g");
-        for (const auto& c : selected) {
-            const double n = c.h.counts()[b];
-            const double nu = c.nu ? (*c.nu)[b] : std::nan("");
+        for (const auto& c : cuts) {
+            const double n = c.selected.counts()[b];
+            const double nu = c.nu.size() ? c.nu[b] : std::nan("");
             const double pull = nu > 0.0 ? (n - nu) / std::sqrt(nu) : std::nan("");
             dat << ' ' << fmt(n, "%.8g") << ' ' << fmt(nu, "%.8g") << ' ' << fmt(pull, "%.5g");
         }
@@ -133,11 +169,40 @@ inline std::pair<std::string, std::string> spectrum_files(const SearchReportInpu
     for (Index b = 0; b < all.bins(); ++b)
         for (const double x : {all.lo(b), all.hi(b)}) {
             steps << fmt(x, "%.6g") << ' ' << fmt(all.counts()[b], "%.8g");
-            for (const auto& c : selected)
-                steps << ' ' << fmt(c.h.counts()[b], "%.8g") << ' ' << (c.nu ? fmt((*c.nu)[b], "%.8g") : "NaN");
+            for (const auto& c : cuts)
+                steps << ' ' << fmt(c.selected.counts()[b], "%.8g") << ' ' << (c.nu.size() ? fmt(c.nu[b], "%.8g") : "NaN");
             steps << "\n";
         }
     return {dat.str(), steps.str()};
+}
+
+/// plots/scores.dat (data without events outside the signal region): 40 bins of the focus window's
+/// score, with the SR data's and the template's normalized densities (template NaN without one).
+inline std::string scores_file(const SearchReportInputs& in) {
+    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    const IndexList sr = sr_rows(in.data, wr.window);
+    const Vector ds = wr.result.data_score(sr);
+    double lo = ds.minCoeff(), hi = ds.maxCoeff();
+    if (wr.result.template_score) {
+        lo = std::min(lo, wr.result.template_score->minCoeff());
+        hi = std::max(hi, wr.result.template_score->maxCoeff());
+    }
+    if (!(hi > lo)) hi = lo + 1.0;
+    const int nb = 40;
+    Histogram hd(uniform_edges(lo, hi + 1e-12 * (hi - lo), nb)), ht(uniform_edges(lo, hi + 1e-12 * (hi - lo), nb));
+    for (Index i = 0; i < ds.size(); ++i) hd.fill(ds[i], in.data.w()[sr[static_cast<std::size_t>(i)]]);
+    if (wr.result.template_score)
+        for (Index i = 0; i < wr.result.template_score->size(); ++i)
+            ht.fill((*wr.result.template_score)[i], wr.result.template_weight.size() ? wr.result.template_weight[i] : 1.0);
+    const double sd = hd.counts().sum(), st = ht.counts().sum(), width = hd.width(0);
+    std::ostringstream out;
+    out << "# scores of window [" << fmt(wr.window.sr.lo) << ", " << fmt(wr.window.sr.hi)
+        << "): lo hi data_density template_density\n";
+    for (Index b = 0; b < nb; ++b)
+        out << fmt(hd.lo(b), "%.6g") << ' ' << fmt(hd.hi(b), "%.6g") << ' '
+            << fmt(sd > 0 ? hd.counts()[b] / (sd * width) : 0.0, "%.6g") << ' '
+            << (wr.result.template_score && st > 0 ? fmt(ht.counts()[b] / (st * width), "%.6g") : std::string("NaN")) << "\n";
+    return out.str();
 }
 
 /// plots/significance.dat: per window lo, hi, centre, then Z for every (statistic, ε_B) pair.
@@ -224,7 +289,7 @@ inline std::string quoted(const std::string& s) {
 }
 
 /// plots/plots.gp: one PNG and one SVG per plot.
-inline std::string gnuplot_script(const SearchReportInputs& in, const std::vector<double>& eps_shown,
+inline std::string gnuplot_script(const SearchReportInputs& in, const std::vector<SpectrumCut>& cuts, bool have_spectrum,
                                   const std::vector<std::string>& z_columns, bool have_roc, bool have_marginals) {
     const SearchReport& rep = in.report;
     const WindowReport& wr = rep.windows[focus_window(rep)];
@@ -238,46 +303,69 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
       << "color(i) = word(colors, (i - 1) % 6 + 1)\n"
       << "terminals = \"pngcairo svg\"\n"
       << "suffixes = \"png svg\"\n";
-    // (a) the spectrum
-    g << "do for [t = 1:2] {\n"
-      << "  if (t == 1) { set terminal pngcairo size 1000,800 font \"Sans,12\" } else { set terminal svg size 1000,800 font \"Sans,12\" dynamic }\n"
-      << "  set output \"spectrum.\" . word(suffixes, t)\n"
-      << "  set multiplot title " << quoted(method + ": m spectrum of SR [" + fmt(w.sr.lo) + ", " + fmt(w.sr.hi) + ") TeV before and after the cuts") << "\n"
-      << "  set object 1 rectangle from " << fmt(w.sr.lo, "%.6g") << ", graph 0 to " << fmt(w.sr.hi, "%.6g")
-      << ", graph 1 fillcolor rgb \"#DDDDDD\" fillstyle solid 0.5 noborder behind\n"
-      << "  set lmargin at screen 0.11; set rmargin at screen 0.97\n"
-      << "  set xrange [" << fmt(in.edges.front(), "%.6g") << ":" << fmt(in.edges.back(), "%.6g") << "]\n"
-      << "  set tmargin at screen 0.92; set bmargin at screen 0.36\n"
-      << "  set logscale y; set format y \"10^{%L}\"; set yrange [0.5:*]; set format x \"\"; unset xlabel\n"
-      << "  set ylabel \"events / bin\"; set key bottom right box opaque\n"
-      << "  set grid\n"
-      << "  plot \"spectrum_steps.dat\" using 1:2 with lines lw 2 lc rgb \"black\" title \"all events\"";
-    for (std::size_t k = 0; k < eps_shown.size(); ++k) {
-        const std::size_t nc = 3 + 2 * k, fc = 4 + 2 * k;
-        g << ", \\\n     \"spectrum_steps.dat\" using 1:" << nc << " with lines lw 2 lc rgb color(" << k + 1
-          << ") title \"ε_B = " << fmt(eps_shown[k]) << "\""
-          << ", \\\n     \"spectrum_steps.dat\" using 1:" << fc << " with lines lw 1.5 dt 2 lc rgb color(" << k + 1
-          << ") " << (k == 0 ? "title \"sideband fits (dashed)\"" : "notitle");
+    // (a) the spectrum, or for data without sidebands the score distributions
+    if (!have_spectrum) {
+        g << "do for [t = 1:2] {\n"
+          << "  if (t == 1) { set terminal pngcairo size 1000,600 font \"Sans,12\" } else { set terminal svg size 1000,600 font \"Sans,12\" dynamic }\n"
+          << "  set output \"scores.\" . word(suffixes, t)\n"
+          << "  set title " << quoted(method + ": scores in SR [" + fmt(w.sr.lo) + ", " + fmt(w.sr.hi) + ") TeV (the data have no sidebands to fit)") << "\n"
+          << "  set xlabel \"classifier score\"; set ylabel \"density\"; set logscale y; set grid\n"
+          << "  set key outside right top box\n"
+          << "  plot \"scores.dat\" using (($1+$2)/2):3 with histeps lw 2 lc rgb \"black\" title \"SR data\", \\\n"
+          << "       \"scores.dat\" using (($1+$2)/2):4 with histeps lw 2 lc rgb color(2) title \"template\"\n"
+          << "  unset logscale y; unset title; unset xlabel; unset ylabel\n"
+          << "}\n";
+    } else {
+        auto label = [](const SpectrumCut& c) {
+            std::string t = "ε_B = " + fmt(c.eps_b);
+            if (c.status == WorkingPointStatus::fit_failed) t += " (fit failed)";
+            if (c.status == WorkingPointStatus::unreached) t += " (unreached)";
+            return t;
+        };
+        const bool any_fit = std::any_of(cuts.begin(), cuts.end(), [](const SpectrumCut& c) { return c.nu.size() > 0; });
+        g << "do for [t = 1:2] {\n"
+          << "  if (t == 1) { set terminal pngcairo size 1100,800 font \"Sans,12\" } else { set terminal svg size 1100,800 font \"Sans,12\" dynamic }\n"
+          << "  set output \"spectrum.\" . word(suffixes, t)\n"
+          << "  set multiplot title " << quoted(method + ": m spectrum of SR [" + fmt(w.sr.lo) + ", " + fmt(w.sr.hi) + ") TeV before and after the cuts") << "\n"
+          << "  set object 1 rectangle from " << fmt(w.sr.lo, "%.6g") << ", graph 0 to " << fmt(w.sr.hi, "%.6g")
+          << ", graph 1 fillcolor rgb \"#DDDDDD\" fillstyle solid 0.5 noborder behind\n"
+          << "  set lmargin at screen 0.09; set rmargin at screen 0.74\n"   // the legend right of the data
+          << "  set xrange [" << fmt(in.bump.edges.front(), "%.6g") << ":" << fmt(in.bump.edges.back(), "%.6g") << "]\n"
+          << "  set tmargin at screen 0.92; set bmargin at screen 0.36\n"
+          << "  set logscale y; set format y \"10^{%L}\"; set yrange [0.5:*]; set format x \"\"; unset xlabel\n"
+          << "  set ylabel \"events / bin\"; set key at screen 0.99, screen 0.92 top right box opaque\n"
+          << "  set grid\n"
+          << "  plot \"spectrum_steps.dat\" using 1:2 with lines lw 2 lc rgb \"black\" title \"all events\"";
+        for (std::size_t k = 0; k < cuts.size(); ++k) {
+            const std::size_t nc = 3 + 2 * k, fc = 4 + 2 * k;
+            g << ", \\\n     \"spectrum_steps.dat\" using 1:" << nc << " with lines lw 2 lc rgb color(" << k + 1
+              << ") title " << quoted(label(cuts[k]));
+            if (cuts[k].nu.size())
+                g << ", \\\n     \"spectrum_steps.dat\" using 1:" << fc << " with lines lw 1.5 dt 2 lc rgb color(" << k + 1
+                  << ") title " << quoted("fit, " + fmt(cuts[k].eps_b));
+        }
+        g << "\n"
+          << "  unset logscale y; set format y \"%g\"; set format x \"%g\"\n"
+          << "  set tmargin at screen 0.34; set bmargin at screen 0.09\n"
+          << "  set xlabel \"m [TeV]\"; set ylabel \"" << (any_fit ? "(n − ν)/√ν in the fit range" : "no fit (direct estimate)")
+          << "\"; set yrange [*<-5:5<*]\n"
+          << "  unset key\n"
+          << "  set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"black\"\n";
+        // The zero line is also a plot term: when every fit failed (all pulls NaN) gnuplot would
+        // otherwise stop with "all points y value undefined" and draw nothing.
+        g << "  plot 0 with lines lc rgb \"black\" notitle";
+        for (std::size_t k = 0; k < cuts.size(); ++k) {
+            if (!cuts[k].nu.size()) continue;
+            const std::size_t pc = 6 + 3 * k;
+            g << ", \\\n       \"spectrum.dat\" using (($1+$2)/2):" << pc << " with points pt 7 ps 0.8 lc rgb color("
+              << k + 1 << ") notitle";
+        }
+        g << "\n";
+        g << "  unset multiplot\n"
+          << "  unset object 1; unset arrow 1; set xrange [*:*]; set yrange [*:*]; unset xlabel; unset ylabel\n"
+          << "  set lmargin -1; set rmargin -1; set tmargin -1; set bmargin -1\n"
+          << "}\n";
     }
-    g << "\n"
-      << "  unset logscale y; set format y \"%g\"; set format x \"%g\"\n"
-      << "  set tmargin at screen 0.34; set bmargin at screen 0.09\n"
-      << "  set xlabel \"m [TeV]\"; set ylabel \"(n − ν)/√ν\"; set yrange [*<-5:5<*]\n"
-      << "  unset key\n"
-      << "  set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"black\"\n";
-    // The zero line is also a plot term: when every fit failed (all pulls NaN) gnuplot would
-    // otherwise stop with "all points y value undefined" and draw nothing.
-    g << "  plot 0 with lines lc rgb \"black\" notitle";
-    for (std::size_t k = 0; k < eps_shown.size(); ++k) {
-        const std::size_t pc = 6 + 3 * k;
-        g << ", \\\n       \"spectrum.dat\" using (($1+$2)/2):" << pc << " with points pt 7 ps 0.8 lc rgb color("
-          << k + 1 << ") notitle";
-    }
-    g << "\n";
-    g << "  unset multiplot\n"
-      << "  unset object 1; unset arrow 1; set xrange [*:*]; set yrange [*:*]; unset xlabel; unset ylabel\n"
-      << "  set lmargin -1; set rmargin -1; set tmargin -1; set bmargin -1\n"
-      << "}\n";
     // (b) local significance per window
     std::string title = method + ": local significance per window";
     if (rep.max_window >= 0)
@@ -348,7 +436,8 @@ inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
     if (in.delta_sys_source == "given") {
         md << "δ_sys = " << fmt(*o.delta_sys) << " as given (`--delta-sys`), σ_sys = |δ_sys|.\n";
         if (*o.delta_sys == 0.0 && o.method != "iad")
-            md << "\n**Warning: δ_sys = 0 assumes a perfect background template, which only the IAD has; these "
+            md << "\n**Warning: δ_sys = 0 assumes a perfect background template (direct estimate) or a cut that does "
+                  "not sculpt the spectrum (bump hunt), which --method " << o.method << " does not guarantee; these "
                   "significances are not calibrated (docs/validation.md).**\n";
     }
     const SigmaSys rule = detail_search::sigma_sys_of(o);
@@ -356,7 +445,10 @@ inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
     auto table = [&](const std::string& title, const std::string& what, const std::vector<ReferenceShift>& shifts) {
         md << "\n### " << title << "\n\n" << what << " in each window (Das et al. 2024, eq. 4), their mean δ_sys (eq. 5) "
            << "and the σ_sys of eq. 8 ("
-           << (paper ? "`--sigma-sys mean`: |δ_sys|, Das et al. 2024" : "`--sigma-sys rms`: their root-mean-square")
+           << (paper                      ? "`--sigma-sys mean`: |δ_sys|, Das et al. 2024"
+               : rule == SigmaSys::rms    ? "`--sigma-sys rms`: their root-mean-square"
+                                          : "`--sigma-sys net`: |δ_sys|, their spread beyond the statistical noise and the "
+                                            "uncertainty of their mean, in quadrature")
            << ").\n\n| ε_B | δ_sys | σ_sys | smallest window shift | largest |" << (paper ? " RMS |" : "")
            << "\n| --- | --- | --- | --- | --- |" << (paper ? " --- |" : "") << "\n";
         bool spread = false;
@@ -373,7 +465,7 @@ inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
         if (spread)
             md << "\nThe RMS of the windows' shifts exceeds σ_sys by more than 20 %: where the template is mismodelled "
                   "by more than the average, the local Z is too large, and on background-only searches the 3σ tail "
-                  "is several times too heavy (docs/validation.md). `--sigma-sys rms` covers the spread.\n";
+                  "is several times too heavy (docs/validation.md). `--sigma-sys net` covers the spread.\n";
     };
     if (!in.reference_shifts.empty())
         table("δ_sys^MC from `" + o.delta_sys_from + "`", "The background-only reference's relative excess over its template",
@@ -383,13 +475,19 @@ inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
               "The relative excess of a random selection of the data outside the SR (as many events as the SR holds) "
               "over the flow's samples there (Das et al. 2024, §3.2)",
               in.sideband_shifts);
+    if (!in.bump_shifts.empty())
+        table("The bump hunt's sculpting from `" + o.delta_sys_from + "`",
+              "The background-only reference's relative excess over its sideband fit in the signal region after the "
+              "same cut (the analogue of eq. 4 for the bump hunt: the cut's sculpting of the spectrum); the fit's "
+              "prediction on the data is scaled by 1 + δ_sys, with σ_sys added to its uncertainty,",
+              in.bump_shifts);
     if (!in.reference_shifts.empty() && !in.sideband_shifts.empty())
         md << "\nThe direct estimate uses both in quadrature: δ_sys = √(δ_MC² + δ_SB²), σ_sys = √(σ_MC² + σ_SB²) "
               "(Das et al. 2024, §3.2 and Fig. 5).\n";
 }
 
 /// report.md.
-inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool have_marginals) {
+inline std::string markdown(const SearchReportInputs& in, bool have_spectrum, bool have_roc, bool have_marginals) {
     const SearchFlags& o = in.flags;
     const SearchReport& rep = in.report;
     std::ostringstream md;
@@ -418,7 +516,8 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool ha
     if (o.method == "cathode" || o.combine.find("cathode") != std::string::npos)
         row("flow", std::to_string(o.flow_blocks) + " blocks × " + std::to_string(o.flow_hidden) + " hidden, " +
                         std::to_string(o.flow_epochs) + " epochs, oversampling " + std::to_string(o.oversampling));
-    row("seed", std::to_string(o.common.seed) + " (window k uses derive_seed(seed, k); same seed, same numbers)");
+    row("seed", std::to_string(o.common.seed) + " (each window seeded from it and its bounds, window_seed; same seed, "
+                                                  "same numbers)");
     row("threads", o.common.threads ? std::to_string(o.common.threads) : std::string("all cores"));
 
     md << "\n## Windows\n\n| SR [TeV] | events in SR | AUC | max SIC |";
@@ -433,14 +532,28 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool ha
         md << "| " << (top ? "**" : "") << "[" << fmt(wr.window.sr.lo) << ", " << fmt(wr.window.sr.hi) << ")"
            << (top ? "**" : "") << " | " << wr.n_sr << " | " << (wr.auc ? fmt(*wr.auc, "%.3f") : "—") << " | "
            << (wr.max_sic ? fmt(*wr.max_sic, "%.2f") : "—") << " |";
-        for (const auto& s : wr.result.significances) md << " " << (std::isfinite(s.z) ? fmt(s.z, "%.2f") : "—") << " |";
+        for (const auto& s : wr.result.significances)
+            md << " "
+               << (s.status == WorkingPointStatus::fit_failed ? std::string("fit failed")
+                   : s.status == WorkingPointStatus::unreached ? "unreached (" + fmt(s.eps_b_real, "%.2g") + ")"
+                   : std::isfinite(s.z)                        ? fmt(s.z, "%.2f")
+                                                               : std::string("—"))
+               << " |";
         md << "\n";
     }
-    const bool any_failed = std::any_of(rep.windows.begin(), rep.windows.end(), [](const WindowReport& w) {
-        return std::any_of(w.result.significances.begin(), w.result.significances.end(),
-                           [](const Significance& s) { return !std::isfinite(s.z); });
-    });
-    if (any_failed) md << "\n— : the fit of the selected spectrum failed (too few events pass the cut).\n";
+    auto any_status = [&](WorkingPointStatus st) {
+        return std::any_of(rep.windows.begin(), rep.windows.end(), [&](const WindowReport& w) {
+            return std::any_of(w.result.significances.begin(), w.result.significances.end(),
+                               [&](const Significance& s) { return s.status == st; });
+        });
+    };
+    if (any_status(WorkingPointStatus::fit_failed))
+        md << "\nfit failed: the sideband fit of the selected spectrum failed (too few events pass the cut).\n";
+    if (any_status(WorkingPointStatus::unreached))
+        md << "\nunreached (ε): the cut's reference sample cannot realize this ε_B — fewer than "
+           << fmt(WorkingPointRule{}.min_events_passing) << " of its events pass, or the fraction really passing (ε, in "
+           "brackets) is more than " << fmt(WorkingPointRule{}.max_excess) << "× ε_B — or its δ_sys could not be measured "
+              "there; such points are no tests and do not count in the global significance.\n";
     shift_tables(md, in);
     md << "\n## Global significance\n\n";
     if (rep.max_window >= 0) {
@@ -451,10 +564,17 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool ha
     } else {
         md << "No test gave a significance.\n";
     }
-    md << "\n## Plots\n\n"
-       << "- `spectrum.png` (`.svg`): the m spectrum of the most significant window before and after each cut, "
-          "the sideband fit of every selected spectrum (dashed), pulls below; the signal region is shaded.\n"
-       << "- `significance.png`: local Z per window and working point; dotted lines at 3σ and 5σ.\n";
+    md << "\n## Plots\n\n";
+    if (have_spectrum)
+        md << "- `spectrum.png` (`.svg`): the m spectrum of the most significant window before and after each cut"
+           << (in.statistic == "direct" ? " (the direct estimate fits nothing)"
+                                        : ", the bump hunt's sideband fit of every selected spectrum (dashed; scaled by "
+                                          "1 + δ_sys where a shift applies), pulls inside the fit range below")
+           << "; the signal region is shaded.\n";
+    else
+        md << "- `scores.png` (`.svg`): the data have no events outside the signal region, so there is no spectrum "
+              "to fit: the score distributions of the SR data and the template instead.\n";
+    md << "- `significance.png`: local Z per window and working point; dotted lines at 3σ and 5σ.\n";
     if (have_roc) md << "- `roc.png`, `sic.png`: ROC and SIC curves of the most significant window (truth labels).\n";
     if (have_marginals)
         md << "- `marginals.png`: each feature of the most significant window's SR data against the flow's samples "
@@ -470,19 +590,25 @@ inline std::string markdown(const SearchReportInputs& in, bool have_roc, bool ha
 inline std::vector<std::pair<std::string, std::string>> search_report_files(const SearchReportInputs& in) {
     namespace dr = detail_report;
     std::vector<std::pair<std::string, std::string>> files;
-    std::vector<double> eps_shown;
     std::vector<std::string> z_columns;
-    auto [spectrum, steps] = dr::spectrum_files(in, eps_shown);
-    files.emplace_back("plots/spectrum.dat", std::move(spectrum));
-    files.emplace_back("plots/spectrum_steps.dat", std::move(steps));
+    const bool have_spectrum = dr::has_spectrum(in);
+    std::vector<dr::SpectrumCut> cuts;
+    if (have_spectrum) {
+        cuts = dr::spectrum_cuts(in);
+        auto [spectrum, steps] = dr::spectrum_files(in, cuts);
+        files.emplace_back("plots/spectrum.dat", std::move(spectrum));
+        files.emplace_back("plots/spectrum_steps.dat", std::move(steps));
+    } else {
+        files.emplace_back("plots/scores.dat", dr::scores_file(in));
+    }
     files.emplace_back("plots/significance.dat", dr::significance_file(in, z_columns));
     const auto roc = dr::roc_file(in);
     if (roc) files.emplace_back("plots/roc.dat", *roc);
     const auto marginals = dr::marginals_file(in);
     if (marginals) files.emplace_back("plots/marginals.dat", *marginals);
     files.emplace_back("plots/plots.gp",
-                       dr::gnuplot_script(in, eps_shown, z_columns, roc.has_value(), marginals.has_value()));
-    files.emplace_back("report.md", dr::markdown(in, roc.has_value(), marginals.has_value()));
+                       dr::gnuplot_script(in, cuts, have_spectrum, z_columns, roc.has_value(), marginals.has_value()));
+    files.emplace_back("report.md", dr::markdown(in, have_spectrum, roc.has_value(), marginals.has_value()));
     return files;
 }
 

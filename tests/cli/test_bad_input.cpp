@@ -189,7 +189,8 @@ TEST_CASE("NaN, inf, bad labels, weights and columns are refused, naming the row
         {"search --m-col 0 --features 1,2,3,4 --method iad --sr 3.3,3.7 --ensemble 1 --out out --data data.npy "
          "--sim nan_feature.npy",
          {"nan_feature.npy", "row 11"}},
-        {"search --m-col 9 --features 1,2,3,4 --method cwola --sr 3.3,3.7 --out out --data data.npy", {"--m-col", "9"}},
+        {"search --m-col 9 --features 1,2,3,4 --method cwola --delta-sys 0.1 --sr 3.3,3.7 --out out --data data.npy",
+         {"--m-col", "9"}},
     };
     for (const auto& c : cases) expect_refused(c.args, c.parts, dir);
 }
@@ -222,7 +223,7 @@ TEST_CASE("search: windows without events, empty sidebands, too few events, mism
     resanom::io::write_npy(dir.file("few.npy"), Matrix(good(few, Eigen::all)));
     resanom::io::write_npy(dir.file("five_cols.npy"), Matrix(good.leftCols(5)));
 
-    const std::string base = "search --m-col 0 --features 1,2,3,4 --ensemble 1 --out out ";
+    const std::string base = "search --m-col 0 --features 1,2,3,4 --ensemble 1 --delta-sys 0.1 --out out ";
     struct Case {
         std::string args;
         std::vector<std::string> parts;
@@ -234,7 +235,8 @@ TEST_CASE("search: windows without events, empty sidebands, too few events, mism
         {base + "--method cwola --data few.npy --sr 3.3,3.7", {"folds"}},
         {base + "--method iad --data data.npy --sim five_cols.npy --sr 3.3,3.7", {"five_cols.npy", "column"}},
         {base + "--method cwola --data data.npy --test five_cols.npy --label-col 5 --sr 3.3,3.7", {"five_cols.npy"}},
-        {base + "--method cwola --statistic direct --data data.npy --delta-sys-from five_cols.npy --sr 3.3,3.7",
+        {"search --m-col 0 --features 1,2,3,4 --ensemble 1 --out out --method cwola --statistic direct --data data.npy "
+         "--delta-sys-from five_cols.npy --sr 3.3,3.7",
          {"five_cols.npy"}},
     };
     for (const auto& c : cases) expect_refused(c.args, c.parts, dir);

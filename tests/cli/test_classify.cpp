@@ -245,6 +245,13 @@ TEST_CASE("bad input: exit code 2, one line on stderr naming the problem, nothin
     REQUIRE(run_tool("classify --train train.npy --label-col 2 --features 0,1 --save-model m.bin", dir).code == 0);
     check_bad("classify --load-model m.bin --apply train.npy --features 0,1,4 --out bad.npy",
               "--features: 3 feature columns, but the model m.bin was trained on 2", dir);
+    // The model file records the columns it was trained on: others of the same count are refused,
+    // and without --features the recorded ones are used.
+    check_bad("classify --load-model m.bin --apply train.npy --features 1,0 --out bad.npy",
+              "--features: the model m.bin was trained on columns 0,1, not 1,0", dir);
+    REQUIRE(run_tool("classify --load-model m.bin --apply train.npy --out same.npy", dir).code == 0);
+    REQUIRE(run_tool("classify --load-model m.bin --apply train.npy --features 0,1 --out given.npy", dir).code == 0);
+    CHECK(resanom_test::slurp(dir.file("same.npy")) == resanom_test::slurp(dir.file("given.npy")));
     std::string bytes = resanom_test::slurp(dir.file("m.bin"));
     bytes[bytes.size() - 30] = static_cast<char>(bytes[bytes.size() - 30] ^ 1);
     resanom_test::write_bytes(dir.file("flip.bin"), bytes);

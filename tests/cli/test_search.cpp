@@ -147,7 +147,7 @@ TEST_CASE("search: report.md, the plots' data and, with gnuplot, the plots") {
         // A window so sparse that every sideband fit fails (all pulls and Z undefined) is still
         // drawn (gnuplot stops on a plot without a single valid point unless guarded).
         const auto sparse = run_tool("search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola --sr 7,7.5 "
-                                     "--ensemble 1 --out sparse",
+                                     "--statistic bumphunt --delta-sys 0.1 --ensemble 1 --out sparse",
                                      dir);
         REQUIRE(sparse.code == 0);
         CHECK(sparse.err.find("gnuplot failed") == std::string::npos);
@@ -162,7 +162,7 @@ TEST_CASE("search: a run ended by SIGTERM dies of the signal and leaves no outpu
     // The search (several seconds) in the background, signalled after one second.
     resanom_test::write_bytes(dir.file("run.sh"),
                               "'" + std::string(RESANOM_CLI_PATH) +
-                                  "' search --data big.npy --m-col 0 --features 1,2,3,4 --method cwola --ensemble 3 "
+                                  "' search --data big.npy --m-col 0 --features 1,2,3,4 --method cwola --delta-sys 0.1 --ensemble 3 "
                                   "--windows seed003 --out out >/dev/null 2>&1 &\n"
                                   "pid=$!\nsleep 1\nkill -TERM $pid\nwait $pid\n");
     const int status = std::system(("cd '" + dir.path().string() + "' && sh run.sh").c_str());
@@ -180,7 +180,7 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
     struct Case {
         std::string args, expect;
     };
-    const std::string base = "search --data data.npy --m-col 0 --features 1,2,3,4 --out out ";
+    const std::string base = "search --data data.npy --m-col 0 --features 1,2,3,4 --delta-sys 0.1 --out out ";
     const std::vector<Case> cases{
         {base + "--method nope --sr 3.3,3.7", "unknown method 'nope'"},
         {base + "--method iad --sr 3.3,3.7", "needs 1 --sim file"},
@@ -191,24 +191,43 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
         {base + "--method cwola --sr 3.3,3.7 --eps-b 0,1e-3", "not a fraction"},
         {base + "--method cwola --sr 3.3,3.7 --test ref.npy", "--label-col"},
         {base + "--method cwola --windows nonsense", "--windows"},
-        {"search --data data.npy --m-col 0 --features 0,1 --method cwola --sr 3.3,3.7 --out out", "resonant column"},
-        {"search --data data.npy --m-col 0 --features 1,9 --method cwola --sr 3.3,3.7 --out out", "out of range"},
-        {"search --data missing.npy --m-col 0 --features 1,2 --method cwola --sr 3.3,3.7 --out out", "missing.npy"},
+        {"search --data data.npy --m-col 0 --features 0,1 --method cwola --delta-sys 0.1 --sr 3.3,3.7 --out out", "resonant column"},
+        {"search --data data.npy --m-col 0 --features 1,9 --method cwola --delta-sys 0.1 --sr 3.3,3.7 --out out", "out of range"},
+        {"search --data missing.npy --m-col 0 --features 1,2 --method cwola --delta-sys 0.1 --sr 3.3,3.7 --out out",
+         "missing.npy"},
+        // The bump hunt of a classifier trained across m regions needs the sculpting measured.
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola --statistic bumphunt --sr 3.3,3.7 --out out",
+         "needs a background-only reference (--delta-sys-from)"},
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola-hunting --sr 3.3,3.7 --out out",
+         "sculpts a bump"},
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola --sr 3.3,3.7 --out out",
+         "needs a background-only reference"},   // auto: no δ_sys for the direct estimate, and the bump hunt needs one too
         {base + "--method multi-cwola --sr 3.3,3.7", "one window per resonant column"},
         {base + "--method cwola --sr 3.3,3.7 --delta-sys -2", "--delta-sys"},
         {base + "--method combined --combine cwola,iad --combine-level score --sim ref.npy --sr 3.3,3.7 --statistic direct",
          "no background template"},
         {base + "--method combined --combine cwola,nope --sr 3.3,3.7", "'nope' cannot be combined"},
     };
-    for (const auto& c : cases) {
-        INFO("resanom " << c.args);
-        const auto r = run_tool(c.args, dir);
-        CHECK(r.code == 2);
-        CHECK(resanom_test::line_count(r.err) == 1);
-        CHECK(r.err.find(c.expect) != std::string::npos);
-        CHECK(r.out.empty());
-        CHECK(!std::filesystem::exists(dir.path() / "out"));
-    }
+    // Truth never becomes a feature: a column named "label" in a CSV header is refused (without
+    // --label-col the tool cannot know it otherwise), and so is the --label-col column.
+    REQUIRE(run_tool("generate --toy dijet --n-bkg 20000 --n-sig 200 --seed 3 --out named.csv", dir).code == 0);
+    const std::vector<Case> truth_cases{
+        {"search --data named.csv --m-col 0 --features 1,2,3,4,5 --method cwola --delta-sys 0.1 --sr 3.3,3.7 --out out",
+         "column 5 is named 'label': truth labels must not be features"},
+        {"search --data named.csv --m-col 0 --features 1,2,3,4,5 --label-col 5 --method cwola --delta-sys 0.1 --sr 3.3,3.7 "
+         "--out out",
+         "column 5 is the label column"},
+    };
+    for (const auto& cs : {cases, truth_cases})
+        for (const auto& c : cs) {
+            INFO("resanom " << c.args);
+            const auto r = run_tool(c.args, dir);
+            CHECK(r.code == 2);
+            CHECK(resanom_test::line_count(r.err) == 1);
+            CHECK(r.err.find(c.expect) != std::string::npos);
+            CHECK(r.out.empty());
+            CHECK(!std::filesystem::exists(dir.path() / "out"));
+        }
 }
 
 }  // namespace cli_test_search

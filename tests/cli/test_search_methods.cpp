@@ -108,9 +108,9 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
     // --statistic auto: direct where the method has a template and a systematic shift is known (the
     // IAD's 0, a reference, the user's, CATHODE's sidebands), the bump hunt otherwise.
     const std::vector<Case> cases{
-        {"cwola", "", false, true},   // no δ_sys source: the bump hunt
         {"cwola", "--delta-sys-from ref.npy", true, false},
-        {"cwola-hunting", "", false, true},
+        {"cwola", "--statistic bumphunt --delta-sys-from ref.npy", false, true},   // the sculpting measured
+        {"cwola-hunting", "--delta-sys-from ref.npy", false, true},
         {"sa-cwola", "--sim sim1.npy --lambda 0.5", false, true},  // no template: the SB data differ from SR background
         {"salad", "--sim sim1.npy", false, true},
         {"salad", "--sim sim1.npy --delta-sys-from ref.npy", true, false},
@@ -119,7 +119,8 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
         {"cathode", "--flow-epochs 2 --flow-blocks 2 --flow-hidden 16 --oversampling 2", true, false},   // δ_sys^SB
         {"ae", "--ensemble 2", false, true},
         {"combined", "--combine cwola,salad --sim sim1.npy --statistic both --delta-sys-from ref.npy", true, true},
-        {"combined", "--combine cwola,cathode --combine-level score --flow-epochs 2 --flow-blocks 2 --flow-hidden 16",
+        {"combined", "--combine cwola,cathode --combine-level score --flow-epochs 2 --flow-blocks 2 --flow-hidden 16 "
+         "--delta-sys-from ref.npy",
          false, true},  // averaged scores have no template: the bump hunt judges them
         {"cwola", "--classifier mlp --statistic both --delta-sys-from ref.npy", true, true},
     };
@@ -152,14 +153,24 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
                 CHECK(source == "given");
                 CHECK(j["settings"]["delta_sys"] == 0.1);
             }
+        }
+        if (c.bumphunt && c.extra.find("--delta-sys-from") != std::string::npos) {
+            // The reference's sculpting of the bump hunt, window by window, applied to the fit.
+            REQUIRE(j["delta_sys_bumphunt"].size() == 3);
+            for (std::size_t e = 0; e < 3; ++e) {
+                const auto& b = j["windows"][0]["bumphunt"][e];
+                if (b["status"] == "ok") CHECK(b["delta_sys"] == j["delta_sys_bumphunt"][e]["delta_sys"]);
+            }
+        }
+        if (c.direct) {
             for (const auto& d : j["windows"][0]["direct"]) {
                 CHECK(d["n_sr"] == j["windows"][0]["n_sr"]);
                 if (d["status"] == "ok") CHECK(d["delta_sys"].is_number());
                 else CHECK((d["status"] == "unreached" && d["z"].is_null()));
             }
             CHECK(j["windows"][0]["direct"][0]["status"] == "ok");   // ε_B = 1e-2 is always resolved here
-        } else {
-            CHECK(j["settings"]["delta_sys_source"].is_null());
+        } else if (c.extra.find("--delta-sys-from") == std::string::npos) {
+            CHECK(j["settings"]["delta_sys_source"].is_null());   // a bump hunt on its own fit
         }
         for (const char* stat : {"direct", "bumphunt"})
             for (const auto& d : j["windows"][0][stat]) {
@@ -173,9 +184,11 @@ TEST_CASE("search: Multi-CWoLa and its baselines run on the multi-resonant toy")
     TempDir dir;
     // Three resonant columns (m1, m2, m3), two features, truth; each window [0.4, 0.6).
     REQUIRE(run_tool("generate --toy multi-resonant --n-bkg 5100 --n-sig 900 --seed 4 --out multi.npy", dir).code == 0);
+    REQUIRE(run_tool("generate --toy multi-resonant --n-bkg 6000 --n-sig 0 --seed 6 --out multi_ref.npy", dir).code == 0);
+    // Their classifiers learn across windows of m: the bump hunt takes the sculpting from a reference.
     const std::string args = "search --data multi.npy --m-col 0,1,2 --features 3,4 --label-col 5 "
                              "--sr \"0.4,0.6;0.4,0.6;0.4,0.6\" --class-balance 0.15 --ensemble 1 --seed 5 "
-                             "--sb-width 0.1 --long-sb-width 0.2 --method ";
+                             "--sb-width 0.1 --long-sb-width 0.2 --delta-sys-from multi_ref.npy --method ";
     for (const std::string method : {"multi-cwola", "cwola-intersect", "cwola-thresholds", "cwola-average"}) {
         const auto j = check_search(dir, args + method, "out_" + method, method, false, true, 6000);
         // The features separate signal from background (signal N(1, 1) per feature): a classifier
@@ -204,18 +217,21 @@ TEST_CASE("search: a user's CSV file with named columns in another order") {
     CHECK(j["windows"][0]["n_sr"].get<long long>() > 1000);
 }
 
-TEST_CASE("search: δ_sys^MC from the reference's per-window shifts, σ_sys by --sigma-sys") {
+TEST_CASE("search: δ_sys^MC from the reference's per-window shifts, σ_sys by --sigma-sys (net, rms, mean)") {
     TempDir dir;
     make_dijet(dir);
     const std::string args = "search --data data.npy --m-col 0 --features 1,2,3,4 --windows 3.1:3.9:0.4:0.2 "
                              "--method cwola --ensemble 1 --statistic direct --delta-sys-from ref.npy --seed 3 ";
-    const auto rms_run = run_tool(args + "--out rms", dir);
+    const auto rms_run = run_tool(args + "--sigma-sys rms --out rms", dir);
     INFO("stderr: " << rms_run.err);
     REQUIRE(rms_run.code == 0);
+    const auto net_run = run_tool(args + "--out net", dir);
+    REQUIRE(net_run.code == 0);
+    CHECK(last_json_line(net_run.out)["settings"]["sigma_sys_rule"] == "net");   // the default
     const auto mean_run = run_tool(args + "--sigma-sys mean --out mean", dir);
     REQUIRE(mean_run.code == 0);
     const auto r = last_json_line(rms_run.out), m = last_json_line(mean_run.out);
-    CHECK(r["settings"]["sigma_sys_rule"] == "rms");   // the default
+    CHECK(r["settings"]["sigma_sys_rule"] == "rms");
     CHECK(m["settings"]["sigma_sys_rule"] == "mean");
     REQUIRE(r["windows"].size() == 3);
     REQUIRE(r["delta_sys_mc"].size() == 3);
@@ -245,6 +261,21 @@ TEST_CASE("search: δ_sys^MC from the reference's per-window shifts, σ_sys by -
         CHECK(dm["delta_sys"].get<double>() == doctest::Approx(mean).epsilon(1e-12));
         CHECK(dr["sigma_sys"].get<double>() == doctest::Approx(rms).epsilon(1e-12));
         CHECK(dm["sigma_sys"].get<double>() == doctest::Approx(std::abs(mean)).epsilon(1e-12));
+        // net: |mean|, the spread beyond the statistical noise and the mean's uncertainty (by hand).
+        {
+            const auto nj = last_json_line(net_run.out);
+            const auto& dn = nj["delta_sys_mc"][e];
+            CHECK(dn["per_window"] == dr["per_window"]);
+            double v = 0.0, s2 = 0.0;
+            for (std::size_t k = 0; k < 3; ++k)
+                if (!dr["per_window"][k].is_null()) {
+                    v += dr["variance"][k].get<double>() / n;
+                    s2 += std::pow(dr["per_window"][k].get<double>() - mean, 2) / std::max(1.0, n - 1.0);
+                }
+            if (n < 2) s2 = 0.0;
+            const double st2 = std::max(0.0, s2 - v);
+            CHECK(dn["sigma_sys"].get<double>() == doctest::Approx(std::sqrt(mean * mean + st2 + (st2 + v) / n)).epsilon(1e-9));
+        }
         // Eq. 8: σ_exp² = σ_stat² + σ_sys² (relative), the statistical part the same in both runs.
         for (std::size_t k = 0; k < 3; ++k) {
             const auto& zr = r["windows"][k]["direct"][e];
@@ -260,9 +291,10 @@ TEST_CASE("search: δ_sys^MC from the reference's per-window shifts, σ_sys by -
     CHECK(measured_points >= 1);
     const std::string md = resanom_test::slurp((dir.path() / "rms" / "report.md").string());
     CHECK(md.find("`--sigma-sys rms`") != std::string::npos);
+    CHECK(resanom_test::slurp((dir.path() / "net" / "report.md").string()).find("`--sigma-sys net`") != std::string::npos);
     CHECK(md.find("### δ_sys^MC from `ref.npy`") != std::string::npos);
     // Bad values, and --sigma-sys without a reference: exit 2, one line, no output.
-    for (const std::string bad : {"--sigma-sys median --delta-sys-from ref.npy", "--sigma-sys mean --delta-sys 0.1"}) {
+    for (const std::string bad : {"--sigma-sys median --delta-sys-from ref.npy", "--sigma-sys net --delta-sys 0.1"}) {
         const auto b = run_tool("search --data data.npy --m-col 0 --features 1,2,3,4 --sr 3.3,3.7 --method cwola " + bad +
                                     " --out bad",
                                 dir);

@@ -132,6 +132,40 @@ TEST_CASE("deterministic with a seed whatever the thread count; save/load identi
     CHECK_THROWS_WITH_AS(AutoencoderEnsemble::load(dir.file("bad.bin")), doctest::Contains("bad.bin"), io_error);
 }
 
+TEST_CASE("the latent size by the FVU (Collins et al. 2021, App. C): two hidden parameters, two dimensions") {
+    // Six features made of two independent parameters, three copies each: a second latent
+    // dimension explains about half the variance (three features' worth, > 1.5/n), a third hardly
+    // more than the noise.
+    Rng rng(31);
+    Matrix X(4000, 6);
+    for (Index i = 0; i < X.rows(); ++i) {
+        const double a = normal(rng), b = normal(rng);
+        for (Index j = 0; j < 6; ++j) X(i, j) = (j < 3 ? a : b) + 0.03 * normal(rng);
+    }
+    AutoencoderEnsembleParams base;
+    base.member.hidden = {32};
+    base.member.epochs = 30;
+    base.member.batch_norm = false;
+    base.member.adam.learning_rate = 3e-3;
+    base.subsample = 4000;
+    base.threads = 1;
+    LatentSelectionParams sel;
+    sel.max_latent = 4;
+    sel.trainings = 2;
+    const LatentSelection r = select_latent_by_fvu(X, base, sel, 5);
+    REQUIRE(r.fvu.size() == 4);
+    INFO("FVU by latent size: " << r.fvu[0] << ", " << r.fvu[1] << ", " << r.fvu[2] << ", " << r.fvu[3]);
+    CHECK(r.threshold == doctest::Approx(1.5 / 6.0));
+    CHECK(r.latent == 2);
+    CHECK(r.fvu[0] - r.fvu[1] > r.threshold);
+    CHECK(r.fvu[1] - r.fvu[2] <= r.threshold);
+    CHECK(r.fvu[1] < 0.1);   // two dimensions explain all but the noise
+    // Seeded: the same table again.
+    CHECK(select_latent_by_fvu(X, base, sel, 5).fvu == r.fvu);
+    sel.max_latent = 0;
+    CHECK_THROWS_AS(select_latent_by_fvu(X, base, sel, 5), input_error);
+}
+
 TEST_CASE("bad input raises input_error") {
     AutoencoderEnsemble ae(small());
     CHECK_THROWS_WITH_AS(ae.score(Matrix::Zero(2, 4)), doctest::Contains("not fitted"), input_error);

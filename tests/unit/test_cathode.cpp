@@ -146,8 +146,6 @@ TEST_CASE("CATHODE's sideband shift (Das et al. 2024, §3.2) is near zero for a 
             INFO("eps_b " << r.eps_b << ", window " << n << ": shift " << r.per_window[n] << ", sd " << std::sqrt(r.variance[n]));
             CHECK(std::abs(r.per_window[n]) < 4.0 * std::sqrt(r.variance[n]));
         }
-        CHECK(r.noise_correlation > 0.5);   // two random halves of overlapping sidebands: ≈ 1/2 + a share
-        CHECK(r.noise_correlation < 1.0);
     }
     // Seeded per window: the same seed, the same shifts; the first window's shifts do not depend
     // on the second's presence.

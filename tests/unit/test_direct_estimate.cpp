@@ -96,7 +96,7 @@ TEST_CASE("δ_sys from a signal-free reference (eqs. 4-5), from sidebands, in qu
     CHECK(per[1] == doctest::Approx(-0.1));
 }
 
-TEST_CASE("σ_sys from the windows' shifts: |mean| (paper 003) or their RMS") {
+TEST_CASE("σ_sys from the windows' shifts: |mean| (Das et al. 2024), their RMS, or net of the statistical noise") {
     const std::vector<double> per{0.2, -0.1, 0.05, 0.25};
     // mean 0.1; mean square (0.04 + 0.01 + 0.0025 + 0.0625) / 4 = 0.02875.
     const SystematicShift paper = systematic_shift(0.01, per, SigmaSys::abs_mean);
@@ -133,6 +133,25 @@ TEST_CASE("σ_sys from the windows' shifts: |mean| (paper 003) or their RMS") {
     CHECK(z_rms > 0.0);
     CHECK(z_rms < z_mean);
     CHECK_THROWS_AS(systematic_shift(0.1, std::vector<double>{}, SigmaSys::rms), input_error);
+    // net: δ² + s_t² + (s_t² + v̄)/N, s_t² = max(0, s² − v̄), s² the sample variance. Shifts 0.2,
+    // −0.1, 0.05, 0.25 (mean 0.1, sample variance 0.075/3 = 0.025) with variances 0.01, 0.01,
+    // 0.02, 0.02 (v̄ = 0.015): s_t² = 0.01, σ² = 0.01 + 0.01 + 0.025/4.
+    const std::vector<double> var{0.01, 0.01, 0.02, 0.02};
+    const SystematicShift net = systematic_shift(0.01, per, SigmaSys::net, var);
+    CHECK(net.delta_sys == doctest::Approx(0.1));
+    CHECK(*net.sigma_sys == doctest::Approx(std::sqrt(0.01 + 0.01 + 0.025 / 4.0)));
+    // Noise larger than the spread: s_t² = 0, σ² = δ² + v̄/N.
+    const std::vector<double> big{0.1, 0.1, 0.1, 0.1};
+    CHECK(*systematic_shift(0.01, per, SigmaSys::net, big).sigma_sys == doctest::Approx(std::sqrt(0.01 + 0.1 / 4.0)));
+    // One window: its own noise, σ² = δ² + v.
+    CHECK(*systematic_shift(0.01, std::vector<double>{0.3}, SigmaSys::net, std::vector<double>{0.04}).sigma_sys ==
+          doctest::Approx(std::sqrt(0.09 + 0.04)));
+    // Unmeasured windows drop out with their variance; the rule needs one variance per window.
+    CHECK(*systematic_shift(0.01, std::vector<double>{0.3, std::nan("")}, SigmaSys::net,
+                            std::vector<double>{0.04, std::nan("")}).sigma_sys == doctest::Approx(std::sqrt(0.13)));
+    CHECK_THROWS_AS(systematic_shift(0.01, per, SigmaSys::net), input_error);
+    // The noise-subtracted rule is never above the RMS rule when the noise is at most the spread.
+    CHECK(*net.sigma_sys <= *systematic_shift(0.01, per, SigmaSys::rms).sigma_sys);
     CHECK_THROWS_AS(systematic_shift(0.1, std::vector<double>{0.1, INFINITY}, SigmaSys::rms), input_error);
     // A window whose template could not resolve ε_B (NaN) is left out; with none, or a mean of −1
     // (nothing passed anywhere), the shift is not measurable: NaN.

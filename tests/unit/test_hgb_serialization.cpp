@@ -88,6 +88,34 @@ TEST_CASE("ensemble save/load round trip; a single model loads as an ensemble of
     CHECK(contains(load_error(dir.file("e.bin")), "holds a model of kind 'ensemble/hgb', expected 'hgb'"));
 }
 
+TEST_CASE("a model file records the input columns it was trained on; version-1 files still load") {
+    TempDir dir;
+    Hgb m;
+    m.fit(circle(1000, 8), 0);
+    const ModelColumns cols{{1, 2}, {"mj_min", "delta_m"}};
+    m.save(dir.file("c.hgb"), cols);
+    CHECK(model_columns(dir.file("c.hgb")) == cols);
+    CHECK(cols.describe() == "1,2 (mj_min, delta_m)");
+    const Matrix X = circle(100, 9).X;
+    CHECK((Hgb::load(dir.file("c.hgb")).predict(X).array() == m.predict(X).array()).all());
+    // Without names; without columns.
+    m.save(dir.file("i.hgb"), ModelColumns{{3, 4}, {}});
+    CHECK(model_columns(dir.file("i.hgb")).index == std::vector<std::int64_t>{3, 4});
+    CHECK(model_columns(dir.file("i.hgb")).name.empty());
+    m.save(dir.file("n.hgb"));
+    CHECK(model_columns(dir.file("n.hgb")).empty());
+    // A version-1 file (no columns block) is the version-2 one without it: it loads, columns unknown.
+    const std::string v2 = resanom_test::slurp(dir.file("n.hgb"));
+    std::string v1 = v2.substr(0, 16 + 3) + v2.substr(16 + 3 + 4);   // magic, version, kind "hgb", then drop n = 0
+    const std::uint32_t one = 1;
+    std::memcpy(v1.data() + 8, &one, 4);
+    resanom_test::write_bytes(dir.file("v1.hgb"), v1);
+    CHECK(model_columns(dir.file("v1.hgb")).empty());
+    CHECK((Hgb::load(dir.file("v1.hgb")).predict(X).array() == m.predict(X).array()).all());
+    // Names must come one per column.
+    CHECK_THROWS_AS(m.save(dir.file("bad.hgb"), ModelColumns{{1, 2}, {"a"}}), input_error);
+}
+
 TEST_CASE("bad model files raise io_error naming the file") {
     TempDir dir;
     Hgb m;
@@ -107,8 +135,8 @@ TEST_CASE("bad model files raise io_error naming the file") {
     std::string other = bytes;
     const std::uint32_t v = model_format_version + 1;
     std::memcpy(other.data() + 8, &v, 4);
-    resanom_test::write_bytes(dir.file("v2.hgb"), other);
-    CHECK(contains(load_error(dir.file("v2.hgb")), "model file format version 2, but this resanom reads version 1"));
+    resanom_test::write_bytes(dir.file("v3.hgb"), other);
+    CHECK(contains(load_error(dir.file("v3.hgb")), "model file format version 3, but this resanom reads versions 1 and 2"));
 
     resanom_test::write_bytes(dir.file("cut.hgb"), bytes.substr(0, bytes.size() - 20));
     CHECK(contains(load_error(dir.file("cut.hgb")), "corrupt model file"));

@@ -251,6 +251,21 @@ TEST_CASE("method aliases and paper factories compose and run") {
     CHECK(hunt.classifier().params().n_trainings == 10);
     CHECK(hunt.classifier().params().fpr == 0.01);
     CHECK(hunt.statistic().config().cut == BumpHuntCut::data);
+    // Collins et al. 2021, §3.1: 64-32-16-4, leaky ReLU (slope 0.1) first, ELU after, 20 % dropout
+    // after the first three hidden layers, a sigmoid output (the logit's Dense(1)).
+    {
+        using K = nn::LayerKind;
+        const std::vector<nn::LayerSpec> L = paper004_cwola_mlp().layers();
+        const std::vector<K> kinds{K::dense, K::leaky_relu, K::dropout, K::dense, K::elu, K::dropout,
+                                   K::dense, K::elu,        K::dropout, K::dense, K::elu, K::dense};
+        REQUIRE(L.size() == kinds.size());
+        for (std::size_t i = 0; i < L.size(); ++i) CHECK(L[i].kind == kinds[i]);
+        CHECK(L[0].width == 64);
+        CHECK(L[9].width == 4);
+        CHECK(L[1].param == 0.1);
+        CHECK(L[4].param == 1.0);
+        CHECK(L[2].param == 0.2);
+    }
     CHECK(hunt.settings().folds == 5);
     CHECK(hunt.settings().eps_b == std::vector<double>{1e-2, 1e-3});
     CHECK(sa_cwola_mlp().generator().params().lambda == 1.0);

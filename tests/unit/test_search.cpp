@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "resanom/search/search.hpp"
@@ -183,7 +184,79 @@ TEST_CASE("delta_sys_mc: the signal-free reference run through the method, eqs. 
         CHECK(*per[e].shift(SigmaSys::rms).sigma_sys == doctest::Approx(std::sqrt(sum2 / 2.0)).epsilon(1e-12));
         // Two samples of one background: the shift is statistical only.
         CHECK(std::abs(shifts[e].delta_sys) < 5.0 / std::sqrt(eps[e] * 12000.0));
+        // The expected statistical variance of each shift, 1/(ε N_SR) + 1/(ε N_BT), by hand.
+        REQUIRE(per[e].variance.size() == windows.size());
+        for (std::size_t k = 0; k < windows.size(); ++k) {
+            const IndexList tr = sr_rows(bkg_template, windows[k]);
+            const Vector xt = bkg_template.X().col(0)(tr);
+            const double real = pass_fraction(xt, Vector::Ones(xt.size()), threshold_at_eps_b(xt, Vector::Ones(xt.size()), eps[e]));
+            const auto n_sr = static_cast<double>(sr_rows(reference, windows[k]).size());
+            CHECK(per[e].variance[k] == doctest::Approx(1.0 / (real * n_sr) + 1.0 / (real * static_cast<double>(tr.size()))));
+        }
+        CHECK(per[e].windows == std::vector<Interval>{windows[0].sr, windows[1].sr});
     }
+}
+
+TEST_CASE("the global significance counts only tests with a verdict and stays finite far in the tail") {
+    // Window 1: one unreached working point and one at Z = 60 (p underflows a double); window 2: a
+    // failed fit and Z = 1.
+    struct Fixed {
+        std::vector<Significance> evaluate(const StatisticInput& in) const {
+            const bool first = in.window.sr.lo < 3.35;
+            Significance a, b;
+            a.status = first ? WorkingPointStatus::unreached : WorkingPointStatus::fit_failed;
+            a.z = a.p_value = std::nan("");
+            b.z = first ? 60.0 : 1.0;
+            b.p_value = p_value_of_z(b.z);
+            return {a, b};
+        }
+    };
+    const Events data = sample(4000, 0, 9), ref = sample(4000, 0, 10).without_truth();
+    const Events refs[] = {ref};
+    const WeakSupervision<SrVsRef, Identity, Fixed> p({}, {}, {}, PipelineSettings{3, {0.1, 0.01}});
+    SearchOptions opt;
+    opt.windows = {Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.4, 3.8})};
+    const SearchReport r = search(p, data, refs, opt, 1);
+    CHECK(r.trials == 2);
+    CHECK(r.max_local_z == 60.0);
+    CHECK(r.max_window == 0);
+    CHECK(r.global_p == 0.0);   // underflows; its logarithm does not
+    CHECK(r.global_log_p == doctest::Approx(std::log(2.0) + log_p_value_of_z(60.0)).epsilon(1e-12));
+    CHECK(std::isfinite(r.global_z));
+    CHECK(r.global_z == doctest::Approx(z_of_log_p_value(std::log(2.0) + log_p_value_of_z(60.0))).epsilon(1e-9));
+    CHECK(r.global_z < 60.0);
+    CHECK(r.global_z > 59.9);
+}
+
+TEST_CASE("a pipeline with window-independent scores is scored once and judged in every window") {
+    struct CountingScorer {
+        std::shared_ptr<int> fits = std::make_shared<int>(0);
+        void fit(const Matrix&, std::uint64_t) { ++*fits; }
+        Vector score(const Matrix& X) const { return X.col(0).array().abs(); }
+    };
+    struct CountSr {
+        std::vector<Significance> evaluate(const StatisticInput& in) const {
+            Significance s;
+            for (Index i = 0; i < in.data.m.size(); ++i) s.n_obs += in.window.sr.contains(in.data.m[i]);
+            s.z = 0.0;
+            return {s};
+        }
+    };
+    static_assert(WindowIndependentScores<Unsupervised<CountingScorer, CountSr>>);
+    const Events data = sample(3000, 0, 11);
+    const CountingScorer scorer;
+    const Unsupervised<CountingScorer, CountSr> p(scorer, {}, PipelineSettings{4, {0.1}});
+    SearchOptions opt;
+    opt.windows = {Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.5, 3.9}), Window::with_sidebands({3.1, 3.5})};
+    const SearchReport r = search(p, data, {}, opt, 7);
+    CHECK(*scorer.fits == 4);   // k scorers, not k per window
+    for (std::size_t k = 0; k < 3; ++k) {
+        CHECK(r.windows[k].result.data_score == r.windows[0].result.data_score);
+        CHECK(r.windows[k].result.window.sr == opt.windows[k].sr);
+        CHECK(r.windows[k].result.significances[0].n_obs == static_cast<double>(r.windows[k].n_sr));
+    }
+    const WindowResult once = p.score_all(PipelineInput{data, {}, opt.windows[0]}, derive_seed(7, 0));
+    CHECK(once.data_score == r.windows[1].result.data_score);
 }
 
 }  // namespace unit_test_search

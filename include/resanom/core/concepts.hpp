@@ -177,11 +177,12 @@ struct Significance {
     double z = 0.0;          ///< significance (signed where the statistic defines a sign)
     double p_value = 0.5;    ///< one-sided p-value
     WorkingPointStatus status = WorkingPointStatus::ok;
-    // Direct estimation (NaN for other statistics): the counts behind n_exp and the assumptions.
+    // Direct estimation (NaN for other statistics): the counts behind n_exp.
     double n_sr = std::numeric_limits<double>::quiet_NaN();       ///< N_SR: data in the signal region
     double n_bt = std::numeric_limits<double>::quiet_NaN();       ///< N_BT: the template's effective size
-    double delta_sys = std::numeric_limits<double>::quiet_NaN();  ///< the δ_sys assumed (eq. 3)
-    double sigma_sys = std::numeric_limits<double>::quiet_NaN();  ///< the σ_sys assumed (eq. 8)
+    // The systematic shift assumed (direct estimation; a bump hunt given one), else NaN.
+    double delta_sys = std::numeric_limits<double>::quiet_NaN();  ///< δ_sys (Das et al. 2024, eq. 3)
+    double sigma_sys = std::numeric_limits<double>::quiet_NaN();  ///< σ_sys (eq. 8)
     std::string statistic;   ///< which statistic produced it ("direct", "bumphunt", or a user's name)
 
     /// Whether this working point is a test that counts (for the largest local Z and the global

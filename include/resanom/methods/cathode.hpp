@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -122,9 +121,9 @@ private:
 ///      sidebands);
 ///   4. classifiers C tell the selection from the samples, k-fold (every row scored by a classifier
 ///      that never saw it), and eq. 4 gives the window's shift at each working point.
-/// Returns one ReferenceShift per working point — the windows' shifts, their expected statistical
-/// variance, the noise correlation of the windows' selections — so that δ_sys^SB and its σ_sys
-/// follow by the same rules as δ_sys^MC (systematic_shifts). Window k is seeded with
+/// Returns one ReferenceShift per working point — the windows' shifts and their expected
+/// statistical variance — so that δ_sys^SB and its σ_sys follow by the same rules as δ_sys^MC
+/// (systematic_shifts). Window k is seeded with
 /// window_seed(seed, window).
 template <DensityEstimator D, Classifier C>
 std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, const C& classifier, const Events& data,
@@ -134,7 +133,6 @@ std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, c
     detail::require(!windows.empty() && !eps_b.empty(), "cathode_sideband_shifts: need windows and working points");
     const Events clean = data.has_truth() ? data.without_truth() : data;
     std::vector<ReferenceWindow> runs;
-    std::vector<IndexList> selections;
     const int oversampling = cathode.params().oversampling;
     for (const Window& win : windows) {
         const Index col = win.m_column;
@@ -181,21 +179,11 @@ std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, c
         rw.reference = ScoredEvents{oof.head(n_sel), Vector(), w_sel};
         rw.templ = ScoredEvents{oof.tail(n_samples), Vector(), Vector::Constant(n_samples, w_sample)};
         runs.push_back(std::move(rw));
-        selections.push_back(std::move(sel));
     }
-    std::vector<std::vector<double>> shared(windows.size(), std::vector<double>(windows.size()));
-    for (std::size_t i = 0; i < windows.size(); ++i)
-        for (std::size_t j = 0; j < windows.size(); ++j) {
-            IndexList both;
-            std::set_intersection(selections[i].begin(), selections[i].end(), selections[j].begin(), selections[j].end(),
-                                  std::back_inserter(both));
-            shared[i][j] = static_cast<double>(both.size());
-        }
-    const double rho = mean_noise_correlation(shared);
     std::vector<Interval> srs;
     for (const Window& w : windows) srs.push_back(w.sr);
     std::vector<ReferenceShift> out;
-    for (double e : eps_b) out.push_back({e, delta_sys_per_window(runs, e), delta_sys_variance_per_window(runs, e), rho, srs});
+    for (double e : eps_b) out.push_back({e, delta_sys_per_window(runs, e), delta_sys_variance_per_window(runs, e), srs});
     return out;
 }
 

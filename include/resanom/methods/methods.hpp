@@ -68,15 +68,18 @@ inline MlpParams paper000_mlp() {
     return p;
 }
 
-/// Paper 004 §3.1: 64-32-16-4 with 20 % dropout, Adam (lr 1e-3, decay 5e-4, β = (0.8, 0.99)),
-/// batch 20480, up to 700 epochs with patience 300. MlpParams takes one activation for all layers:
-/// ELU (the paper's first layer is leaky ReLU with slope 0.1, the others ELU).
+/// Collins et al. 2021, §3.1: 64-32-16-4, the first layer leaky ReLU with slope 0.1, the others ELU,
+/// 20 % dropout after the first three, Adam (lr 1e-3, decay 5e-4, β = (0.8, 0.99)), batch 20480,
+/// up to 700 epochs with patience 300.
 inline MlpParams paper004_cwola_mlp() {
     MlpParams p;
     p.hidden = {64, 32, 16, 4};
+    p.first_activation = Activation::leaky_relu;
+    p.first_activation_alpha = 0.1;
     p.activation = Activation::elu;
     p.activation_alpha = 1.0;
     p.dropout = 0.2;
+    p.dropout_layers = 3;
     p.epochs = 700;
     p.patience = 300;
     p.batch_size = 20480;

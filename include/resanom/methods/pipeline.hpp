@@ -347,7 +347,25 @@ public:
     const T& statistic() const noexcept { return statistic_; }
     const PipelineSettings& settings() const noexcept { return settings_; }
 
-    WindowResult run(const PipelineInput& in, std::uint64_t seed) const {
+    /// One window: score_all, then judge.
+    WindowResult run(const PipelineInput& in, std::uint64_t seed) const { return judge(score_all(in, seed), in); }
+
+    /// The statistic's verdicts in the window of `in` on scores of score_all (for another window
+    /// too: the scorer never sees m, so one scoring serves every window of a search — search() uses
+    /// it so).
+    WindowResult judge(WindowResult scores, const PipelineInput& in) const {
+        detail::require(scores.data_score.size() == in.data.size(),
+                        "pipeline: " + std::to_string(scores.data_score.size()) + " scores for " +
+                            std::to_string(in.data.size()) + " data events");
+        scores.window = in.window;
+        scores.significances.clear();
+        if (in.judge) scores.significances = statistic_.evaluate(statistic_input(scores, in.data, settings_.eps_b));
+        return scores;
+    }
+
+    /// Every data event's score from the scorer of its fold (folds bin by bin in the window's m),
+    /// trained on the other folds; the test events' from the mean of the k scorers. No verdict.
+    WindowResult score_all(const PipelineInput& in, std::uint64_t seed) const {
         const Events& data = in.data;   // a Scorer sees only X: truth cannot reach it
         const Index n = data.size();
         const int k = settings_.folds;
@@ -375,8 +393,6 @@ public:
         }
         if (in.test) res.test_score /= static_cast<double>(k);
         res.n_train = n;
-
-        if (in.judge) res.significances = statistic_.evaluate(statistic_input(res, data, settings_.eps_b));
         return res;
     }
 

@@ -107,14 +107,15 @@ public:
         return "ensemble/" + std::string(C::kind);
     }
 
-    void save(const std::string& path) const
+    /// Saves the members, and the input columns they were trained on when given (ModelColumns).
+    void save(const std::string& path, const ModelColumns& columns = {}) const
         requires SerializableClassifier<C>
     {
         detail::require(fitted(), "Ensemble::save: the ensemble is not trained");
         ModelWriter w;
         w.put<std::uint64_t>(members_.size());
         for (const C& m : members_) m.write(w);
-        write_model_file(path, kind_name(), w.bytes());
+        write_model_file(path, kind_name(), w.bytes(), columns);
     }
 
     /// Loads an ensemble file, or a single model of kind C::kind as an ensemble of one. Members

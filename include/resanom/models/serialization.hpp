@@ -3,8 +3,11 @@
 //
 // File layout (all integers little-endian):
 //   bytes 0–7    magic "RESANOM\x1a"
-//   u32          format version (model_format_version; a file of any other version is refused)
+//   u32          format version (model_format_version; version 1, without the columns, is read
+//                too; any other version is refused)
 //   u32 + bytes  model kind, e.g. "hgb" or "ensemble/hgb"
+//   u32 n        (version 2) the input columns the model was trained on: n × (i64 index, u32 +
+//                bytes name), ModelColumns; n = 0 when the caller did not say
 //   u64          payload size in bytes
 //   payload      written by the model (ModelWriter)
 //   u64          FNV-1a 64 checksum of the payload
@@ -12,6 +15,7 @@
 // truncated or corrupted raises io_error naming the file. Files are written atomically.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -29,8 +33,31 @@ namespace resanom {
 /// The most input features a stored model may have (2²⁴); a larger count in a file is corruption.
 inline constexpr std::int64_t max_model_features = std::int64_t{1} << 24;
 
-/// Bumped whenever any model's payload changes meaning.
-inline constexpr std::uint32_t model_format_version = 1;
+/// Bumped whenever any model's payload changes meaning. 2: the input columns in the header.
+inline constexpr std::uint32_t model_format_version = 2;
+
+/// The input columns a model was trained on, as the caller's files numbered them (and named them,
+/// when they had a header): stored in the model file, so that a model applied to other columns of
+/// the same count is refused rather than silently wrong (the tool compares them on --load-model).
+struct ModelColumns {
+    std::vector<std::int64_t> index;
+    std::vector<std::string> name;  ///< empty, or one per index
+
+    bool empty() const noexcept { return index.empty(); }
+    friend bool operator==(const ModelColumns&, const ModelColumns&) = default;
+
+    /// "1,2,3,4 (mj_min, delta_m, tau21_min, tau21_max)".
+    std::string describe() const {
+        std::string s;
+        for (std::size_t i = 0; i < index.size(); ++i) s += (i ? "," : "") + std::to_string(index[i]);
+        if (!name.empty()) {
+            s += " (";
+            for (std::size_t i = 0; i < name.size(); ++i) s += (i ? ", " : "") + name[i];
+            s += ")";
+        }
+        return s;
+    }
+};
 inline constexpr std::string_view model_magic{"RESANOM\x1a", 8};
 
 static_assert(std::endian::native == std::endian::little,
@@ -134,6 +161,7 @@ inline std::string read_whole_file(const std::string& path) {
 
 struct ModelFile {
     std::string kind;
+    ModelColumns columns;
     std::string payload;
 };
 
@@ -144,13 +172,24 @@ inline ModelFile read_model_file(const std::string& path) {
         r.fail("not a resanom model file (bad magic bytes)");
     (void)r.get<std::uint64_t>();
     const auto version = r.get<std::uint32_t>();
-    r.check(version == model_format_version,
-            "model file format version " + std::to_string(version) + ", but this resanom reads version " +
+    r.check(version == model_format_version || version == 1,
+            "model file format version " + std::to_string(version) + ", but this resanom reads versions 1 and " +
                 std::to_string(model_format_version));
     ModelFile f;
     f.kind = r.get_string();
+    if (version >= 2) {
+        const auto n = r.get<std::uint32_t>();
+        r.check(n <= static_cast<std::uint64_t>(max_model_features) && n <= r.remaining() / 12,
+                "corrupt model file (" + std::to_string(n) + " columns)");
+        for (std::uint32_t i = 0; i < n; ++i) {
+            f.columns.index.push_back(r.get<std::int64_t>());
+            f.columns.name.push_back(r.get_string());
+        }
+        if (std::all_of(f.columns.name.begin(), f.columns.name.end(), [](const std::string& x) { return x.empty(); }))
+            f.columns.name.clear();
+    }
     const auto size = r.get<std::uint64_t>();
-    const std::size_t header = 8 + 4 + 4 + f.kind.size() + 8;
+    const std::size_t header = bytes.size() - r.remaining();
     r.check(size <= bytes.size() - header && bytes.size() - header - size == 8,
             "corrupt model file (payload size " + std::to_string(size) + " does not match the file size " +
                 std::to_string(bytes.size()) + ")");
@@ -166,13 +205,26 @@ inline ModelFile read_model_file(const std::string& path) {
 /// checksum. Lets a caller (the CLI's --load-model) choose which type to load.
 inline std::string model_kind(const std::string& path) { return detail::read_model_file(path).kind; }
 
+/// The input columns stored in a model file (empty when the saver did not give them, or for a file
+/// of format version 1).
+inline ModelColumns model_columns(const std::string& path) { return detail::read_model_file(path).columns; }
+
 /// Writes `payload` as a model file of the given kind into a staged temporary file (commit() puts
 /// it in place; see io::StagedFiles).
-inline io::StagedFile stage_model_file(const std::string& path, std::string_view kind, const std::string& payload) {
+inline io::StagedFile stage_model_file(const std::string& path, std::string_view kind, const std::string& payload,
+                                       const ModelColumns& columns = {}) {
+    detail::require(columns.name.empty() || columns.name.size() == columns.index.size(),
+                    "stage_model_file: " + std::to_string(columns.name.size()) + " column names for " +
+                        std::to_string(columns.index.size()) + " columns");
     ModelWriter head;
     head.put<std::uint64_t>(0);  // placeholder for the magic, replaced below
     head.put<std::uint32_t>(model_format_version);
     head.put_string(kind);
+    head.put<std::uint32_t>(static_cast<std::uint32_t>(columns.index.size()));
+    for (std::size_t i = 0; i < columns.index.size(); ++i) {
+        head.put<std::int64_t>(columns.index[i]);
+        head.put_string(columns.name.empty() ? std::string_view() : std::string_view(columns.name[i]));
+    }
     head.put<std::uint64_t>(payload.size());
     std::string header = head.bytes();
     header.replace(0, 8, model_magic);
@@ -184,9 +236,10 @@ inline io::StagedFile stage_model_file(const std::string& path, std::string_view
     });
 }
 
-/// Writes `payload` as a model file of the given kind, atomically.
-inline void write_model_file(const std::string& path, std::string_view kind, const std::string& payload) {
-    stage_model_file(path, kind, payload).commit();
+/// Writes `payload` as a model file of the given kind (and input columns), atomically.
+inline void write_model_file(const std::string& path, std::string_view kind, const std::string& payload,
+                             const ModelColumns& columns = {}) {
+    stage_model_file(path, kind, payload, columns).commit();
 }
 
 /// Reads a model file, checks that it holds `expected_kind`, and returns its payload.

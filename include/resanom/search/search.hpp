@@ -6,9 +6,10 @@
 //   AllOf<S1, S2, ...>     a TestStatistic that evaluates several statistics (direct estimation
 //                          and the bump hunt together, the CLI's --statistic both)
 //   search(p, data, refs, options, seed) → SearchReport
-//   reference_shifts(p, reference, refs, windows, eps_b, seed) → the per-window shifts of a
-//                          background-only reference (paper 003 eq. 4); delta_sys_mc(…) → δ_sys^MC
-//                          (eq. 5) with σ_sys = |δ_sys|, as paper 003 §3.1
+//   measure_reference(p, reference, refs, windows, eps_b, seed, direct, bumphunt) → the per-window
+//                          shifts of a background-only reference for the direct estimate (Das et al.
+//                          2024, eq. 4) and for the bump hunt (its sculpting); reference_shifts(…) the
+//                          direct part; delta_sys_mc(…) → δ_sys^MC (eq. 5) with σ_sys = |δ_sys|
 //
 // Global significance. The local significances of a search come from many windows and working
 // points, each after its own trained cut; the exact look-elsewhere correction would rerun the whole
@@ -25,9 +26,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <functional>
-#include <iterator>
 #include <limits>
 #include <optional>
 #include <span>
@@ -125,7 +126,8 @@ struct SearchReport {
 inline void bonferroni(SearchReport& rep, double z_max, Index trials) {
     rep.trials = trials;
     if (trials <= 0) return;
-    const double z = std::min(z_max, z_of_log_p_value(std::log(std::numeric_limits<double>::denorm_min())));
+    // +∞ (a p-value of 0) counts as the largest Z a double's p-value resolves.
+    const double z = std::isinf(z_max) ? z_of_log_p_value(std::log(std::numeric_limits<double>::denorm_min())) : z_max;
     rep.global_log_p = std::min(0.0, std::log(static_cast<double>(trials)) + log_p_value_of_z(z));
     rep.global_p = std::exp(rep.global_log_p);
     rep.global_z = std::max(0.0, z_of_log_p_value(rep.global_log_p));
@@ -165,7 +167,18 @@ inline void window_metrics(WindowReport& wr, const Events& data, const SearchOpt
 
 }  // namespace detail::search
 
-/// Runs `pipeline` on every window of `opt.windows`, each with window_seed(seed, window).
+/// A pipeline whose scores do not depend on the window (Unsupervised: the scorer never sees m):
+/// score_all scores the data once, judge gives a window's verdicts from those scores.
+template <class P>
+concept WindowIndependentScores = requires(const P& p, const PipelineInput& in, std::uint64_t seed, WindowResult r) {
+    { p.score_all(in, seed) } -> std::same_as<WindowResult>;
+    { p.judge(r, in) } -> std::same_as<WindowResult>;
+};
+
+/// Runs `pipeline` on every window of `opt.windows`, each with window_seed(seed, window). A
+/// pipeline with WindowIndependentScores scores the data once, with derive_seed(seed, 0) and the
+/// first window's folds, and judges every window with those scores: the same result as one run
+/// per window on one seed, at the cost of one.
 template <class Pipeline>
 SearchReport search(const Pipeline& pipeline, const Events& data, std::span<const Events> references,
                     const SearchOptions& opt, std::uint64_t seed) {
@@ -176,6 +189,7 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
     const auto n_windows = static_cast<Index>(opt.windows.size());
     Index trials = 0;
     double z_max = -std::numeric_limits<double>::infinity();
+    std::optional<WindowResult> shared_scores;   // WindowIndependentScores: scored once
     for (Index k = 0; k < n_windows; ++k) {
         WindowReport wr;
         wr.window = opt.windows[static_cast<std::size_t>(k)];
@@ -183,7 +197,12 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
         detail::require(wr.n_sr > 0, "search: no data events in the signal region [" + std::to_string(wr.window.sr.lo) +
                                          ", " + std::to_string(wr.window.sr.hi) + ")");
         PipelineInput in{data, references, wr.window, opt.multi, opt.test, opt.on_step ? &opt.on_step : nullptr};
-        wr.result = pipeline.run(in, window_seed(seed, wr.window));
+        if constexpr (WindowIndependentScores<Pipeline>) {
+            if (!shared_scores) shared_scores = pipeline.score_all(in, derive_seed(seed, 0));
+            wr.result = pipeline.judge(*shared_scores, in);
+        } else {
+            wr.result = pipeline.run(in, window_seed(seed, wr.window));
+        }
         detail::search::window_metrics(wr, data, opt);
         for (const Significance& s : wr.result.significances) {
             if (!s.counts()) continue;
@@ -203,54 +222,88 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
     return rep;
 }
 
-/// The per-window shifts behind δ_sys^MC (paper 003 §3.1, eq. 4) for `pipeline`: the search is
-/// run on a signal-free reference sample in place of the data (same windows, same references, same
-/// seed), and at each working point the relative excess of the reference over its template's
-/// expectation is measured in every window. ReferenceShift::shift(rule) turns them into δ_sys (their
-/// mean, eq. 5) and σ_sys (SigmaSys). The pipeline must produce a background template.
+/// What a background-only reference shows window by window, for each statistic that needs a
+/// systematic shift: the direct estimate's (Das et al. 2024, eq. 4, from the template's scores) and
+/// the bump hunt's (the relative excess of the selected signal region over its sideband fit,
+/// (n_obs − ν)/ν, with variance 1/ν + (σ_ν/ν)²: the sculpting of the spectrum by the cut).
+struct ReferenceMeasurement {
+    std::vector<ReferenceShift> direct;    ///< per working point; empty when not asked for
+    std::vector<ReferenceShift> bumphunt;  ///< per working point; empty when not asked for
+};
+
+/// Runs `pipeline` on a signal-free `reference` in place of the data (same windows, same
+/// references, same seed as the search) and measures, at each working point, the shifts the
+/// search's statistics need: `direct` from the background template's scores (the method must have
+/// one), `bumphunt` from the verdicts of the pipeline's own statistic with Significance::statistic
+/// "bumphunt" (the pipeline must judge with a bump hunt that applies no shift itself). `multi`: the
+/// windows of Multi-CWoLa and its baselines, as in the search. Windows and working points where
+/// nothing could be measured hold NaN (systematic_shift leaves them out).
+template <class Pipeline>
+ReferenceMeasurement measure_reference(const Pipeline& pipeline, const Events& reference,
+                                       std::span<const Events> references, const std::vector<Window>& windows,
+                                       const std::vector<double>& eps_b, std::uint64_t seed, bool direct,
+                                       bool bumphunt, const std::function<void(Index, Index)>& progress = {},
+                                       const StepObserver& on_step = {},
+                                       const std::optional<MultiWindow>& multi = std::nullopt) {
+    detail::require(!windows.empty(), "measure_reference: no windows");
+    detail::require(!eps_b.empty(), "measure_reference: no working points");
+    detail::require(direct || bumphunt, "measure_reference: nothing to measure");
+    const Events ref = reference.has_truth() ? reference.without_truth() : reference;
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<ReferenceWindow> runs;
+    std::vector<std::vector<double>> bump_shift(eps_b.size()), bump_var(eps_b.size());
+    Index done = 0;
+    for (const Window& w : windows) {
+        const IndexList sr = sr_rows(ref, w);
+        detail::require(!sr.empty(), "measure_reference: the reference has no events in the signal region [" +
+                                         std::to_string(w.sr.lo) + ", " + std::to_string(w.sr.hi) + ")");
+        PipelineInput in{ref, references, w, multi, nullptr, on_step ? &on_step : nullptr};
+        in.judge = bumphunt;   // the direct shift needs the scores only
+        const WindowResult r = pipeline.run(in, window_seed(seed, w));
+        if (direct) {
+            detail::require(r.template_score.has_value(), "measure_reference: the method has no background template");
+            ReferenceWindow rw;
+            rw.reference = ScoredEvents{r.data_score(sr), Vector(ref.m(w.m_column)(sr)), Vector(ref.w()(sr))};
+            rw.templ = ScoredEvents{*r.template_score, Vector(), r.template_weight};
+            runs.push_back(std::move(rw));
+        }
+        if (bumphunt) {
+            for (std::size_t e = 0; e < eps_b.size(); ++e) {
+                const Significance* found = nullptr;
+                for (const Significance& sg : r.significances)
+                    if (sg.statistic == "bumphunt" && std::fabs(sg.eps_b - eps_b[e]) <= 1e-9 * eps_b[e]) found = &sg;
+                detail::require(found != nullptr, "measure_reference: the pipeline's statistic gave no bump hunt at ε_B = " +
+                                                      std::to_string(eps_b[e]));
+                detail::require(std::isnan(found->delta_sys),
+                                "measure_reference: the pipeline's bump hunt applies a shift of its own");
+                const bool measured = found->status == WorkingPointStatus::ok && found->n_exp > 0.0;
+                bump_shift[e].push_back(measured ? (found->n_obs - found->n_exp) / found->n_exp : nan);
+                bump_var[e].push_back(measured ? 1.0 / found->n_exp + std::pow(found->sigma_exp / found->n_exp, 2) : nan);
+            }
+        }
+        if (progress) progress(++done, static_cast<Index>(windows.size()));
+    }
+    std::vector<Interval> srs;
+    for (const Window& w : windows) srs.push_back(w.sr);
+    ReferenceMeasurement out;
+    for (std::size_t e = 0; e < eps_b.size(); ++e) {
+        if (direct)
+            out.direct.push_back({eps_b[e], delta_sys_per_window(runs, eps_b[e]), delta_sys_variance_per_window(runs, eps_b[e]), srs});
+        if (bumphunt) out.bumphunt.push_back({eps_b[e], bump_shift[e], bump_var[e], srs});
+    }
+    return out;
+}
+
+/// The per-window shifts behind δ_sys^MC (Das et al. 2024, §3.1, eq. 4) for `pipeline`: the direct
+/// part of measure_reference. ReferenceShift::shift(rule) turns them into δ_sys (their mean, eq. 5)
+/// and σ_sys (SigmaSys). The pipeline must produce a background template.
 template <class Pipeline>
 std::vector<ReferenceShift> reference_shifts(const Pipeline& pipeline, const Events& reference,
                                              std::span<const Events> references, const std::vector<Window>& windows,
                                              const std::vector<double>& eps_b, std::uint64_t seed,
                                              const std::function<void(Index, Index)>& progress = {},
                                              const StepObserver& on_step = {}) {
-    detail::require(!windows.empty(), "reference_shifts: no windows");
-    detail::require(!eps_b.empty(), "reference_shifts: no working points");
-    const Events ref = reference.has_truth() ? reference.without_truth() : reference;
-    std::vector<ReferenceWindow> runs;
-    std::vector<IndexList> sr_of;
-    for (const Window& w : windows) {
-        const IndexList sr = sr_rows(ref, w);
-        detail::require(!sr.empty(), "reference_shifts: the reference has no events in the signal region [" +
-                                         std::to_string(w.sr.lo) + ", " + std::to_string(w.sr.hi) + ")");
-        sr_of.push_back(sr);
-        PipelineInput in{ref, references, w, std::nullopt, nullptr, on_step ? &on_step : nullptr};
-        in.judge = false;   // scores only: the reference has no δ_sys of its own
-        const WindowResult r = pipeline.run(in, window_seed(seed, w));
-        detail::require(r.template_score.has_value(), "reference_shifts: the method has no background template");
-        // The template's own events and weights, as the pipeline's generator made them, are not
-        // kept in WindowResult; rerun-free: the statistic input is rebuilt from the scores.
-        ReferenceWindow rw;
-        rw.reference = ScoredEvents{r.data_score(sr), Vector(ref.m(w.m_column)(sr)), Vector(ref.w()(sr))};
-        rw.templ = ScoredEvents{*r.template_score, Vector(), r.template_weight};
-        runs.push_back(std::move(rw));
-        if (progress) progress(static_cast<Index>(runs.size()), static_cast<Index>(windows.size()));
-    }
-    // The events each pair of signal regions shares (sr_rows are sorted): their noise correlation.
-    std::vector<std::vector<double>> shared(windows.size(), std::vector<double>(windows.size()));
-    for (std::size_t i = 0; i < windows.size(); ++i)
-        for (std::size_t j = 0; j < windows.size(); ++j) {
-            IndexList both;
-            std::set_intersection(sr_of[i].begin(), sr_of[i].end(), sr_of[j].begin(), sr_of[j].end(), std::back_inserter(both));
-            shared[i][j] = static_cast<double>(both.size());
-        }
-    const double rho = mean_noise_correlation(shared);
-    std::vector<Interval> srs;
-    for (const Window& w : windows) srs.push_back(w.sr);
-    std::vector<ReferenceShift> out;
-    for (double e : eps_b)
-        out.push_back({e, delta_sys_per_window(runs, e), delta_sys_variance_per_window(runs, e), rho, srs});
-    return out;
+    return measure_reference(pipeline, reference, references, windows, eps_b, seed, true, false, progress, on_step).direct;
 }
 
 /// δ_sys^MC of paper 003 §3.1 (eqs. 4–5) for `pipeline`: the mean over windows of

@@ -26,6 +26,7 @@
 #include "resanom/core/error.hpp"
 #include "resanom/core/regions.hpp"
 #include "resanom/stats/dijet_fit.hpp"
+#include "resanom/stats/direct_estimate.hpp"
 #include "resanom/stats/histogram.hpp"
 #include "resanom/stats/metrics.hpp"
 #include "resanom/stats/significance.hpp"
@@ -79,6 +80,14 @@ struct BumpHuntConfig {
     /// When a working point counts as reached (events of the cut's reference passing, ε_B really
     /// passing); an unreached point is reported with z and p NaN.
     WorkingPointRule working_point = {};
+    /// A systematic shift of the fit's prediction, as in direct estimation (Das et al. 2024, eq. 3):
+    /// n_exp = (1 + δ) ν_SR with σ_sys·n_exp added to the fit's uncertainty in quadrature — the
+    /// sculpting of the selected spectrum measured on a background-only reference
+    /// (reference_measurement), or given. None (the default): the fit's prediction as it is, which
+    /// holds where the cut's efficiency is smooth in m (docs/validation.md says for which methods).
+    std::vector<SystematicShift> per_eps_b = {};
+    std::optional<double> delta_sys = std::nullopt;
+    std::optional<double> sigma_sys = std::nullopt;
     /// When true, a working point whose fit fails (too few selected events, no convergence) is
     /// reported with status fit_failed (n_exp, sigma_exp, z and p_value NaN) instead of throwing,
     /// so that one tight cut does not end a whole search (the tool's search sets it).
@@ -93,6 +102,7 @@ struct BumpHuntConfig {
                             "BumpHunt: a fit range rule needs min_eps_b >= 0 and finite below, above >= 0");
         detail::require(working_point.min_events_passing >= 0.0 && working_point.max_excess >= 1.0,
                         "BumpHunt: the working-point rule needs min_events_passing >= 0 and max_excess >= 1");
+        check_shifts(per_eps_b, delta_sys, sigma_sys, "BumpHunt");
     }
 };
 
@@ -248,11 +258,19 @@ public:
             sig.n_obs = r.n_obs_sr;
             sig.n_exp = r.n_pred_sr;
             sig.sigma_exp = r.sigma_pred_sr;
-            if (!sel.reached) {
+            const auto shift = find_shift(config_.per_eps_b, config_.delta_sys, config_.sigma_sys, eps, in.window.sr);
+            if (shift) {   // eq. 3 on the fit's prediction; σ_sys relative, added in quadrature
+                const auto [delta, sigma_sys] = *shift;
+                sig.delta_sys = delta;
+                sig.sigma_sys = sigma_sys;
+                sig.n_exp = r.n_pred_sr * (1.0 + delta);
+                sig.sigma_exp = std::hypot(r.sigma_pred_sr * (1.0 + delta), sigma_sys * sig.n_exp);
+            }
+            if (!sel.reached || std::isnan(sig.n_exp)) {   // NaN: the shift could not be measured here
                 sig.status = WorkingPointStatus::unreached;
                 sig.z = sig.p_value = nan;
-            } else if (r.n_pred_sr > 0.0) {
-                const ProfileLikelihood pl = profile_likelihood_significance(r.n_obs_sr, r.n_pred_sr, r.sigma_pred_sr);
+            } else if (sig.n_exp > 0.0) {
+                const ProfileLikelihood pl = profile_likelihood_significance(sig.n_obs, sig.n_exp, sig.sigma_exp);
                 sig.z = pl.z;
                 sig.p_value = pl.p_value;
             }

@@ -170,36 +170,64 @@ struct SystematicShift {
     std::optional<Interval> sr = std::nullopt;
 };
 
-/// How σ_sys of eq. 8 follows from the per-window shifts δ_sys,n of a reference (eq. 4).
+/// How σ_sys of eq. 8 follows from the per-window shifts δ_sys,n of a reference (eq. 4); δ_sys is
+/// their mean (eq. 5) under every rule. docs/validation.md measures the rules on background-only
+/// searches.
 enum class SigmaSys {
-    /// Paper 003 §3.1: σ_sys = |δ_sys|, δ_sys their mean (eq. 5). Assumes one shift for all windows.
+    /// Paper 003 §3.1: σ_sys = |δ_sys|. Assumes one shift for all windows.
     abs_mean,
     /// σ_sys = √(mean δ_sys,n²) = √(δ_sys² + s²), s the spread of δ_sys,n over the windows: also
-    /// covers a template that is mismodelled by a different amount in each window (not in the
-    /// papers; docs/validation.md measures both on background-only searches).
+    /// covers a template that is mismodelled by a different amount in each window, but counts the
+    /// reference's own statistical noise (which is in s²) once more on top of eq. 8's.
     rms,
+    /// σ_sys² = δ_sys² + s_t² + (s_t² + v̄)/N: the paper's |δ_sys| (the allowance for a reference
+    /// that differs from the data), the windows' spread without the reference's statistical noise,
+    /// s_t² = max(0, s² − v̄) with s² the sample variance of the N shifts and v̄ the mean of their
+    /// expected statistical variances (delta_sys_window_variance), and the uncertainty of their
+    /// mean, (s_t² + v̄)/N. Needs ReferenceShift::variance.
+    net,
 };
 
-/// δ_sys = mean of `per_window` (eq. 5) and σ_sys by `rule`, at working point `eps_b`.
+/// δ_sys = mean of `per_window` (eq. 5) and σ_sys by `rule`, at working point `eps_b`; `variance`
+/// holds each shift's expected statistical variance (needed by SigmaSys::net, else unused).
 /// Windows whose shift is NaN (not measured: delta_sys_per_window) are left out. With none
 /// measured, or a mean of −1 (no reference event passed in any window, so eq. 3 would expect
 /// nothing), the shift cannot be measured at this working point: δ_sys and σ_sys are NaN, and the
 /// direct estimate reports the working point unreached.
 inline SystematicShift systematic_shift(double eps_b, std::span<const double> per_window,
-                                        SigmaSys rule = SigmaSys::abs_mean) {
+                                        SigmaSys rule = SigmaSys::abs_mean, std::span<const double> variance = {}) {
     detail::require(!per_window.empty(), "systematic_shift: no per-window shifts");
-    double sum = 0.0, sum2 = 0.0, n = 0.0;
-    for (double d : per_window) {
+    detail::require(rule != SigmaSys::net || variance.size() == per_window.size(),
+                    "systematic_shift: the net rule needs one statistical variance per window, got " +
+                        std::to_string(variance.size()) + " for " + std::to_string(per_window.size()));
+    double sum = 0.0, sum2 = 0.0, n = 0.0, vsum = 0.0;
+    for (std::size_t i = 0; i < per_window.size(); ++i) {
+        const double d = per_window[i];
         if (std::isnan(d)) continue;
         detail::require(std::isfinite(d), "systematic_shift: a per-window shift is infinite");
         sum += d;
         sum2 += d * d;
         n += 1.0;
+        if (rule == SigmaSys::net) {
+            detail::require(std::isfinite(variance[i]) && variance[i] >= 0.0,
+                            "systematic_shift: window " + std::to_string(i) + " has no statistical variance");
+            vsum += variance[i];
+        }
     }
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     if (n == 0.0 || !(sum / n > -1.0)) return {eps_b, nan, nan};
     const double mean = sum / n;
-    const double sigma = rule == SigmaSys::abs_mean ? std::fabs(mean) : std::sqrt(sum2 / n);
+    double sigma = 0.0;
+    switch (rule) {
+        case SigmaSys::abs_mean: sigma = std::fabs(mean); break;
+        case SigmaSys::rms: sigma = std::sqrt(sum2 / n); break;
+        case SigmaSys::net: {
+            const double s2 = n > 1.0 ? std::max(0.0, sum2 - n * mean * mean) / (n - 1.0) : 0.0;
+            const double v = vsum / n, st2 = std::max(0.0, s2 - v);
+            sigma = std::sqrt(mean * mean + st2 + (st2 + v) / n);
+            break;
+        }
+    }
     return {eps_b, mean, sigma};
 }
 
@@ -245,30 +273,15 @@ inline std::vector<SystematicShift> combine_in_quadrature(std::span<const System
 struct ReferenceShift {
     double eps_b = 0.0;
     std::vector<double> per_window;
-    /// The statistical variance expected of each shift (delta_sys_window_variance); empty: unknown.
+    /// The statistical variance expected of each shift (delta_sys_window_variance); empty: unknown
+    /// (SigmaSys::net then needs it).
     std::vector<double> variance = {};
-    /// The mean correlation ρ̄ = (1/N²) Σ_ij N_ij/√(N_i N_j) of the windows' statistical noise,
-    /// N_ij the reference events the signal regions i and j share (overlapping windows); 1/N for
-    /// disjoint windows.
-    double noise_correlation = 0.0;
     std::vector<Interval> windows = {};  ///< the signal regions, in order (empty: unknown)
 
-    SystematicShift shift(SigmaSys rule = SigmaSys::abs_mean) const { return systematic_shift(eps_b, per_window, rule); }
-};
-
-/// The mean noise correlation of ReferenceShift::noise_correlation from the windows' event counts:
-/// shared[i][j] = events in both signal regions i and j (shared[i][i] = N_i > 0).
-inline double mean_noise_correlation(const std::vector<std::vector<double>>& shared) {
-    const std::size_t n = shared.size();
-    detail::require(n > 0, "mean_noise_correlation: no windows");
-    double sum = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-        detail::require(shared[i].size() == n && shared[i][i] > 0.0,
-                        "mean_noise_correlation: need a square table with events in every window");
-        for (std::size_t j = 0; j < n; ++j) sum += shared[i][j] / std::sqrt(shared[i][i] * shared[j][j]);
+    SystematicShift shift(SigmaSys rule = SigmaSys::abs_mean) const {
+        return systematic_shift(eps_b, per_window, rule, variance);
     }
-    return sum / static_cast<double>(n * n);
-}
+};
 
 /// One SystematicShift per working point, by `rule` (DirectEstimateConfig::per_eps_b).
 inline std::vector<SystematicShift> systematic_shifts(std::span<const ReferenceShift> shifts,
@@ -277,6 +290,37 @@ inline std::vector<SystematicShift> systematic_shifts(std::span<const ReferenceS
     out.reserve(shifts.size());
     for (const auto& s : shifts) out.push_back(s.shift(rule));
     return out;
+}
+
+/// The shift δ_sys and its σ_sys at working point eps in the window with signal region sr: an entry
+/// of per_eps_b for this window (matched by ε_B within a relative 1e-9 and by its sr), else one for
+/// every window, else delta_sys (σ_sys defaulting to |δ_sys| as in Das et al. 2024, §3.1);
+/// nullopt when none applies.
+inline std::optional<std::pair<double, double>> find_shift(std::span<const SystematicShift> per_eps_b,
+                                                          const std::optional<double>& delta_sys,
+                                                          const std::optional<double>& sigma_sys, double eps,
+                                                          const Interval& sr) {
+    const SystematicShift* general = nullptr;
+    for (const auto& s : per_eps_b) {
+        if (std::fabs(s.eps_b - eps) > 1e-9 * eps) continue;
+        if (s.sr && *s.sr == sr) return std::pair{s.delta_sys, s.sigma_sys.value_or(std::fabs(s.delta_sys))};
+        if (!s.sr && general == nullptr) general = &s;
+    }
+    if (general != nullptr) return std::pair{general->delta_sys, general->sigma_sys.value_or(std::fabs(general->delta_sys))};
+    if (delta_sys) return std::pair{*delta_sys, sigma_sys.value_or(std::fabs(*delta_sys))};
+    return std::nullopt;
+}
+
+/// Throws input_error unless every shift is NaN (not measured) or finite and > −1 with σ ≥ 0.
+inline void check_shifts(std::span<const SystematicShift> per_eps_b, const std::optional<double>& delta_sys,
+                         const std::optional<double>& sigma_sys, const std::string& who) {
+    if (delta_sys) detail::require(std::isfinite(*delta_sys) && *delta_sys > -1.0, who + ": delta_sys must be finite and > -1");
+    if (sigma_sys) detail::require(std::isfinite(*sigma_sys) && *sigma_sys >= 0.0, who + ": sigma_sys must be finite and >= 0");
+    for (const auto& s : per_eps_b)   // NaN: not measurable there (systematic_shift)
+        detail::require(std::isnan(s.delta_sys) || (std::isfinite(s.delta_sys) && s.delta_sys > -1.0 &&
+                                                     (!s.sigma_sys || (std::isfinite(*s.sigma_sys) && *s.sigma_sys >= 0.0))),
+                        who + ": a per-working-point delta_sys must be NaN (not measured) or finite and > -1, its "
+                              "sigma_sys >= 0");
 }
 
 /// What the direct estimate assumes for the systematic shift: nothing by default. A working point
@@ -315,17 +359,7 @@ inline double sigma_stat_relative(double n_exp, double eps_b, double n_bt) {
 class DirectEstimate {
 public:
     explicit DirectEstimate(DirectEstimateConfig config = {}) : config_(std::move(config)) {
-        if (config_.delta_sys)
-            detail::require(std::isfinite(*config_.delta_sys) && *config_.delta_sys > -1.0,
-                            "DirectEstimate: delta_sys must be finite and > -1");
-        if (config_.sigma_sys)
-            detail::require(std::isfinite(*config_.sigma_sys) && *config_.sigma_sys >= 0.0,
-                            "DirectEstimate: sigma_sys must be finite and >= 0");
-        for (const auto& s : config_.per_eps_b)   // NaN: not measurable there (systematic_shift)
-            detail::require(std::isnan(s.delta_sys) || (std::isfinite(s.delta_sys) && s.delta_sys > -1.0 &&
-                                                         (!s.sigma_sys || (std::isfinite(*s.sigma_sys) && *s.sigma_sys >= 0.0))),
-                            "DirectEstimate: a per-working-point delta_sys must be NaN (not measured) or finite and > -1, "
-                            "its sigma_sys >= 0");
+        check_shifts(config_.per_eps_b, config_.delta_sys, config_.sigma_sys, "DirectEstimate");
     }
 
     const DirectEstimateConfig& config() const noexcept { return config_; }
@@ -376,22 +410,16 @@ public:
     }
 
 private:
-    /// δ_sys and σ_sys at working point eps in the window with signal region sr: an entry of
-    /// per_eps_b for this window, else one for every window, else delta_sys; else refused.
+    /// δ_sys and σ_sys at working point eps in the window with signal region sr (find_shift);
+    /// refused when none is given.
     std::pair<double, double> shift_at(double eps, const Interval& sr) const {
-        const SystematicShift* general = nullptr;
-        for (const auto& s : config_.per_eps_b) {
-            if (std::fabs(s.eps_b - eps) > 1e-9 * eps) continue;
-            if (s.sr && *s.sr == sr) return {s.delta_sys, s.sigma_sys.value_or(std::fabs(s.delta_sys))};
-            if (!s.sr && general == nullptr) general = &s;
-        }
-        if (general != nullptr) return {general->delta_sys, general->sigma_sys.value_or(std::fabs(general->delta_sys))};
-        if (!config_.delta_sys)
+        const auto s = find_shift(config_.per_eps_b, config_.delta_sys, config_.sigma_sys, eps, sr);
+        if (!s)
             throw input_error("DirectEstimate: no systematic shift δ_sys for ε_B = " + detail::direct::num(eps) +
                               " in the window [" + detail::direct::num(sr.lo) + ", " + detail::direct::num(sr.hi) +
                               "): give DirectEstimateConfig::delta_sys or per_eps_b (δ_sys = 0 holds only for an "
                               "idealized template, the IAD)");
-        return {*config_.delta_sys, config_.sigma_sys.value_or(std::fabs(*config_.delta_sys))};
+        return *s;
     }
 
     DirectEstimateConfig config_;

@@ -359,11 +359,11 @@ public:
     }
 
     // ------------------------------------------------------------------ model files
-    void save(const std::string& path) const {
+    void save(const std::string& path, const ModelColumns& columns = {}) const {
         require_fitted("save");
         ModelWriter w;
         write(w);
-        write_model_file(path, kind, w.bytes());
+        write_model_file(path, kind, w.bytes(), columns);
     }
     static ConditionalMaf load(const std::string& path) {
         const std::string payload = read_model_payload(path, kind);

@@ -309,11 +309,11 @@ public:
     }
 
     /// Saves the trained model (format: models/serialization.hpp, kind "hgb").
-    void save(const std::string& path) const {
+    void save(const std::string& path, const ModelColumns& columns = {}) const {
         detail::require(fitted(), "Hgb::save: the model is not trained");
         ModelWriter w;
         write(w);
-        write_model_file(path, kind, w.bytes());
+        write_model_file(path, kind, w.bytes(), columns);
     }
 
     /// Loads a model saved by save(); io_error naming the file when it is not one.

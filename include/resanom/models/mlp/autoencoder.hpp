@@ -9,7 +9,7 @@
 // events, one epoch — more training makes the AE learn the anomalies too) and scores with the mean
 // of the members' MSE. Model selection uses the fraction of variance unexplained (paper 004 App. C,
 // eq. C.2): F = Σ_i |Y_i − y_i|² / Σ_i |Y_i − ⟨Y⟩|², which for standardized features is the mean
-// per-event MSE (eq. C.3).
+// per-event MSE (eq. C.3); select_latent_by_fvu chooses the latent size by it (App. C).
 #pragma once
 
 #include <algorithm>
@@ -144,11 +144,11 @@ public:
             r.fail("the stored network is not an autoencoder of the stored features");
         return a;
     }
-    void save(const std::string& path) const {
+    void save(const std::string& path, const ModelColumns& columns = {}) const {
         resanom::detail::require(fitted(), "Autoencoder::save: not fitted");
         ModelWriter w;
         write(w);
-        write_model_file(path, kind, w.bytes());
+        write_model_file(path, kind, w.bytes(), columns);
     }
     static Autoencoder load(const std::string& path) {
         const std::string payload = read_model_payload(path, kind);
@@ -272,13 +272,13 @@ public:
     const std::vector<Autoencoder>& members() const noexcept { return members_; }
     const AutoencoderEnsembleParams& params() const noexcept { return p_; }
 
-    void save(const std::string& path) const {
+    void save(const std::string& path, const ModelColumns& columns = {}) const {
         resanom::detail::require(fitted(), "AutoencoderEnsemble::save: not fitted");
         ModelWriter w;
         w.put<double>(fvu_);
         w.put<std::uint64_t>(members_.size());
         for (const auto& m : members_) m.write(w);
-        write_model_file(path, kind, w.bytes());
+        write_model_file(path, kind, w.bytes(), columns);
     }
     static constexpr std::string_view kind = "ensemble/autoencoder";
     static AutoencoderEnsemble load(const std::string& path) {
@@ -306,5 +306,57 @@ private:
 
 static_assert(Scorer<AutoencoderEnsemble>);
 static_assert(Scorer<Autoencoder>);
+
+/// How select_latent_by_fvu chooses (Collins et al. 2021, App. C).
+struct LatentSelectionParams {
+    Index max_latent = 6;  ///< latent sizes tried: 1 … max_latent
+    /// A latent dimension is kept when it lowers the FVU by more than factor/n, n the number of
+    /// features: App. C asks for "significantly more than 1/n" (a decrease of 1/n is what memorizing
+    /// one more input feature gives); resanom's reading of "significantly" is 1.5.
+    double factor = 1.5;
+    int trainings = 10;    ///< App. C: ten models per size, their FVU averaged
+
+    void validate() const {
+        resanom::detail::require(max_latent >= 1, "select_latent_by_fvu: max_latent must be >= 1");
+        resanom::detail::require(factor > 0.0 && std::isfinite(factor), "select_latent_by_fvu: factor must be > 0");
+        resanom::detail::require(trainings >= 1, "select_latent_by_fvu: trainings must be >= 1");
+    }
+};
+
+/// The outcome of select_latent_by_fvu.
+struct LatentSelection {
+    Index latent = 1;         ///< the chosen latent size
+    std::vector<double> fvu;  ///< mean FVU on X of the trial autoencoders with latent 1, 2, …, max_latent
+    double threshold = 0.0;   ///< factor/n: the FVU decrease a kept dimension exceeds
+};
+
+/// The latent size of the autoencoder chosen by the fraction of variance unexplained (Collins et
+/// al. 2021, App. C, eq. C.2): for L = 1, 2, …, `trainings` autoencoders of `base` with latent L
+/// (each on its random subsample, as the ensemble's members) are trained and their FVU on all of X
+/// averaged; L grows while adding a dimension lowers the FVU by more than factor/n. Unsupervised:
+/// it sees the features only. Size L is seeded with derive_seed(seed, L).
+inline LatentSelection select_latent_by_fvu(const Matrix& X, const AutoencoderEnsembleParams& base,
+                                            const LatentSelectionParams& sel = {}, std::uint64_t seed = 0) {
+    sel.validate();
+    resanom::detail::require(X.rows() > 0 && X.cols() > 0, "select_latent_by_fvu: no events or no features");
+    LatentSelection out;
+    out.threshold = sel.factor / static_cast<double>(X.cols());
+    bool growing = true;
+    for (Index L = 1; L <= sel.max_latent; ++L) {
+        AutoencoderEnsembleParams p = base;
+        p.member.latent = L;
+        p.ensemble = sel.trainings;
+        AutoencoderEnsemble trial(p);
+        trial.fit(X, derive_seed(seed, static_cast<std::uint64_t>(L)));
+        out.fvu.push_back(trial.fvu(X));
+        if (L > 1 && growing) {
+            if (out.fvu[static_cast<std::size_t>(L) - 2] - out.fvu[static_cast<std::size_t>(L) - 1] > out.threshold)
+                out.latent = L;
+            else
+                growing = false;
+        }
+    }
+    return out;
+}
 
 }  // namespace resanom

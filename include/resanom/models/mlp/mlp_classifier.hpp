@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -64,7 +65,14 @@ struct MlpParams {
     std::vector<Index> hidden = {64, 64, 64};  ///< paper 001 §II (paper 002 §2.3 uses {64, 32})
     Activation activation = Activation::relu;  ///< papers 001 §II, 002 §2.3
     double activation_alpha = 0.01;            ///< α of leaky ReLU / ELU (paper 004 §3.1: leaky 0.1)
-    double dropout = 0.0;                      ///< after every hidden layer (paper 004 §3.1: 0.2)
+    /// Another activation for the first hidden layer (Collins et al. 2021, §3.1: leaky ReLU with
+    /// slope 0.1 first, ELU after), with its own α; none: `activation` everywhere.
+    std::optional<Activation> first_activation = std::nullopt;
+    double first_activation_alpha = 0.1;
+    double dropout = 0.0;                      ///< after the hidden layers (paper 004 §3.1: 0.2)
+    /// Dropout follows the first `dropout_layers` hidden layers; −1: every one (Collins et al.
+    /// 2021, §3.1: "the first three hidden layers are followed by dropout layers").
+    int dropout_layers = -1;
     bool batch_norm = false;                   ///< BatchNorm after every hidden activation
     int epochs = 100;                          ///< paper 002 §2.3 (001 §II trains 20)
     Index batch_size = 128;                    ///< paper 002 §2.3 (001 §II: 200)
@@ -80,6 +88,9 @@ struct MlpParams {
         for (Index h : hidden)
             detail::require(h > 0, "MlpParams: hidden layer widths must be > 0, got " + std::to_string(h));
         detail::require(activation_alpha >= 0.0 && std::isfinite(activation_alpha), "MlpParams: activation alpha must be >= 0");
+        detail::require(first_activation_alpha >= 0.0 && std::isfinite(first_activation_alpha),
+                        "MlpParams: first activation alpha must be >= 0");
+        detail::require(dropout_layers >= -1, "MlpParams: dropout_layers must be >= -1, got " + std::to_string(dropout_layers));
         detail::require(dropout >= 0.0 && dropout < 1.0, "MlpParams: dropout must lie in [0, 1), got " + std::to_string(dropout));
         detail::require(epochs >= 1, "MlpParams: epochs must be >= 1, got " + std::to_string(epochs));
         detail::require(batch_size >= 1, "MlpParams: batch size must be >= 1, got " + std::to_string(batch_size));
@@ -94,11 +105,12 @@ struct MlpParams {
     /// The network's layers: (Dense(h), activation[, BatchNorm][, Dropout])… Dense(1).
     std::vector<nn::LayerSpec> layers() const {
         std::vector<nn::LayerSpec> L;
-        for (Index h : hidden) {
-            L.push_back(nn::dense(h));
-            L.push_back(activation_layer(activation, activation_alpha));
+        for (std::size_t i = 0; i < hidden.size(); ++i) {
+            L.push_back(nn::dense(hidden[i]));
+            L.push_back(i == 0 && first_activation ? activation_layer(*first_activation, first_activation_alpha)
+                                                   : activation_layer(activation, activation_alpha));
             if (batch_norm) L.push_back(nn::batch_norm());
-            if (dropout > 0.0) L.push_back(nn::dropout(dropout));
+            if (dropout > 0.0 && (dropout_layers < 0 || static_cast<int>(i) < dropout_layers)) L.push_back(nn::dropout(dropout));
         }
         L.push_back(nn::dense(1));
         return L;
@@ -202,11 +214,11 @@ public:
     static constexpr std::string_view kind = "mlp";
 
     /// Writes the trained classifier (architecture, weights, standardization) to `path`.
-    void save(const std::string& path) const {
+    void save(const std::string& path, const ModelColumns& columns = {}) const {
         resanom::detail::require(fitted(), "MlpClassifier::save: the classifier is not fitted");
         ModelWriter w;
         write(w);
-        write_model_file(path, kind, w.bytes());
+        write_model_file(path, kind, w.bytes(), columns);
     }
     static MlpClassifier load(const std::string& path) {
         const std::string payload = read_model_payload(path, kind);
