@@ -331,8 +331,9 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
           << ", graph 1 fillcolor rgb \"#DDDDDD\" fillstyle solid 0.5 noborder behind\n"
           << "  set lmargin at screen 0.09; set rmargin at screen 0.74\n"   // the legend right of the data
           << "  set xrange [" << fmt(in.bump.edges.front(), "%.6g") << ":" << fmt(in.bump.edges.back(), "%.6g") << "]\n"
-          << "  set tmargin at screen 0.92; set bmargin at screen 0.36\n"
-          << "  set logscale y; set format y \"10^{%L}\"; set yrange [0.5:*]; set format x \"\"; unset xlabel\n"
+          << "  set tmargin at screen 0.92; set bmargin at screen " << (any_fit ? "0.36" : "0.09") << "\n"
+          << "  set logscale y; set format y \"10^{%L}\"; set yrange [0.5:*]\n"
+          << (any_fit ? "  set format x \"\"; unset xlabel\n" : "  set format x \"%g\"; set xlabel \"m [TeV]\"\n")
           << "  set ylabel \"events / bin\"; set key at screen 0.99, screen 0.92 top right box opaque\n"
           << "  set grid\n"
           << "  plot \"spectrum_steps.dat\" using 1:2 with lines lw 2 lc rgb \"black\" title \"all events\"";
@@ -344,23 +345,24 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
                 g << ", \\\n     \"spectrum_steps.dat\" using 1:" << fc << " with lines lw 1.5 dt 2 lc rgb color(" << k + 1
                   << ") title " << quoted("fit, " + fmt(cuts[k].eps_b));
         }
-        g << "\n"
-          << "  unset logscale y; set format y \"%g\"; set format x \"%g\"\n"
-          << "  set tmargin at screen 0.34; set bmargin at screen 0.09\n"
-          << "  set xlabel \"m [TeV]\"; set ylabel \"" << (any_fit ? "(n − ν)/√ν in the fit range" : "no fit (direct estimate)")
-          << "\"; set yrange [*<-5:5<*]\n"
-          << "  unset key\n"
-          << "  set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"black\"\n";
-        // The zero line is also a plot term: when every fit failed (all pulls NaN) gnuplot would
-        // otherwise stop with "all points y value undefined" and draw nothing.
-        g << "  plot 0 with lines lc rgb \"black\" notitle";
-        for (std::size_t k = 0; k < cuts.size(); ++k) {
-            if (!cuts[k].nu.size()) continue;
-            const std::size_t pc = 6 + 3 * k;
-            g << ", \\\n       \"spectrum.dat\" using (($1+$2)/2):" << pc << " with points pt 7 ps 0.8 lc rgb color("
-              << k + 1 << ") notitle";
-        }
         g << "\n";
+        if (any_fit) {   // the pulls panel; the direct estimate fits nothing and has none
+            g << "  unset logscale y; set format y \"%g\"; set format x \"%g\"\n"
+              << "  set tmargin at screen 0.34; set bmargin at screen 0.09\n"
+              << "  set xlabel \"m [TeV]\"; set ylabel \"(n − ν)/√ν in the fit range\"; set yrange [*<-5:5<*]\n"
+              << "  unset key\n"
+              << "  set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"black\"\n";
+            // The zero line is also a plot term: when every fit failed (all pulls NaN) gnuplot
+            // would otherwise stop with "all points y value undefined" and draw nothing.
+            g << "  plot 0 with lines lc rgb \"black\" notitle";
+            for (std::size_t k = 0; k < cuts.size(); ++k) {
+                if (!cuts[k].nu.size()) continue;
+                const std::size_t pc = 6 + 3 * k;
+                g << ", \\\n       \"spectrum.dat\" using (($1+$2)/2):" << pc << " with points pt 7 ps 0.8 lc rgb color("
+                  << k + 1 << ") notitle";
+            }
+            g << "\n";
+        }
         g << "  unset multiplot\n"
           << "  unset object 1; unset arrow 1; set xrange [*:*]; set yrange [*:*]; unset xlabel; unset ylabel\n"
           << "  set lmargin -1; set rmargin -1; set tmargin -1; set bmargin -1\n"

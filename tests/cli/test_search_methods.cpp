@@ -111,7 +111,7 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
         {"cwola", "--delta-sys-from ref.npy", true, false},
         {"cwola", "--statistic bumphunt --delta-sys-from ref.npy", false, true},   // the sculpting measured
         {"cwola-hunting", "--delta-sys-from ref.npy", false, true},
-        {"sa-cwola", "--sim sim1.npy --lambda 0.5", false, true},  // no template: the SB data differ from SR background
+        {"sa-cwola", "--sim sim1.npy --lambda 0.5 --delta-sys-from ref.npy", false, true},  // no template: the bump hunt
         {"salad", "--sim sim1.npy", false, true},
         {"salad", "--sim sim1.npy --delta-sys-from ref.npy", true, false},
         {"salad-switch", "--sim sim1.npy --sim sim2.npy --delta-sys 0.1", true, false},

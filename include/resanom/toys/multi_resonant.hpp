@@ -18,6 +18,7 @@
 
 #include "resanom/core/events.hpp"
 #include "resanom/core/random.hpp"
+#include "resanom/core/regions.hpp"
 #include "resanom/core/types.hpp"
 #include "resanom/toys/gaussian.hpp"
 
