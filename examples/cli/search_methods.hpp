@@ -209,8 +209,6 @@ struct DeltaSysPlan {
     bool sidebands = false;  ///< CATHODE: δ_sys^SB on the data's sidebands (§3.2); with reference, MC⊕SB
 
     bool any() const noexcept { return ideal || given || reference || sidebands; }
-    /// Whether the bump hunt has a shift source (a reference, or a given δ_sys).
-    bool bump_hunt() const noexcept { return given || reference; }
     /// settings.delta_sys_source of report.json.
     std::string name() const {
         if (ideal) return "ideal";
@@ -275,28 +273,19 @@ inline BumpHuntConfig bump_config(const MethodContext& ctx) {
     return bc;
 }
 
-/// The systematic shifts the statistics of a search assume, per working point (or window).
-struct Shifts {
-    std::optional<std::vector<SystematicShift>> direct, bumphunt;
-};
-
-/// The search's statistic; with `reference_run`, the statistic of the background-only reference's
-/// run, which measures the shifts: the bump hunt alone and unshifted (the direct shifts come from
-/// the template's scores).
-inline AnyStatistic make_statistic(const MethodContext& ctx, const MethodSpec& spec, const Shifts& shifts,
-                                   bool reference_run = false) {
+/// The search's statistic; with `reference_run`, that of the background-only reference's run,
+/// which needs the scores only (the direct shifts come from the template's scores).
+inline AnyStatistic make_statistic(const MethodContext& ctx, const MethodSpec& spec,
+                                   const std::optional<std::vector<SystematicShift>>& shifts, bool reference_run = false) {
     const SearchFlags& o = ctx.o;
     const std::string which = effective_statistic(o, spec);
     DirectEstimateConfig dc;   // no δ_sys unless one is known: the statistic refuses to assume one
     if (o.delta_sys) dc.delta_sys = *o.delta_sys;
     if (delta_sys_plan(o).ideal) dc.delta_sys = 0.0, dc.sigma_sys = 0.0;
-    if (shifts.direct) dc.per_eps_b = *shifts.direct;
+    if (shifts) dc.per_eps_b = *shifts;
     BumpHuntConfig bc = bump_config(ctx);
-    if (!reference_run) {   // a given δ_sys or a measured sculpting shifts the fit's prediction too
-        if (o.delta_sys) bc.delta_sys = *o.delta_sys;
-        if (shifts.bumphunt) bc.per_eps_b = *shifts.bumphunt;
-    }
-    if (reference_run) return which == "direct" ? AnyStatistic(NoStatistic{}) : AnyStatistic(BumpHunt(bc));
+    if (o.delta_sys) bc.delta_sys = *o.delta_sys;   // a given δ_sys shifts the fit's prediction too
+    if (reference_run) return AnyStatistic(NoStatistic{});
     if (which == "direct") return AnyStatistic(DirectEstimate(dc));
     if (which == "bumphunt") return AnyStatistic(BumpHunt(bc));
     return AnyStatistic(AllOf<DirectEstimate, BumpHunt>(DirectEstimate(dc), BumpHunt(bc)));
@@ -418,17 +407,17 @@ auto with_pipeline(const MethodSpec& spec, const MethodContext& ctx, const AnySt
 
 }  // namespace detail_search
 
-/// What a background-only reference shows window by window (measure_reference), with the method's
-/// own pipeline: the direct estimate's shifts and the bump hunt's sculpting, as asked; δ_sys and
-/// σ_sys follow by --sigma-sys (ReferenceShift::shift).
-inline ReferenceMeasurement run_reference(const MethodSpec& spec, const MethodContext& ctx, const Events& reference,
-                                          const std::vector<Events>& sims, std::uint64_t seed, bool direct, bool bumphunt,
-                                          const std::function<void(Index, Index)>& progress,
-                                          const StepObserver& on_step = {}) {
-    const AnyStatistic stat = detail_search::make_statistic(ctx, spec, {}, true);
+/// The per-window shifts of a background-only reference (Das et al. 2024, eq. 4), with the
+/// method's own pipeline; δ_sys^MC and σ_sys follow by --sigma-sys (ReferenceShift::shift).
+inline std::vector<ReferenceShift> run_reference_shifts(const MethodSpec& spec, const MethodContext& ctx,
+                                                        const Events& reference, const std::vector<Events>& sims,
+                                                        std::uint64_t seed,
+                                                        const std::function<void(Index, Index)>& progress,
+                                                        const StepObserver& on_step = {}) {
+    const AnyStatistic stat = detail_search::make_statistic(ctx, spec, std::nullopt, true);
     return detail_search::with_pipeline(spec, ctx, stat, [&](const auto& p) {
-        return measure_reference(p, reference, sims, ctx.windows, ctx.eps_b, seed, direct, bumphunt, progress, on_step,
-                                 ctx.multi);
+        return measure_reference(p, reference, sims, ctx.windows, ctx.eps_b, seed, true, false, progress, on_step, ctx.multi)
+            .direct;
     });
 }
 
@@ -442,7 +431,7 @@ inline std::vector<ReferenceShift> run_sideband_shifts(const MethodContext& ctx,
 /// The search itself.
 inline SearchReport run_search(const MethodSpec& spec, const MethodContext& ctx, const Events& data,
                                const std::vector<Events>& sims, const SearchOptions& opt,
-                               const detail_search::Shifts& shifts, std::uint64_t seed) {
+                               const std::optional<std::vector<SystematicShift>>& shifts, std::uint64_t seed) {
     const AnyStatistic stat = detail_search::make_statistic(ctx, spec, shifts);
     return detail_search::with_pipeline(spec, ctx, stat,
                                         [&](const auto& p) { return search(p, data, sims, opt, seed); });

@@ -51,8 +51,6 @@ struct SearchReportInputs {
     std::vector<ReferenceShift> reference_shifts = {};
     /// CATHODE's δ_sys^SB: the data's sidebands' shift in every window.
     std::vector<ReferenceShift> sideband_shifts = {};
-    /// With --delta-sys-from and the bump hunt: the reference's sculpting in every window.
-    std::vector<ReferenceShift> bump_shifts = {};
 };
 
 namespace detail_report {
@@ -477,12 +475,6 @@ inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
               "The relative excess of a random selection of the data outside the SR (as many events as the SR holds) "
               "over the flow's samples there (Das et al. 2024, §3.2)",
               in.sideband_shifts);
-    if (!in.bump_shifts.empty())
-        table("The bump hunt's sculpting from `" + o.delta_sys_from + "`",
-              "The background-only reference's relative excess over its sideband fit in the signal region after the "
-              "same cut (the analogue of eq. 4 for the bump hunt: the cut's sculpting of the spectrum); the fit's "
-              "prediction on the data is scaled by 1 + δ_sys, with σ_sys added to its uncertainty,",
-              in.bump_shifts);
     if (!in.reference_shifts.empty() && !in.sideband_shifts.empty())
         md << "\nThe direct estimate uses both in quadrature: δ_sys = √(δ_MC² + δ_SB²), σ_sys = √(σ_MC² + σ_SB²) "
               "(Das et al. 2024, §3.2 and Fig. 5).\n";

@@ -195,13 +195,17 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
         {"search --data data.npy --m-col 0 --features 1,9 --method cwola --delta-sys 0.1 --sr 3.3,3.7 --out out", "out of range"},
         {"search --data missing.npy --m-col 0 --features 1,2 --method cwola --delta-sys 0.1 --sr 3.3,3.7 --out out",
          "missing.npy"},
-        // The bump hunt of a classifier trained across m regions needs the sculpting measured.
+        // The bump hunt of a classifier trained across m regions is refused unless the sculpting is
+        // stated; a reference does not calibrate it.
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola --statistic bumphunt --sr 3.3,3.7 --out out",
-         "needs a background-only reference (--delta-sys-from)"},
+         "is not calibrated"},
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola-hunting --sr 3.3,3.7 --out out",
          "sculpts a bump"},
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola-hunting --delta-sys-from ref.npy --sr 3.3,3.7 "
+         "--out out",
+         "apply to --statistic direct or both"},
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola --sr 3.3,3.7 --out out",
-         "needs a background-only reference"},   // auto: no δ_sys for the direct estimate, and the bump hunt needs one too
+         "is not calibrated"},   // auto: no δ_sys for the direct estimate, so the bump hunt, refused
         {base + "--method multi-cwola --sr 3.3,3.7", "one window per resonant column"},
         {base + "--method cwola --sr 3.3,3.7 --delta-sys -2", "--delta-sys"},
         {base + "--method combined --combine cwola,iad --combine-level score --sim ref.npy --sr 3.3,3.7 --statistic direct",

@@ -1,4 +1,4 @@
-// A training step of a dense network allocates nothing (issue 4): forward, loss, backward, gradient
+// A training step of a dense network allocates nothing: forward, loss, backward, gradient
 // clipping and the Adam update run on preallocated buffers. Eigen's EIGEN_RUNTIME_NO_MALLOC makes
 // any Eigen heap allocation inside the guarded region an assertion failure, which this test turns
 // into a test failure. (Defined for this test executable only.)

@@ -55,7 +55,7 @@ struct FlowEpochReport {
     double seconds = 0.0;
 };
 
-/// Hyperparameters; defaults are the CATHODE reference configuration (issue 6; the CATHODE
+/// Hyperparameters; defaults are the CATHODE reference configuration (the CATHODE
 /// authors' public code: 15 MADE blocks, 128 hidden, ReLU, batch norm, reversed order, Adam 1e-4,
 /// weight decay 1e-6, batch 256, 100 epochs) and CLI.md.
 struct MafParams {
