@@ -1,8 +1,9 @@
 // bench/bench_mlp.cpp — kernels of the dense networks (models/mlp): forward, backward and a full
-// training step (forward, BCE, backward, Adam) of the 3×64 ReLU classifier of paper 001 §II on a
-// minibatch of 128 events with 4 features (the LHCO IAD task of bench/peers/mlp_peers.py), single
-// block and split into two blocks on two threads; and one epoch of the autoencoder of paper 004.
-// Counters: FLOP/s counts 2 flops per multiply-add of the GEMMs (forward 1×, backward 2×).
+// training step (forward, BCE, backward, Adam) of the 3×64 ReLU classifier of
+// Benkendorfer et al. 2021, §II on a minibatch of 128 events with 4 features (the LHCO IAD task of
+// bench/peers/mlp_peers.py), single block and split into two blocks on two threads; and one epoch
+// of the autoencoder of Collins et al. 2021. Counters: FLOP/s counts 2 flops per multiply-add of
+// the GEMMs (forward 1×, backward 2×).
 #include <benchmark/benchmark.h>
 
 #include "resanom/core/parallel.hpp"
@@ -142,7 +143,7 @@ void BM_MlpEpoch(benchmark::State& state) {
 }
 BENCHMARK(BM_MlpEpoch)->Args({1, 0})->Args({2, 1})->Args({2, 0})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
-// One epoch of the paper-004 autoencoder (10 → 512 → 512 → 2 → 512 → 512 → 10, BatchNorm) on
+// One epoch of the Collins et al. 2021 autoencoder (10 → 512 → 512 → 2 → 512 → 512 → 10, BatchNorm) on
 // 5 000 events (a tenth of one ensemble member's subsample).
 void BM_AutoencoderEpoch(benchmark::State& state) {
     const Index n = 5000, d = 10;

@@ -1,7 +1,7 @@
-// Benchmarks of the statistics layer (issue 5 targets): one sideband fit of a 30-bin dijet
-// spectrum (paper 001's layout: 2.6–5.0 TeV, SR 3.3–3.7 TeV masked), with and without building the
-// fitter; and 1000 background-only pseudo-experiments with a refit per toy on 2 threads, for one
-// window and for the nine windows of paper 003.
+// Benchmarks of the statistics layer: one sideband fit of a 30-bin dijet
+// spectrum (the layout of Benkendorfer et al. 2021: 2.6–5.0 TeV, SR 3.3–3.7 TeV masked), with and
+// without building the fitter; and 1000 background-only pseudo-experiments with a refit per toy on
+// 2 threads, for one window and for the nine windows of Das et al. 2024.
 #include <benchmark/benchmark.h>
 
 #include <vector>

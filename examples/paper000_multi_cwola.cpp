@@ -1,4 +1,4 @@
-// Paper 000 (Chen, Nachman, Sala): Multi-CWoLa and Multi-SALAD.
+// Chen et al. 2023: Multi-CWoLa and Multi-SALAD.
 //
 // Part 1 — Multi-CWoLa AUC vs sample size (its Fig. 1) on a toy with three resonant features:
 //   each event is signal with probability π = 0.149 (the class balance of App. E.1); two
@@ -9,7 +9,7 @@
 //   CWoLa + thresholding, CWoLa + average. AUC on a balanced labelled test sample.
 // Part 2 — a Table-1-style summary (accuracy and AUC in %, mean ± std over runs) of the same
 //   methods on the three-feature toy at one sample size (--table-n).
-// Part 3 — paper 000's Table 1 itself (§4.3): the two-simulation bimodal toy (toys/bimodal.hpp),
+// Part 3 — Table 1 of Chen et al. 2023 itself (§4.3): the two-simulation bimodal toy (toys/bimodal.hpp),
 //   SR data vs unweighted simulation ("None"), SALAD on simulation 1 or 2, SALAD-Switch and
 //   Multi-SALAD, mean ± std over runs.
 // Classifiers: the paper's MLP (App. E.2: 3×32 ReLU, 50 epochs, batch 200) or HGB
@@ -74,7 +74,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
     const MultiWindow mw{std::vector<Interval>(3, Interval{0.4, 0.6})};
     const Window w = Window::with_sidebands({0.4, 0.6}, 0.1, 0.2);
     const Events test = toys::multi_resonant_sample({.n = args.integer("test", 20000, 5000), .class_balance = 0.5}, 777);
-    std::printf("Paper 000 §3 Multi-CWoLa: three resonant features (accuracies 0.8, 0.75, 0.7), class balance %.3f,\n"
+    std::printf("Multi-CWoLa (Chen et al. 2023, §3): three resonant features (accuracies 0.8, 0.75, 0.7), class balance %.3f,\n"
                 "classifier %s, %d runs per size, AUC on %lld balanced test events\n\n",
                 pi, clf_name.c_str(), runs, static_cast<long long>(test.size()));
 
@@ -108,7 +108,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
         std::printf("\n");
         std::fflush(stdout);
     }
-    std::printf("Paper 000 Fig. 1 (LHCO, k = 3 resonant features): Multi-CWoLa has a better AUC and a lower variance\n"
+    std::printf("Chen et al. 2023, Fig. 1 (LHCO, k = 3 resonant features): Multi-CWoLa has a better AUC and a lower variance\n"
                 "than CWoLa and the three baselines across dataset sizes, most clearly at small n.\n\n");
 
     const auto table_n = static_cast<Index>(args.integer("table-n", 1000, 600));
@@ -159,14 +159,14 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
         bt[6].add(ts(MultiSalad<C>(clf), toy.simulations), btest.truth());
         std::fprintf(stderr, "bimodal run %d/%d done\n", r + 1, bruns);
     }
-    std::printf("Table 1 (paper 000 §4.3), bimodal toy: %lld background, %lld anomaly, %lld per simulation, %d runs (%%)\n",
+    std::printf("Table 1 (Chen et al. 2023, §4.3), bimodal toy: %lld background, %lld anomaly, %lld per simulation, %d runs (%%)\n",
                 static_cast<long long>(bp.n_bkg), static_cast<long long>(bp.n_sig), static_cast<long long>(bp.n_sim),
                 bruns);
     std::printf("%-17s %16s %16s\n", "method", "accuracy", "AUC");
     for (std::size_t m = 0; m < 7; ++m)
         std::printf("%-17s %7.1f ± %5.1f  %7.1f ± %5.1f\n", bnames[m], mean(bt[m].acc), stddev(bt[m].acc),
                     mean(bt[m].auc), stddev(bt[m].auc));
-    std::printf("Paper 000 Table 1 (10 runs, %%): AUC None 28.5 ± 4.2 (sim 1), 27.4 ± 4.5 (sim 2), 15.4 ± 5.3 (both);\n"
+    std::printf("Chen et al. 2023, Table 1 (10 runs, %%): AUC None 28.5 ± 4.2 (sim 1), 27.4 ± 4.5 (sim 2), 15.4 ± 5.3 (both);\n"
                 "SALAD 80.7 ± 14.5 (sim 1), 78.7 ± 18.2 (sim 2); SALAD-Switch 74.7 ± 17.0; Multi-SALAD 90.8 ± 10.2.\n"
                 "Accuracy None 43.8, 42.7, 50.0; SALAD 62.5, 64.3; SALAD-Switch 54.3; Multi-SALAD 64.8 (reading of the\n"
                 "extracted table, whose layout is garbled).\n");

@@ -1,4 +1,4 @@
-// Paper 001 (Benkendorfer, Le Pottier, Nachman), §III: the Gaussian toy (eqs. 3.1–3.3) — ROC
+// Benkendorfer et al. 2021, §III: the Gaussian toy (eqs. 3.1–3.3) — ROC
 // comparison of CWoLa, SA-CWoLa (λ = 1) and SALAD (its Fig. 2), and a scan of SA-CWoLa's λ
 // (its Fig. 5 scans λ on the LHCO-like physics example; here the same scan on the Gaussian toy).
 //
@@ -65,7 +65,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
     const Events test = toys::gaussian_data(testp, 9001);
     const Window w = Window::with_sidebands({tp.sr_lo, tp.sr_hi}, tp.sb_width, 0.5);
 
-    std::printf("Paper 001 §III Gaussian toy: %lld SR + %lld SB background, %lld signal; simulation of the same size\n",
+    std::printf("The Gaussian toy of Benkendorfer et al. 2021, §III: %lld SR + %lld SB background, %lld signal; simulation of the same size\n",
                 static_cast<long long>(tp.n_bkg_sr), static_cast<long long>(tp.n_bkg_sb),
                 static_cast<long long>(tp.n_sig));
     std::printf("classifier %s, 5 folds, %d runs per method; test sample %lld SR background + %lld signal\n\n",
@@ -98,7 +98,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
     print_row("SALAD", f_salad);
     print_row("supervised", f_supervised);
     std::printf("random           0.500             0.100       0.010         2.00       0.71\n");
-    std::printf("Paper 001 Fig. 2 (20 classifiers per curve): CWoLa (dashed red) lies BELOW the random line — it\n"
+    std::printf("Benkendorfer et al. 2021, Fig. 2 (20 classifiers per curve): CWoLa (dashed red) lies BELOW the random line — it\n"
                 "antitags, the signal being sideband-like by construction; SA-CWoLa (λ = 1) and SALAD recover the\n"
                 "signal, both well above random and below the fully supervised classifier.\n\n");
 
@@ -128,7 +128,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
         std::printf("  %-5.2f  %6.3f ± %5.3f   %6.2f       %6.3f\n", lambda, mean(f.auc), stddev(f.auc),
                     mean(f.sic_at_half), mean(srsb));
     }
-    std::printf("Paper 001 Fig. 5 (LHCO-like example, 5 classifiers per λ): λ = 0 is CWoLa; SA-CWoLa is strong and\n"
+    std::printf("Benkendorfer et al. 2021, Fig. 5 (LHCO-like example, 5 classifiers per λ): λ = 0 is CWoLa; SA-CWoLa is strong and\n"
                 "stable for 0.3 < λ < 0.6; as λ grows the SR/SB AUC approaches 0.5 (the classifier is blinded to\n"
                 "SR/SB differences).\n");
     return 0;

@@ -1,4 +1,4 @@
-// Paper 002 (Golling et al.) §4: combining template generators — CATHODE and SALAD on the dijet
+// Golling et al. 2024, §4: combining template generators — CATHODE and SALAD on the dijet
 // toy, alone and combined at the sample level (equal shares of both templates against the SR
 // data, CombinedSamples) and at the score level (the two classifiers' scores averaged,
 // combine_scores), as a function of the injected signal (its Figs. 13–14).
@@ -7,13 +7,13 @@
 // signal events; SALAD's simulation is the toy's simulation 0 (5 % heavier jets), 10⁶ events.
 // SR 3.3–3.7 TeV, SALAD's long sidebands 0.5 TeV. CATHODE: ConditionalMaf with the reference
 // configuration (15 blocks, 128 hidden, 100 epochs, the 10 best epochs averaged; --flow-epochs,
-// --flow-blocks, --flow-hidden to shrink), ×4 oversampling. SALAD: the paper 001 reweighting MLP.
-// Classifier (paper 002 §2.3): 5-fold, an MLP 64-32-1 (batch 128, up to 100 epochs, patience 5)
-// and its scores averaged over --members trainings (the paper ensembles 10 runs); --classifier
-// hgb uses HGB instead. Each template is generated once per data set and shared by the single
-// method and the combinations (a user-written TemplateGenerator holding it, `Fixed`).
-// Metrics on an independent labelled test sample (SR background and signal): AUC, max SIC (≥ 25
-// background test events) and SIC at background rejection 10³ (ε_B = 10⁻³).
+// --flow-blocks, --flow-hidden to shrink), ×4 oversampling. SALAD: the reweighting MLP of
+// Benkendorfer et al. 2021. Classifier (Golling et al. 2024, §2.3): 5-fold, an MLP 64-32-1 (batch
+// 128, up to 100 epochs, patience 5) and its scores averaged over --members trainings (the paper
+// ensembles 10 runs); --classifier hgb uses HGB instead. Each template is generated once per data
+// set and shared by the single method and the combinations (a user-written TemplateGenerator
+// holding it, `Fixed`). Metrics on an independent labelled test sample (SR background and signal):
+// AUC, max SIC (≥ 25 background test events) and SIC at background rejection 10³ (ε_B = 10⁻³).
 //
 //   example_paper002_combination [--quick] [--n-bkg N] [--n-sig 500,750,...] [--members N]
 //                                [--classifier mlp|hgb] [--flow-epochs N] [--flow-blocks N] [--flow-hidden N]
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     const Events test_all = toys::dijet_data(testp, 909);
     const Events test = test_all.subset(sr_rows(test_all, win));
 
-    std::printf("Paper 002 §4 method combination on the dijet toy: %lld background events, SR [3.3, 3.7) TeV\n",
+    std::printf("The method combination of Golling et al. 2024, §4, on the dijet toy: %lld background events, SR [3.3, 3.7) TeV\n",
                 static_cast<long long>(tp.n_bkg));
     std::printf("classifier %s, 5 folds; CATHODE flow %d blocks x %lld, %d epochs; test: %lld SR events\n\n",
                 clf_name.c_str(), fp.blocks, static_cast<long long>(fp.hidden), fp.epochs,
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
                     c.max_sic, d.max_sic, a.sic_1e3, b.sic_1e3, c.sic_1e3, d.sic_1e3);
         std::fflush(stdout);
     }
-    std::printf("\nPaper 002 reports (LHCO, CATHODE + CURTAINs + FETA + SALAD): Fig. 13 — the median max(SIC) of the\n"
+    std::printf("\nGolling et al. 2024 reports (LHCO, CATHODE + CURTAINs + FETA + SALAD): Fig. 13 — the median max(SIC) of the\n"
                 "combined samples is competitive with, not necessarily better than, the best single method, with a much\n"
                 "tighter spread; Fig. 14 — at the lowest injection n_sig = 750 (S/B = 0.47 %%) the combination beats every\n"
                 "single method at most signal efficiencies, the sample-level combination slightly ahead of the score level.\n");

@@ -1,4 +1,4 @@
-// Paper 003 (Das et al.): the sliding-window search with direct background estimation on the
+// Das et al. 2024: the sliding-window search with direct background estimation on the
 // dijet toy (toys/dijet.hpp), with and without signal.
 //
 // Windows: seed003_windows() — nine 0.4 TeV signal regions centred at 3.1 … 3.9 TeV, 0.2 TeV
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     if (args.flag("flow-lr")) fp.learning_rate = args.real("flow-lr", 1e-4, 1e-3);
     fp.average_best = std::min(fp.average_best, fp.epochs);
 
-    std::printf("Paper 003 sliding-window search with direct background estimation on the dijet toy\n");
+    std::printf("Sliding-window search with direct background estimation (Das et al. 2024) on the dijet toy\n");
     std::printf("data: %lld background + %lld signal events; background-only data and reference: %lld events each\n",
                 static_cast<long long>(tp.n_bkg), static_cast<long long>(tp.n_sig), static_cast<long long>(bp.n_bkg));
     std::printf("classifier: %d HGB per fold (max_iter %d), 5 folds; %zu windows; CATHODE flow %d blocks x %lld, %d epochs\n",
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
         run_method("CATHODE", Cathode<ConditionalMaf>(ConditionalMaf(fp)), clf, true, data, bkg_only, reference, {},
                    windows);
 
-    std::printf("\nPaper 003 reports (LHCO R&D, 50-HGB ensembles, 10 classifier runs):\n"
+    std::printf("\nDas et al. 2024 reports (LHCO R&D, 50-HGB ensembles, 10 classifier runs):\n"
                 "  Fig. 1 (IAD): without signal the window significances scatter as statistical fluctuations;\n"
                 "    with S/B = 0.64 %% an ~8σ discovery at ε_B = 10⁻³ in the signal window.\n"
                 "  Fig. 3 (CWoLa): no false discovery without signal; with signal > 5σ at ε_B = 10⁻³ and 10⁻⁴;\n"

@@ -1,4 +1,4 @@
-// Paper 004 (Collins, Martín-Ramiro, Nachman, Shih): CWoLa Hunting vs the autoencoder as a
+// Collins et al. 2021: CWoLa Hunting vs the autoencoder as a
 // function of S/B — the cross-over of weak and unsupervised methods (its Figs. 3, 5 and 7).
 //
 // Data: the dijet toy (toys/dijet.hpp), 10⁶ background events over 2.4–8 TeV, of which those in
@@ -11,7 +11,7 @@
 // 4 kept; --epochs/--trainings shrink it. AE: AutoencoderEnsemble with the paper's defaults (50
 // members of d-512-512-2-512-512-d, 1 epoch on 50 000-event subsamples), trained 5-fold on the
 // events in [2.8, 5.2] TeV (each event scored by members that never saw it).
-// Both are judged by the bump hunt of paper 004 §4 (the dijet-function fit with the SR masked,
+// Both are judged by the bump hunt of Collins et al. 2021, §4 (the dijet-function fit with the SR masked,
 // cutting on the data: the x % most signal-like events) at x = 10 %, 1 %, 0.1 %, and by the AUC
 // and max SIC of SR signal vs SR background (the data's truth, out-of-fold scores).
 //
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     toys::DijetToyParams tp;
     tp.n_bkg = args.integer("n-bkg", 1000000, 80000);
     tp.simulations.clear();
-    std::printf("Paper 004 CWoLa Hunting vs AE on the dijet toy: %lld background events generated over 2.4-8 TeV,\n"
+    std::printf("CWoLa Hunting vs AE (Collins et al. 2021) on the dijet toy: %lld background events generated over 2.4-8 TeV,\n"
                 "SR [%.3f, %.3f) TeV, sidebands [%.3f, %.3f) and [%.3f, %.3f); %d run(s) per benchmark\n",
                 static_cast<long long>(tp.n_bkg), win.sr.lo, win.sr.hi, win.sb_low.lo, win.sb_low.hi, win.sb_high.lo,
                 win.sb_high.hi, runs);
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
                     fmean(rc.z2), fmean(rc.z3), fmean(ra.z1), fmean(ra.z2), fmean(ra.z3));
         std::fflush(stdout);
     }
-    std::printf("\nPaper 004 reports (LHCO, (m_j1, m_j2) = (500, 500) GeV signal): Fig. 3 — CWoLa Hunting's AUC rises\n"
+    std::printf("\nCollins et al. 2021 reports (LHCO, (m_j1, m_j2) = (500, 500) GeV signal): Fig. 3 — CWoLa Hunting's AUC rises\n"
                 "with S/B to above 0.90 (supervised 0.98), while the AE's AUC is stable across S/B; the AUC curves cross\n"
                 "at S/B ~ 3e-3 (no-signal CWoLa AUC 0.43 / 0.59 for the two signals). Fig. 7 — the fitted significance\n"
                 "after the SIC-optimal cut: CWoLa Hunting is stronger at large S/B, the AE at small S/B, with the\n"

@@ -11,7 +11,7 @@ int main() {
     p.n_sig = 300;
     const Events data = toys::dijet_data(p, /*seed=*/7);
 
-    // The signal region of paper 001 with its 0.2 TeV sidebands.
+    // The signal region of Benkendorfer et al. 2021 with its 0.2 TeV sidebands.
     const Window w = Window::with_sidebands({3.3, 3.7});
     const Events sr = data.subset(sr_rows(data, w)), sb = data.subset(sb_rows(data, w));
 

@@ -1,7 +1,7 @@
 // examples/window_summary.cpp — what a file of events holds, window by window.
 //
 // Reads an events file (.npy or .csv; default: the LHCO layout, m in column 0 and the truth label
-// in column 5), and prints for each signal region of paper 003 §2.1 (nine 0.4 TeV windows centred
+// in column 5), and prints for each signal region of Das et al. 2024, §2.1 (nine 0.4 TeV windows centred
 // at 3.5 − 0.1(5 − n) TeV) the background and signal counts, S/B and the naive S/√B — the numbers
 // a weakly supervised search starts from. Used by scripts/demo on the built-in dijet toy.
 //

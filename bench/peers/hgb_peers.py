@@ -2,11 +2,11 @@
 """Side-by-side comparison of resanom's HGB (run through the `resanom` tool) with scikit-learn's
 HistGradientBoostingClassifier and XGBoost's hist method, on the same data and settings.
 
-Tasks (issue 3):
+Tasks:
   (a) LHCO signal-region idealized-detector task: data (label 1) = sr_data_train, background
       template (label 0) = the background events of sr_data_val, features = columns 1-4; evaluated
       on sr_test (AUC, max SIC) with ensembles of 10, early stopping on (validation fraction 0.2,
-      patience 10, at most 200 iterations), balanced classes: paper 003 App. A.1 settings.
+      patience 10, at most 200 iterations), balanced classes: the settings of Das et al. 2024, App. A.1.
   (b) synthetic: 300k training events, 8 features, 100 rounds, early stopping off, 100k test events.
 
 Peers: Debian's python3-sklearn and python3-xgboost (scripts/install-peers); run with

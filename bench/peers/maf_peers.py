@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """resanom's MAF flow next to a PyTorch MAF of the identical configuration, on LHCO SR background.
 
-Task (issue 6, bench): learn p(x | m) of the signal-region background events (label 0 of
+Task: learn p(x | m) of the signal-region background events (label 0 of
 sr_data_train and sr_data_val: ~119k events), x = columns 1-4 (mj_min, delta_m, tau21_min,
 tau21_max), m = column 0 (mjj). A random 20k of them are held out; the rest is the training file,
 of which both sides use a random 20 % as validation set for best-epoch selection.

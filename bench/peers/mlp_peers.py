@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """resanom's MLP next to PyTorch on the LHCO idealized-detector (IAD) signal-region task.
 
-Task (issue 4, bench): label 1 = sr_data_train (SR data: background + 0.66 % signal), label 0 = the
+Task (bench): label 1 = sr_data_train (SR data: background + 0.66 % signal), label 0 = the
 background events of sr_data_val (an ideal background template); features 1-4 (mj_min, delta_m,
 tau21_min, tau21_max); class-balanced weights; 3x64 ReLU network, batch 128, Adam lr 1e-3; a 20 %
 random validation split on each side (each tool draws its own), the same number of epochs (no early

@@ -1,6 +1,6 @@
 // examples/cli/classify.cpp — `resanom classify`: trains a classifier or an ensemble on a labelled
 // (soft labels allowed), optionally weighted table, scores events, saves/loads models
-// (../shared/spec/CLI.md). Every input is read and checked, and every output path validated,
+// (docs/cli.md). Every input is read and checked, and every output path validated,
 // before anything is written: bad input exits with code 2 and leaves no file behind.
 //
 // Models plug in through run_model<C>(options, prototype): a model needs only a hyperparameter
@@ -39,7 +39,7 @@ struct ClassifyOptions {
     double val_fraction = 0.2;
     int ensemble = 1;
     std::string class_weight = "balanced";
-    // HGB (defaults: paper 003 App. A.1)
+    // HGB (defaults: Das et al. 2024, App. A.1)
     int max_iter = 200;
     double learning_rate = 0.1;
     int max_leaf_nodes = 31;
@@ -312,16 +312,16 @@ Subcommand add_classify(CLI::App& app) {
     sub->add_option("--apply", o->apply, "Events to score (same column layout; label/weight columns ignored)");
     sub->add_option("--out", o->out, "Scores of --apply: one float64 probability of label 1 per row (.npy)");
     sub->add_option("--ensemble", o->ensemble,
-                    "Members, each with its own seed and random train/validation split (paper 003 uses 50)")
+                    "Members, each with its own seed and random train/validation split (Das et al. 2024 uses 50)")
         ->capture_default_str();
     sub->add_option("--class-weight", o->class_weight, "balanced|none: balance the two classes in the loss")
         ->capture_default_str();
-    sub->add_option("--max-iter", o->max_iter, "HGB: boosting iterations at most (paper 003 App. A.1)")
+    sub->add_option("--max-iter", o->max_iter, "HGB: boosting iterations at most (Das et al. 2024, App. A.1)")
         ->capture_default_str();
-    sub->add_option("--learning-rate", o->learning_rate, "HGB: shrinkage (paper 003 App. A.1)")->capture_default_str();
-    sub->add_option("--max-leaf-nodes", o->max_leaf_nodes, "HGB: leaves per tree (paper 003 App. A.1)")
+    sub->add_option("--learning-rate", o->learning_rate, "HGB: shrinkage (Das et al. 2024, App. A.1)")->capture_default_str();
+    sub->add_option("--max-leaf-nodes", o->max_leaf_nodes, "HGB: leaves per tree (Das et al. 2024, App. A.1)")
         ->capture_default_str();
-    sub->add_option("--max-bins", o->max_bins, "HGB: bins per feature, <= 255 (paper 003 App. A.1)")
+    sub->add_option("--max-bins", o->max_bins, "HGB: bins per feature, <= 255 (Das et al. 2024, App. A.1)")
         ->capture_default_str();
     sub->add_option("--min-samples-leaf", o->min_samples_leaf, "HGB: events per leaf at least")->capture_default_str();
     sub->add_option("--l2", o->l2, "HGB: L2 regularization of the leaf values")->capture_default_str();

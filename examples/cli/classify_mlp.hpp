@@ -1,5 +1,5 @@
 // examples/cli/classify_mlp.hpp — the MLP model of `resanom classify --model mlp`
-// (../shared/spec/CLI.md): maps the command-line options onto MlpParams and says what the JSON
+// (docs/cli.md): maps the command-line options onto MlpParams and says what the JSON
 // summary reports per member ("iterations" = epochs run, "val_loss" = best validation loss).
 // classify.cpp's generic run_model<C> does the rest (reading, Ensemble<C>, --save/--load-model):
 //   template <> struct MemberReport<MlpClassifier> : MlpMemberReport {};
@@ -34,7 +34,7 @@ MlpParams mlp_params(const Options& o) {
     } catch (const input_error& e) {
         throw usage_error(std::string("--activation: ") + e.what());
     }
-    if (p.activation == Activation::leaky_relu) p.activation_alpha = 0.1;  // paper 004 §3.1
+    if (p.activation == Activation::leaky_relu) p.activation_alpha = 0.1;  // Collins et al. 2021, §3.1
     if (p.activation == Activation::elu) p.activation_alpha = 1.0;
     if (o.epochs < 1) throw usage_error("--epochs must be >= 1, got " + std::to_string(o.epochs));
     if (o.batch_size < 1) throw usage_error("--batch-size must be >= 1, got " + std::to_string(o.batch_size));

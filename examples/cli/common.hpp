@@ -1,5 +1,5 @@
 // examples/cli/common.hpp — what every subcommand of the `resanom` tool shares: the exit-code
-// contract of ../shared/spec/CLI.md (0 success, 2 bad input with one line on stderr, 1 internal
+// contract documented in docs/cli.md (0 success, 2 bad input with one line on stderr, 1 internal
 // failure), common flags (--seed, --threads, --progress), column lists, and the JSON line on stdout.
 #pragma once
 

@@ -1,6 +1,6 @@
 // examples/cli/fit.cpp — `resanom fit`: the background fit of an m spectrum with the signal region
-// masked, and the profile-likelihood significance of the SR (../shared/spec/CLI.md; paper 001
-// eqs. 2.4–2.6, paper 004 §4.3 and App. A). Reads unbinned values (--data, --m-col) or a binned
+// masked, and the profile-likelihood significance of the SR (docs/cli.md; Benkendorfer et al. 2021,
+// eqs. 2.4–2.6, Collins et al. 2021, §4.3 and App. A). Reads unbinned values (--data, --m-col) or a binned
 // spectrum (--hist, columns lo,hi,count and optionally sumw2). Writes nothing but the JSON line.
 #include <cmath>
 #include <memory>
@@ -169,7 +169,7 @@ Subcommand add_fit(CLI::App& app) {
     sub->add_option("--range", o->range, "LO,HI: the fit range in TeV (with --data)");
     sub->add_option_function<int>(
            "--bins", [o](const int& n) { o->bins = n, o->bins_given = true; }, "Number of bins (with --data; default 30)");
-    sub->add_flag("--log-bins", o->log_bins, "Bins uniform in log m (paper 004) instead of uniform in m");
+    sub->add_flag("--log-bins", o->log_bins, "Bins uniform in log m (Collins et al. 2021) instead of uniform in m");
     sub->add_option("--sr", o->sr, "LO,HI: the signal region, masked in the fit (bins touching it)")->required();
     sub->add_option("--function", o->function, "dijet4: p0 (1-x)^p1 / x^(p2 + p3 ln x), x = m/sqrt(s); linear: p0 + p1 x")
         ->capture_default_str();

@@ -1,5 +1,5 @@
 // examples/cli/generate.cpp — `resanom generate`: writes the built-in toy datasets
-// (../shared/spec/CLI.md). Every sample is generated in memory first and every output path is
+// (docs/cli.md). Every sample is generated in memory first and every output path is
 // checked before anything is written, so bad input never leaves a partial result behind.
 #include <charconv>
 #include <cmath>
@@ -100,8 +100,8 @@ Generated generate(const GenerateOptions& o) {
         return g;
     }
     if (o.toy == "multi-resonant") {
-        // n = n-bkg + n-sig events, each signal with probability n-sig / n (paper 000 §3's class
-        // balance; the number of signal events drawn is binomial around n-sig).
+        // n = n-bkg + n-sig events, each signal with probability n-sig / n (the class
+        // balance of Chen et al. 2023, §3; the number of signal events drawn is binomial around n-sig).
         toys::MultiResonantToyParams p;
         const Index n_bkg = count(o.n_bkg, 8510, "--n-bkg");
         const Index n_sig = count(o.n_sig, 1490, "--n-sig");
@@ -164,9 +164,9 @@ Subcommand add_generate(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("generate", "Write a built-in toy dataset (.npy or .csv)");
     sub->add_option("--toy", opts->toy,
                     "dijet: LHCO-like dijet events (mjj, mj_min, delta_m, tau21_min, tau21_max, label; TeV); "
-                    "sacwola-gauss: the Gaussian toy of paper 001 §III (m, x0, x1, label); "
-                    "bimodal: the two-simulation toy of paper 000 §4.3 (m, x…, label); "
-                    "multi-resonant: three resonant features, each window a noisy vote for the signal, paper 000 §3 "
+                    "sacwola-gauss: the Gaussian toy of Benkendorfer et al. 2021, §III (m, x0, x1, label); "
+                    "bimodal: the two-simulation toy of Chen et al. 2023, §4.3 (m, x…, label); "
+                    "multi-resonant: three resonant features, each window a noisy vote for the signal, Chen et al. 2023, §3 "
                     "(m1, m2, m3, x1, x2, label; windows [0.4, 0.6))")
         ->capture_default_str();
     sub->add_option("--n-bkg", opts->n_bkg,

@@ -1,5 +1,5 @@
 // examples/cli/main.cpp — the `resanom` command-line tool: subcommands over the header-only
-// library, with the contract of ../shared/spec/CLI.md. Each subcommand lives in its own file and
+// library, with the contract documented in docs/cli.md. Each subcommand lives in its own file and
 // registers itself with a static SubcommandRegistration (common.hpp).
 #include <signal.h>
 

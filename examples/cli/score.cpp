@@ -1,5 +1,5 @@
 // examples/cli/score.cpp — `resanom score --model ae`: unsupervised anomaly scores from the
-// autoencoder ensemble of paper 004 §3.2 (models/mlp/autoencoder.hpp), as ../shared/spec/CLI.md
+// autoencoder ensemble of Collins et al. 2021, §3.2 (models/mlp/autoencoder.hpp), as docs/cli.md
 // specifies. Every flag and file is checked before training starts, and --out is written only
 // after everything has succeeded, so bad input leaves nothing behind.
 #include <chrono>
@@ -98,17 +98,17 @@ void run(const ScoreOptions& o) {
 
 Subcommand add_score(CLI::App& app) {
     auto o = std::make_shared<ScoreOptions>();
-    CLI::App* sub = app.add_subcommand("score", "Unsupervised anomaly scores: autoencoder ensemble (paper 004 §3.2)");
+    CLI::App* sub = app.add_subcommand("score", "Unsupervised anomaly scores: autoencoder ensemble (Collins et al. 2021, §3.2)");
     sub->add_option("--model", o->model, "Scoring model: ae (autoencoder ensemble)")->capture_default_str();
     sub->add_option("--train", o->train, "Training events (.npy or .csv), background-dominated");
     sub->add_option("--features", o->features, "Comma-separated 0-based feature columns (default: all)");
     sub->add_option("--apply", o->apply, "Events to score (same column layout)")->required();
     sub->add_option("--out", o->out, "Output .npy: one float64 score per row of --apply (higher = more anomalous)")
         ->required();
-    sub->add_option("--hidden", o->hidden, "Encoder hidden widths; the decoder mirrors them (paper 004 §3.2)")
+    sub->add_option("--hidden", o->hidden, "Encoder hidden widths; the decoder mirrors them (Collins et al. 2021, §3.2)")
         ->capture_default_str();
-    sub->add_option("--latent", o->latent, "Latent width (paper 004 App. C)")->capture_default_str();
-    sub->add_option("--epochs", o->epochs, "Epochs per member (paper 004: 1)")->capture_default_str();
+    sub->add_option("--latent", o->latent, "Latent width (Collins et al. 2021, App. C)")->capture_default_str();
+    sub->add_option("--epochs", o->epochs, "Epochs per member (Collins et al. 2021: 1)")->capture_default_str();
     sub->add_option("--batch-size", o->batch_size, "Minibatch size")->capture_default_str();
     sub->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str();
     sub->add_option("--ensemble", o->ensemble, "Ensemble members")->capture_default_str();

@@ -1,5 +1,5 @@
 // examples/cli/search.cpp — `resanom search`, the main job: a resonant anomaly search with one of
-// the papers' methods over one or many signal-region windows (../shared/spec/CLI.md).
+// the papers' methods over one or many signal-region windows (docs/cli.md).
 //
 // The --method string picks a pipeline type (methods/methods.hpp) at run time; the classifier
 // (--classifier hgb|mlp) and the statistics (--statistic) are held in AnyClassifier / AnyStatistic,
@@ -339,13 +339,12 @@ void run(const SearchFlags& o) {
     if (!wants_direct && (o.delta_sys_sb || dsys.reference))
         throw usage_error("--delta-sys-from and --delta-sys-sb apply to --statistic direct or both (the bump hunt takes "
                           "its background from the sideband fit)");
-    if (wants_bump && detail_search::trains_across_m(o) && !dsys.given)
-        throw usage_error("--statistic " + statistic + " with --method " + o.method +
-                          " is not calibrated: its classifier learns signal-region against sideband events, so where "
-                          "the features follow m its cut sculpts a bump into the spectrum (on the LHC-Olympics-like toy "
-                          "two in three background-only searches reach a global 3 sigma, and a background-only "
-                          "reference does not correct it well enough; docs/validation.md); use --statistic direct "
-                          "with --delta-sys-from, or state the sculpting yourself with --delta-sys D");
+    const auto sculpting = detail_search::bump_hunt_sculpting(o);
+    if (wants_bump && sculpting && !dsys.given)
+        throw usage_error("--statistic " + statistic + " with --method " + o.method + " is not calibrated: " +
+                          *sculpting +
+                          "; docs/validation.md); use --statistic direct with --delta-sys-from, or state the "
+                          "sculpting yourself with --delta-sys D");
     if (spec.min_sims > 0 && static_cast<int>(o.sim.size()) < spec.min_sims)
         throw usage_error("--method " + o.method + " needs " + std::to_string(spec.min_sims) + " --sim file" +
                           (spec.min_sims > 1 ? "s" : "") + ", got " + std::to_string(o.sim.size()));
@@ -406,7 +405,7 @@ void run(const SearchFlags& o) {
         }
     }
     // The systematic shifts, from what the flags (or the method) name.
-    if (dsys.given && *o.delta_sys == 0.0 && o.method != "iad" && (wants_direct || detail_search::trains_across_m(o)))
+    if (dsys.given && *o.delta_sys == 0.0 && o.method != "iad" && (wants_direct || sculpting))
         std::cerr << "resanom: warning: --delta-sys 0 with --method " << o.method
                   << ": the " << (wants_direct ? "direct estimate assumes a perfect background template"
                                                : "bump hunt assumes the cut does not sculpt the spectrum")
@@ -536,24 +535,24 @@ Subcommand add_search(CLI::App& app) {
     sub->add_option("--label-col", o->label_col, "Truth column (used only to report ROC/SIC, never for training)");
     sub->add_option("--method", o->method, method_help())->capture_default_str();
     sub->add_option("--combine", o->combine, "combined: the methods combined, e.g. cathode,salad");
-    sub->add_option("--combine-level", o->combine_level, "combined: sample or score (paper 002 §4)")->capture_default_str();
+    sub->add_option("--combine-level", o->combine_level, "combined: sample or score (Golling et al. 2024, §4)")->capture_default_str();
     sub->add_option("--sim", o->sim, "Reference sample (repeatable): simulations (SA-CWoLa, SALAD family), "
                                       "the ideal background (IAD)");
     sub->add_option("--sr", o->sr, "One signal region LO,HI (TeV); Multi-CWoLa: one per resonant column, \"a,b;c,d;e,f\"");
-    sub->add_option("--windows", o->windows, "seed003 (9 windows, paper 003), seed004 (paper 004) or LO:HI:WIDTH:STEP");
+    sub->add_option("--windows", o->windows, "seed003 (9 windows, Das et al. 2024), seed004 (Collins et al. 2021) or LO:HI:WIDTH:STEP");
     sub->add_option("--sb-width", o->sb_width, "Short sideband width per side (CWoLa; TeV)")->capture_default_str();
     sub->add_option("--long-sb-width", o->long_sb_width, "Long sideband width per side (SALAD reweighting; TeV)")
         ->capture_default_str();
     sub->add_option("--classifier", o->classifier, "hgb or mlp")->capture_default_str();
-    sub->add_option("--ensemble", o->ensemble, "Classifiers per fold, averaged (default 10; paper 003: 50); for ae the autoencoders (default 50, paper 004)");
-    sub->add_option("--folds", o->folds, "k of the out-of-fold scoring (papers 003, 004: 5)")->capture_default_str();
-    sub->add_option("--lambda", o->lambda, "SA-CWoLa: weight λ of the simulation (paper 001 eq. 2.3)")->capture_default_str();
-    sub->add_option("--oversampling", o->oversampling, "CATHODE: samples per SR data event (paper 003: 4)")
+    sub->add_option("--ensemble", o->ensemble, "Classifiers per fold, averaged (default 10; Das et al. 2024: 50); for ae the autoencoders (default 50, Collins et al. 2021)");
+    sub->add_option("--folds", o->folds, "k of the out-of-fold scoring (Das et al. 2024, Collins et al. 2021: 5)")->capture_default_str();
+    sub->add_option("--lambda", o->lambda, "SA-CWoLa: weight λ of the simulation (Benkendorfer et al. 2021, eq. 2.3)")->capture_default_str();
+    sub->add_option("--oversampling", o->oversampling, "CATHODE: samples per SR data event (Das et al. 2024: 4)")
         ->capture_default_str();
     sub->add_option("--flow-epochs", o->flow_epochs, "CATHODE's flow: epochs")->capture_default_str();
     sub->add_option("--flow-blocks", o->flow_blocks, "CATHODE's flow: MADE blocks")->capture_default_str();
     sub->add_option("--flow-hidden", o->flow_hidden, "CATHODE's flow: hidden units")->capture_default_str();
-    sub->add_option("--class-balance", o->class_balance, "Multi-CWoLa: p(y = 1) (paper 000 App. E.1)")->capture_default_str();
+    sub->add_option("--class-balance", o->class_balance, "Multi-CWoLa: p(y = 1) (Chen et al. 2023, App. E.1)")->capture_default_str();
     sub->add_option("--ae-latent", o->ae_latent,
                     "ae: the autoencoders' latent size, or fvu: chosen on the data by the fraction of variance "
                     "unexplained (Collins et al. 2021, App. C)")
@@ -563,9 +562,11 @@ Subcommand add_search(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--eps-b", o->eps_b, "Working points: background efficiencies")->capture_default_str();
     sub->add_option("--delta-sys", o->delta_sys,
-                    "Direct estimation: your own systematic shift δ_sys (Das et al. 2024, eq. 3; σ_sys = |δ_sys|). "
-                    "Without it, --delta-sys-from or --delta-sys-sb, δ_sys = 0 for iad alone, the data's sidebands "
-                    "for cathode; other methods need one for --statistic direct");
+                    "Your own systematic shift δ_sys (Das et al. 2024, eq. 3; σ_sys = |δ_sys|): it scales the direct "
+                    "estimate's template and the bump hunt's prediction. Without it, --delta-sys-from or "
+                    "--delta-sys-sb, δ_sys = 0 for iad alone, the data's sidebands for cathode; other methods need "
+                    "one for --statistic direct. The bump hunt of cwola, cwola-hunting, sa-cwola, the Multi-CWoLa "
+                    "family, cathode and combinations with them needs it: the sculpting of their cut");
     sub->add_option("--delta-sys-from", o->delta_sys_from,
                     "Direct estimation: δ_sys from this background-only reference (Das et al. 2024, eqs. 4-5)");
     sub->add_flag("--delta-sys-sb", o->delta_sys_sb,

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -362,6 +363,7 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
             g << "\n";
         }
         g << "  unset multiplot\n"
+          << "  unset logscale y; set format y \"%g\"; set format x \"%g\"\n"   // log axes refuse the next plot's offsets
           << "  unset object 1; unset arrow 1; set xrange [*:*]; set yrange [*:*]; unset xlabel; unset ylabel\n"
           << "  set lmargin -1; set rmargin -1; set tmargin -1; set bmargin -1\n"
           << "}\n";
@@ -453,16 +455,23 @@ inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
            << "\n| --- | --- | --- | --- | --- |" << (paper ? " --- |" : "") << "\n";
         bool spread = false;
         for (const ReferenceShift& r : shifts) {
-            const auto [lo, hi] = std::minmax_element(r.per_window.begin(), r.per_window.end());
+            // Windows whose shift could not be measured (NaN) are left out of the range.
+            double lo = std::numeric_limits<double>::quiet_NaN(), hi = lo;
+            for (const double d : r.per_window) {
+                if (!std::isfinite(d)) continue;
+                lo = std::isnan(lo) ? d : std::min(lo, d);
+                hi = std::isnan(hi) ? d : std::max(hi, d);
+            }
             const SystematicShift used = r.shift(rule);
             const double rms = *r.shift(SigmaSys::rms).sigma_sys, sigma = *used.sigma_sys;
             spread = spread || rms > 1.2 * sigma;
             md << "| " << fmt(r.eps_b) << " | " << fmt(used.delta_sys, "%.3f") << " | " << fmt(sigma, "%.3f") << " | "
-               << fmt(*lo, "%.3f") << " | " << fmt(*hi, "%.3f") << " |";
+               << (std::isnan(lo) ? std::string("—") : fmt(lo, "%.3f")) << " | "
+               << (std::isnan(hi) ? std::string("—") : fmt(hi, "%.3f")) << " |";
             if (paper) md << " " << fmt(rms, "%.3f") << " |";
             md << "\n";
         }
-        if (spread)
+        if (spread && paper)   // the other rules include the spread
             md << "\nThe RMS of the windows' shifts exceeds σ_sys by more than 20 %: where the template is mismodelled "
                   "by more than the average, the local Z is too large, and on background-only searches the 3σ tail "
                   "is several times too heavy (docs/validation.md). `--sigma-sys net` covers the spread.\n";

@@ -1,6 +1,6 @@
 // examples/cli/significance.cpp — `resanom significance`: the Asimov significance of a counting
-// experiment with a relative background uncertainty (paper 003 eq. 6; eq. 7 as z_gauss), signed
-// negative for a deficit, and its one-sided p-value (../shared/spec/CLI.md).
+// experiment with a relative background uncertainty (Das et al. 2024, eq. 6; eq. 7 as z_gauss), signed
+// negative for a deficit, and its one-sided p-value (docs/cli.md).
 #include <cmath>
 #include <memory>
 #include <string>
@@ -36,7 +36,7 @@ void run(const SignificanceCliOptions& o) {
 Subcommand add_significance(CLI::App& app) {
     auto o = std::make_shared<SignificanceCliOptions>();
     CLI::App* sub = app.add_subcommand(
-        "significance", "Asimov significance with a relative background uncertainty (paper 003 eqs. 6, 7)");
+        "significance", "Asimov significance with a relative background uncertainty (Das et al. 2024, eqs. 6, 7)");
     sub->add_option("--n-obs", o->n_obs, "Observed events N_obs (>= 0; weighted counts allowed)")->required();
     sub->add_option("--n-exp", o->n_exp, "Expected background N_exp (> 0)")->required();
     sub->add_option("--rel-unc", o->rel_unc, "Relative uncertainty of N_exp (sigma_exp, e.g. 0.05)")->capture_default_str();

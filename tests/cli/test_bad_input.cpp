@@ -1,4 +1,4 @@
-// The bad-input matrix of the tool (issue: hardening): every subcommand that reads files gets every
+// The bad-input matrix of the tool: every subcommand that reads files gets every
 // class of malformed file in every file flag — missing, empty, truncated npy, wrong magic, absurd
 // shape, unsupported dtype, Fortran order, ragged and non-numeric CSV, a folder — and the value
 // classes where they apply (NaN/inf in features, m or weights, labels outside [0, 1], unknown

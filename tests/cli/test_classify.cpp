@@ -1,4 +1,4 @@
-// Tests of `resanom classify --model hgb` (../shared/spec/CLI.md): scores and the JSON summary,
+// Tests of `resanom classify --model hgb` (docs/cli.md): scores and the JSON summary,
 // soft labels and weights, explicit validation sets, ensembles, save/load, determinism, and the
 // bad-input contract (exit code 2, one line on stderr, nothing written).
 #include <doctest/doctest.h>

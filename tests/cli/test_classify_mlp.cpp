@@ -1,4 +1,4 @@
-// Tests of `resanom classify --model mlp` (../shared/spec/CLI.md): the JSON summary with exactly the
+// Tests of `resanom classify --model mlp` (docs/cli.md): the JSON summary with exactly the
 // contract's keys ("iterations" counts epochs), scores of every --apply row, the reported
 // validation loss recomputed from the saved network's scores, determinism whatever --threads,
 // save/load, and the bad-input contract for the MLP flags (exit code 2, one line on stderr,

@@ -1,4 +1,4 @@
-// Tests of `resanom density` (../shared/spec/CLI.md): the JSON line with exactly the contract's
+// Tests of `resanom density` (docs/cli.md): the JSON line with exactly the contract's
 // keys, one sample per conditional value in --features order, one log-density per --logprob row,
 // same bytes for the same seed, --save-model/--load-model, and the bad-input contract (exit code 2,
 // one line on stderr, nothing written).

@@ -1,4 +1,4 @@
-// Tests of `resanom fit` (../shared/spec/CLI.md): the JSON keys of the contract, parameter recovery
+// Tests of `resanom fit` (docs/cli.md): the JSON keys of the contract, parameter recovery
 // from an Asimov histogram given as CSV, agreement with the library on unbinned data (uniform and
 // log bins), and the bad-input contract (exit code 2, one line on stderr, nothing on stdout).
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Tests of `resanom generate` (../shared/spec/CLI.md): the acceptance run of the foundation issue,
+// Tests of `resanom generate` (docs/cli.md): the acceptance run of the first release,
 // byte-identical output for a seed, the JSON line, the toys' layouts, and the bad-input contract
 // (exit code 2, one line on stderr, nothing written).
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Tests of `resanom score --model ae` (../shared/spec/CLI.md): the JSON line with exactly the
+// Tests of `resanom score --model ae` (docs/cli.md): the JSON line with exactly the
 // contract's keys, one float64 score per --apply row, same bytes for the same seed, off-manifold
 // events scoring higher, --save-model/--load-model, and the bad-input contract (exit code 2, one
 // line on stderr, nothing written to --out).

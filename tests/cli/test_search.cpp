@@ -1,4 +1,4 @@
-// Tests of `resanom search` (../shared/spec/CLI.md): the JSON keys and report files, a signal found
+// Tests of `resanom search` (docs/cli.md): the JSON keys and report files, a signal found
 // by the IAD, the same seed giving the same numbers, and the bad-input contract (exit code 2, one
 // line naming the problem, nothing written to --out).
 #include <doctest/doctest.h>
@@ -138,7 +138,7 @@ TEST_CASE("search: report.md, the plots' data and, with gnuplot, the plots") {
     CHECK(fs::exists(out / "plots" / "roc.dat"));
     if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
         for (const char* f : {"spectrum.png", "spectrum.svg", "significance.png", "significance.svg", "roc.png", "sic.png"}) {
-            INFO(f);
+            INFO(std::string(f));
             REQUIRE(fs::exists(out / f));
             CHECK(fs::file_size(out / f) > 1000);
         }
@@ -153,6 +153,19 @@ TEST_CASE("search: report.md, the plots' data and, with gnuplot, the plots") {
         CHECK(sparse.err.find("gnuplot failed") == std::string::npos);
         CHECK(fs::exists(dir.path() / "sparse" / "spectrum.png"));
         CHECK(fs::exists(dir.path() / "sparse" / "significance.png"));
+        // The direct estimate alone: a spectrum without fits (log scale, no pulls panel), then the
+        // significance plot on a linear axis.
+        const auto direct = run_tool("search --data data.npy --m-col 0 --features 1,2,3,4 --method iad --sim ref.npy "
+                                     "--windows 3.1:3.9:0.4:0.4 --ensemble 1 --statistic direct --out direct",
+                                     dir);
+        REQUIRE(direct.code == 0);
+        CHECK(direct.err.find("gnuplot failed") == std::string::npos);
+        for (const char* f : {"spectrum.png", "significance.png"}) {
+            INFO(std::string(f));
+            CHECK(fs::exists(dir.path() / "direct" / f));
+        }
+        // Without truth labels there are no ROC or SIC curves to draw.
+        CHECK_FALSE(fs::exists(dir.path() / "direct" / "roc.png"));
     }
 }
 
@@ -206,6 +219,13 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
          "apply to --statistic direct or both"},
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola --sr 3.3,3.7 --out out",
          "is not calibrated"},   // auto: no δ_sys for the direct estimate, so the bump hunt, refused
+        // CATHODE's classifier learns where the flow misses the signal region: its cut sculpts too,
+        // also inside a combination.
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cathode --statistic both --sr 3.3,3.7 --out out",
+         "the flow interpolated from the sidebands"},
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method combined --combine iad,cathode "
+         "--combine-level score --sim ref.npy --statistic bumphunt --sr 3.3,3.7 --out out",
+         "is not calibrated"},
         {base + "--method multi-cwola --sr 3.3,3.7", "one window per resonant column"},
         {base + "--method cwola --sr 3.3,3.7 --delta-sys -2", "--delta-sys"},
         {base + "--method combined --combine cwola,iad --combine-level score --sim ref.npy --sr 3.3,3.7 --statistic direct",

@@ -1,4 +1,4 @@
-// Tests of `resanom significance` (../shared/spec/CLI.md): paper 003 eq. 6 against hand values
+// Tests of `resanom significance` (docs/cli.md): Das et al. 2024, eq. 6, against hand values
 // (Python math module, see tests/unit/test_significance.cpp), eq. 7 as z_gauss, the deficit sign,
 // and the bad-input contract.
 #include <doctest/doctest.h>

@@ -1,15 +1,16 @@
 // Fidelity of the weakly supervised methods on the dijet toy (toys/dijet.hpp):
 //  * with an injected signal, CATHODE and CWoLa reach a good fraction of the IAD's max SIC in the
-//    signal region 3.3–3.7 TeV (paper 003 Fig. 6 / paper 002 §3: data-driven templates approach
-//    the idealized detector when the template is good);
-//  * background-only searches over a few windows show no local excess above 3σ (paper 003 §4,
+//    signal region 3.3–3.7 TeV (Das et al. 2024, Fig. 6 / Golling et al. 2024, §3: data-driven
+//    templates approach the idealized detector when the template is good);
+//  * background-only searches over a few windows show no local excess above 3σ (Das et al. 2024, §4,
 //    Figs. 1, 3, 5 panels (a): without signal the significances scatter around zero): IAD with
 //    δ_sys = 0, CWoLa and CATHODE with δ_sys^MC from a background-only reference (eqs. 4–5).
 //    (CWoLa judged by the bump hunt is calibrated in docs/validation.md instead: where the jet
 //    masses correlate with m_jj a cut on a CWoLa score sculpts a bump into a background-only
 //    spectrum, and the tool measures that sculpting on a background-only reference);
-//  * the autoencoder ensemble of paper 004 §3.2 (small), cut on its score, sculpts no bump into the
-//    background-only spectrum (paper 004 §4: the AE's fit is unbiased without signal).
+//  * the autoencoder ensemble of Collins et al. 2021, §3.2 (small), cut on its score, sculpts no
+//    bump into the background-only spectrum (Collins et al. 2021, §4: the AE's fit is unbiased
+//    without signal).
 //
 // Scale (chosen for ~90 s on two shared cores, not the papers'): 100 000 background events over
 // 2.4–8 TeV (about 12 000 in the SR) and 800 signal events (S/B ≈ 6 % in the SR, a signal-rich
@@ -101,7 +102,7 @@ TEST_CASE("dijet toy with signal: CATHODE and CWoLa reach a good fraction of the
 TEST_CASE("dijet toy without signal: no local excess above 3 sigma in a search over a few windows") {
     const Events data = toys::dijet_data(toy_params(0), 41);
     const std::vector<Events> ideal{toys::dijet_data(toy_params(0), 42)};
-    // Three of paper 003's nine windows (centres 3.3, 3.5, 3.7 TeV) at ε_B = 10 % and 1 %.
+    // Three of the nine windows of Das et al. 2024 (centres 3.3, 3.5, 3.7 TeV) at ε_B = 10 % and 1 %.
     const std::vector<Window> all = seed003_windows();
     SearchOptions opt;
     opt.windows = {all[2], all[4], all[6]};
@@ -119,7 +120,7 @@ TEST_CASE("dijet toy without signal: no local excess above 3 sigma in a search o
             }
     }
     // CWoLa and CATHODE templates are imperfect (the toy's jet masses correlate with m_jj), so as in
-    // paper 003 §3.1 their δ_sys^MC is measured on a separate background-only reference sample
+    // Das et al. 2024, §3.1, their δ_sys^MC is measured on a separate background-only reference sample
     // over the same windows and enters σ_sys = |δ_sys| (eqs. 4–5, 8).
     const Events reference = toys::dijet_data(toy_params(0), 43);
     auto check_method = [&](const auto& gen, const char* name) {
@@ -149,9 +150,10 @@ TEST_CASE("dijet toy without signal: no local excess above 3 sigma in a search o
 }
 
 TEST_CASE("dijet toy without signal: the autoencoder's bump hunt shows no local excess above 3 sigma") {
-    // Paper 004 §3.2's AE ensemble, shrunk: 5 members of 64-64-2-64-64, 2 epochs on 20 000-event
-    // subsamples, trained 5-fold on the events of the fit range; the bump hunt of paper 004 §4 on
-    // the x % most anomalous events (x = 10 %, 1 %), in paper 004's own window (seed004_windows()[6]).
+    // The AE ensemble of Collins et al. 2021, §3.2, shrunk: 5 members of 64-64-2-64-64, 2 epochs on
+    // 20 000-event subsamples, trained 5-fold on the events of the fit range; the bump hunt of
+    // Collins et al. 2021, §4 on the x % most anomalous events (x = 10 %, 1 %), in the window of
+    // Collins et al. 2021 (seed004_windows()[6]).
     const Events all = toys::dijet_data(toy_params(0), 51);
     const Events data = all.subset(rows_in(all, Interval{2.8, 5.2}));
     AutoencoderEnsembleParams ap;

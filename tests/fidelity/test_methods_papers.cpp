@@ -1,10 +1,10 @@
 // Fidelity of the template generators against the papers' toy experiments, at small scale:
-//  * paper 001 §III (Gaussian toy, Fig. 2): CWoLa antitags the signal (AUC < 0.5) because the
+//  * Benkendorfer et al. 2021, §III (Gaussian toy, Fig. 2): CWoLa antitags the signal (AUC < 0.5) because the
 //    signal is sideband-like, while SA-CWoLa (λ = 1) and SALAD recover (AUC > 0.6);
-//  * paper 000 §4.3 (bimodal two-simulation toy, Table 1, Figs. 4–5): Multi-SALAD beats SALAD with
+//  * Chen et al. 2023, §4.3 (bimodal two-simulation toy, Table 1, Figs. 4–5): Multi-SALAD beats SALAD with
 //    either simulation alone, and its SR weights stay bounded (max/mean below the concatenation's
 //    bound of 2 plus estimation noise) where each single simulation's weights blow up;
-//  * paper 000 §3.3 (Fig. 1): with three resonant features and a small, signal-rich sample,
+//  * Chen et al. 2023, §3.3 (Fig. 1): with three resonant features and a small, signal-rich sample,
 //    Multi-CWoLa's AUC beats CWoLa's on one feature.
 // The AUCs are of the out-of-fold-trained classifiers on a separate labelled test sample
 // (PipelineInput::test: SR background vs signal). Figures are printed with MESSAGE.
@@ -46,7 +46,7 @@ double test_auc(const G& gen, const PipelineInput& in, int max_iter, std::uint64
 
 }  // namespace
 
-TEST_CASE("paper 001 Gaussian toy: CWoLa antitags, SA-CWoLa and SALAD recover") {
+TEST_CASE("Gaussian toy of Benkendorfer et al. 2021: CWoLa antitags, SA-CWoLa and SALAD recover") {
     // Eqs. 3.1–3.3 at the paper's size: 500 signal events in 50000 SR background events (§III).
     const toys::GaussianToyParams tp;
     const toys::GaussianToy toy = toys::gaussian_toy(tp, 2024);
@@ -55,7 +55,8 @@ TEST_CASE("paper 001 Gaussian toy: CWoLa antitags, SA-CWoLa and SALAD recover") 
     testp.n_bkg_sb = 0;
     testp.n_sig = 5000;
     const Events test = toys::gaussian_data(testp, 77);
-    // The toy's SB is the short sidebands; SALAD's long sidebands contain them (paper 001 §II.C).
+    // The toy's SB is the short sidebands; SALAD's long sidebands contain them
+    // (Benkendorfer et al. 2021, §II.C).
     const Window w = Window::with_sidebands({tp.sr_lo, tp.sr_hi}, tp.sb_width, 0.5);
     const std::vector<Events> sim{toy.simulation};
     const PipelineInput in{toy.data, sim, w, std::nullopt, &test};
@@ -69,10 +70,10 @@ TEST_CASE("paper 001 Gaussian toy: CWoLa antitags, SA-CWoLa and SALAD recover") 
     CHECK(a_salad > 0.6);
 }
 
-TEST_CASE("paper 000 bimodal toy: Multi-SALAD beats single-simulation SALAD, bounded weights") {
+TEST_CASE("bimodal toy of Chen et al. 2023: Multi-SALAD beats single-simulation SALAD, bounded weights") {
     // The toy's defaults (toys/bimodal.hpp: mismodel shift 0.5), 30000 background and 600 anomaly
     // events, 5000 events per simulation (a simulation smaller than the data, where the variance
-    // of the importance weights matters, paper 000 §4.1). Means over 4 independent runs, as the
+    // of the importance weights matters, Chen et al. 2023, §4.1). Means over 4 independent runs, as the
     // paper averages its Table 1 over 10.
     toys::BimodalToyParams bp;
     bp.n_bkg = 30000;
@@ -111,8 +112,8 @@ TEST_CASE("paper 000 bimodal toy: Multi-SALAD beats single-simulation SALAD, bou
 }
 
 // The multi-resonant toy (toys/multi_resonant.hpp): three windows that vote for the signal with
-// accuracies 0.8, 0.75, 0.7 (paper 000 eq. 3.3); x: background N(0, I₂), signal N((1, 1), I₂).
-TEST_CASE("paper 000 three resonant features: Multi-CWoLa beats CWoLa on a small signal-rich sample") {
+// accuracies 0.8, 0.75, 0.7 (Chen et al. 2023, eq. 3.3); x: background N(0, I₂), signal N((1, 1), I₂).
+TEST_CASE("three resonant features (Chen et al. 2023): Multi-CWoLa beats CWoLa on a small signal-rich sample") {
     const MultiWindow mw{std::vector<Interval>(3, Interval{0.4, 0.6})};
     const Window w = Window::with_sidebands({0.4, 0.6}, 0.1, 0.2);
     const Events test = toys::multi_resonant_sample({.n = 20000, .class_balance = 0.5}, 1000);

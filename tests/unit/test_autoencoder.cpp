@@ -1,7 +1,7 @@
 // Tests of Autoencoder and AutoencoderEnsemble (models/mlp/autoencoder.hpp): on data lying on a
-// one-dimensional curve in 4-D, off-curve points score higher; the FVU of paper 004 App. C behaves
-// (below the trivial value 1, equal to the mean per-event MSE on standardized data); the
-// architecture follows paper 004 §3.2; determinism; save/load; bad input.
+// one-dimensional curve in 4-D, off-curve points score higher; the FVU of Collins et al. 2021, App.
+// C, behaves (below the trivial value 1, equal to the mean per-event MSE on standardized data); the
+// architecture follows Collins et al. 2021, §3.2; determinism; save/load; bad input.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -83,7 +83,7 @@ TEST_CASE("an autoencoder ensemble scores off-manifold points higher (AUC > 0.9)
     CHECK((R - in).cwiseAbs().mean() < 0.3);
 }
 
-TEST_CASE("paper 004 §3.2 architecture and defaults") {
+TEST_CASE("architecture and defaults of Collins et al. 2021, §3.2") {
     const AutoencoderParams p;
     CHECK(p.hidden == std::vector<Index>{512, 512});
     CHECK(p.latent == 2);

@@ -100,4 +100,32 @@ TEST_CASE("a working point whose fit fails: an error, or status fit_failed with 
     CHECK(out[1].n_obs == n);
 }
 
+TEST_CASE("a working point whose sidebands hold fewer selected events than the rule asks is unreached") {
+    auto in = make_input(20000, 0, 5);
+    in.eps_b = {0.05, 1e-3};   // 1e-3: 50 template events pass (reached by ε), but only ≈ 20 data events
+    const auto out = BumpHunt().evaluate(in);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].status == WorkingPointStatus::ok);
+    CHECK(std::isfinite(out[0].z));
+    CHECK(out[1].status == WorkingPointStatus::unreached);
+    CHECK(std::isnan(out[1].z));
+    CHECK_FALSE(out[1].counts());
+    // Count the selected sideband events of the fit range by hand: below the rule's 40.
+    double sb = 0.0;
+    for (Index i = 0; i < in.data.score.size(); ++i)
+        if (in.data.score[i] >= out[1].threshold && !in.window.sr.contains(in.data.m[i]) && in.data.m[i] >= 2.6 &&
+            in.data.m[i] < 5.0)
+            sb += 1.0;
+    CHECK(sb < 40.0);
+    CHECK(sb > 0.0);
+    // Without the rule the same point is judged (or its fit fails), never silently unreached.
+    BumpHuntConfig c;
+    c.min_sideband_events = 0.0;
+    c.skip_failed_fits = true;
+    const auto loose = BumpHunt(c).evaluate(in);
+    CHECK(loose[1].status != WorkingPointStatus::unreached);
+    c.min_sideband_events = -1.0;
+    CHECK_THROWS_AS(BumpHunt{c}, input_error);
+}
+
 }  // namespace unit_test_bump_hunt

@@ -20,7 +20,7 @@ using namespace resanom;
 
 namespace {
 
-// The seed-001 layout: 30 uniform bins over [2.6, 5.0] TeV, SR [3.3, 3.7) (paper 001 §II.C).
+// The layout of Benkendorfer et al. 2021, §II.C: 30 uniform bins over [2.6, 5.0] TeV, SR [3.3, 3.7).
 const std::vector<double> kEdges = uniform_edges(2.6, 5.0, 30);
 const Interval kSR{3.3, 3.7};
 
@@ -178,7 +178,7 @@ TEST_CASE("Asimov spectra: least squares, log bins and the linear function recov
         CHECK(r.params[2] == doctest::Approx(truth[2]).epsilon(1e-5));
         CHECK(std::fabs(r.params[3] - truth[3]) < 1e-5);
     }
-    SUBCASE("log-uniform bins of paper 004 (2.8–5.2 TeV, 30 bins), SR = bins 9–12") {
+    SUBCASE("log-uniform bins of Collins et al. 2021 (2.8–5.2 TeV, 30 bins), SR = bins 9–12") {
         const auto edges = log_edges(2.8, 5.2, 30);
         const Vector truth = truth_params(5e5);
         const Vector mu = integrate_bins(edges, FitFunction::dijet4, truth, 13.0, 24);
@@ -187,7 +187,7 @@ TEST_CASE("Asimov spectra: least squares, log bins and the linear function recov
         CHECK(r.params[1] == doctest::Approx(truth[1]).epsilon(1e-6));
         CHECK(r.params[2] == doctest::Approx(truth[2]).epsilon(1e-6));
     }
-    SUBCASE("linear function (paper 004 §4.3)") {
+    SUBCASE("linear function (Collins et al. 2021, §4.3)") {
         const auto edges = uniform_edges(3.0, 4.0, 20);
         Vector truth(2);
         truth << 8000.0, -20000.0;  // p0 + p1 m/√s, positive over [3, 4] TeV

@@ -1,4 +1,4 @@
-// Tests of resanom/stats/direct_estimate.hpp (paper 003 §3): the working point, eq. 3, eq. 8 and
+// Tests of resanom/stats/direct_estimate.hpp (Das et al. 2024, §3): the working point, eq. 3, eq. 8 and
 // eq. 6 by hand; δ_sys from a reference (eqs. 4–5) and sidebands, their quadrature combination; the
 // null distribution of the signed significance; the TestStatistic concept; bad input.
 #include <doctest/doctest.h>
@@ -56,7 +56,7 @@ TEST_CASE("eq. 3, eq. 8 and eq. 6 by hand") {
     CHECK(r[1].n_exp == doctest::Approx(20.5));
 
     DirectEstimateConfig c;
-    c.delta_sys = 0.2;  // σ_sys defaults to δ_sys (paper 003 §3.1)
+    c.delta_sys = 0.2;  // σ_sys defaults to δ_sys (Das et al. 2024, §3.1)
     c.per_eps_b = {{0.01, -0.1, 0.05}};
     const auto s = DirectEstimate(c).evaluate(hand_input());
     CHECK(s[0].n_exp == doctest::Approx(205 * 1.2));

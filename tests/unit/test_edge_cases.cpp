@@ -1,4 +1,4 @@
-// Numerical edge cases (issue: hardening), each against a value known by hand: features at the
+// Numerical edge cases, each against a value known by hand: features at the
 // ends of the double range (1e±300, denormals), constant features, all-equal scores, a class of a
 // single event, spectra with empty bins, and the messages that name such values. Edge cases with
 // a home elsewhere: ties in the metrics (test_metrics.cpp), fits that cannot converge and empty

@@ -112,7 +112,7 @@ struct SplitRecorder {
 };
 }  // namespace
 
-TEST_CASE("an explicit validation set: each member splits train ∪ val anew (paper 003), or uses it as given") {
+TEST_CASE("an explicit validation set: each member splits train ∪ val anew (Das et al. 2024), or uses it as given") {
     const TrainingSet t = xor_set(2000, 6), v = xor_set(500, 7);
     const double total = t.X.col(0).sum() + v.X.col(0).sum();
     // Randomized (the default): every member sees all 2500 events, 500 of them for validation,

@@ -308,7 +308,7 @@ TEST_CASE("SALAD with an HGB reweighter is deterministic in the seed") {
 }
 
 namespace {
-// n events with k resonant features drawn from the label model of paper 000 eq. 3.3: y ~ π,
+// n events with k resonant features drawn from the label model of Chen et al. 2023, eq. 3.3: y ~ π,
 // M_i = y with probability α_i; m_i inside window i ([0.4, 0.6)) iff M_i = 1.
 Events label_model_sample(Index n, double pi, const std::vector<double>& alpha, std::uint64_t seed) {
     toys::MultiResonantToyParams p;

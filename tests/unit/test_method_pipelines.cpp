@@ -281,7 +281,8 @@ TEST_CASE("method aliases and paper factories compose and run") {
     CHECK(r.significances[0].n_obs > 0.0);
     CHECK(r.template_score.has_value());
 
-    // SALAD's default reweighter is the paper 001 MLP; it trains and gives finite positive weights.
+    // SALAD's default reweighter is the MLP of Benkendorfer et al. 2021; it trains and gives finite
+    // positive weights.
     const Events sim = sample(1500, 32, 0.5);
     const std::vector<Events> one{sim};
     const GeneratedTemplate g = Salad<>().generate(GeneratorInput{data, one, win}, 2);

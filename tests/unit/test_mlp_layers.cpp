@@ -95,7 +95,7 @@ TEST_CASE("every layer's backward pass matches finite differences (double precis
         {"Dropout", {dense(7), dropout(0.3), dense(2)}},
         {"BatchNorm (batch statistics)", {dense(5), batch_norm(), dense(2)}},
         {"BatchNorm first", {batch_norm(), dense(3)}},
-        {"paper 004 §3.1 network", CwolaHuntingNet::layer_specs()},
+        {"network of Collins et al. 2021, §3.1", CwolaHuntingNet::layer_specs()},
     };
     for (const auto& [name, specs] : cases) {
         CAPTURE(name);

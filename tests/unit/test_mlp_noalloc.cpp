@@ -66,11 +66,11 @@ TEST_CASE("a training step allocates nothing") {
     Mlp3x64 mlp;
     CHECK_NOTHROW(check_step(mlp, 4, 1, "3x64 ReLU"));
     CwolaHuntingNet cwola;
-    CHECK_NOTHROW(check_step(cwola, 12, 1, "paper 004 CWoLa net (dropout, ELU, leaky ReLU)"));
+    CHECK_NOTHROW(check_step(cwola, 12, 1, "CWoLa net of Collins et al. 2021 (dropout, ELU, leaky ReLU)"));
     Network<float> ae({dense(128), relu(), batch_norm(), dense(2), identity(), dense(128), tanh_layer(), dense(0)});
     CHECK_NOTHROW(check_step(ae, 10, 10, "autoencoder with BatchNorm"));
     Autoencoder004Net ae004;  // 512-wide GEMMs: Eigen's packing buffers must stay off the heap
-    CHECK_NOTHROW(check_step(ae004, 10, 10, "paper 004 autoencoder", 128));
+    CHECK_NOTHROW(check_step(ae004, 10, 10, "autoencoder of Collins et al. 2021", 128));
 }
 
 TEST_CASE("the guard works: an allocation inside it is caught") {

@@ -21,7 +21,7 @@ TEST_CASE("intervals are half-open") {
     CHECK_THROWS_AS(checked_interval(1, NAN, "x"), input_error);
 }
 
-TEST_CASE("a window's sidebands follow paper 001 §II.C") {
+TEST_CASE("a window's sidebands follow Benkendorfer et al. 2021, §II.C") {
     // SR [3.3, 3.7], CWoLa sidebands [3.1, 3.3] ∪ [3.7, 3.9], long sidebands extended by 0.3 TeV.
     Window w = Window::with_sidebands({3.3, 3.7});
     CHECK(w.sb_low.lo == doctest::Approx(3.1));
@@ -48,7 +48,7 @@ TEST_CASE("row selections by region") {
     CHECK(rows_outside(e, w.sr) == IndexList{0, 1, 5, 6});
 }
 
-TEST_CASE("paper 003 windows: centres 3.5 − 0.1(5 − n), width 0.4") {
+TEST_CASE("windows of Das et al. 2024: centres 3.5 − 0.1(5 − n), width 0.4") {
     auto ws = seed003_windows();
     REQUIRE(ws.size() == 9);
     for (int n = 1; n <= 9; ++n) {
@@ -61,7 +61,7 @@ TEST_CASE("paper 003 windows: centres 3.5 − 0.1(5 − n), width 0.4") {
     CHECK(ws[4].sr.hi == doctest::Approx(3.7));
 }
 
-TEST_CASE("paper 004 windows reproduce the quoted SR (3371, 3661) GeV and sideband widths") {
+TEST_CASE("the windows of Collins et al. 2021 reproduce the quoted SR (3371, 3661) GeV and sideband widths") {
     const auto edges = log_edges(2.8, 5.2, 30);
     REQUIRE(edges.size() == 31);
     for (std::size_t i = 1; i < edges.size(); ++i)
@@ -69,7 +69,7 @@ TEST_CASE("paper 004 windows reproduce the quoted SR (3371, 3661) GeV and sideba
     auto ws = seed004_windows();
     CHECK(ws.size() == 21);
     const auto& w = ws[6];
-    // Paper 004 §3.1: SR (3371, 3661) GeV, 290 GeV wide; sidebands 202 and 234 GeV wide.
+    // Collins et al. 2021, §3.1: SR (3371, 3661) GeV, 290 GeV wide; sidebands 202 and 234 GeV wide.
     CHECK(w.sr.lo == doctest::Approx(3.371).epsilon(2e-4));
     CHECK(w.sr.hi == doctest::Approx(3.661).epsilon(2e-4));
     CHECK(w.sb_low.width() == doctest::Approx(0.202).epsilon(5e-3));

@@ -1,6 +1,7 @@
 // Tests of resanom/stats/significance.hpp. Hand values were computed with Python's math module
-// from the formulas as printed in the papers (paper 003 eq. 6 in its relative-uncertainty form and
-// Cowan et al.'s absolute form, which agree; paper 001 eqs. 2.5–2.6 by the closed-form θ̂), e.g.
+// from the formulas as printed in the papers (Das et al. 2024, eq. 6 in its relative-uncertainty form and
+// Cowan et al.'s absolute form, which agree; Benkendorfer et al. 2021, eqs. 2.5–2.6 by the
+// closed-form θ̂), e.g.
 //   asimov(120, 100, 0.1) = 1.3493311367659861, asimov(1500, 1000, 0.05) = 7.479642774224033,
 //   asimov(10, 3, 0.3) = 2.6590944618202568; q0(120, 100, σ=10) = 1.878586815274541;
 //   0.5·erfc(10/√2) = 7.619853024160593e-24, 0.5·erfc(30/√2) = 4.906713927148764e-198.
@@ -40,7 +41,7 @@ TEST_CASE("p-values through complement are accurate beyond Z = 10") {
     CHECK(p_value_of_z(-3.0) > 0.99);
 }
 
-TEST_CASE("profile likelihood (paper 001 eqs. 2.5-2.6): hand values and a brute-force maximum") {
+TEST_CASE("profile likelihood (Benkendorfer et al. 2021, eqs. 2.5-2.6): hand values and a brute-force maximum") {
     const auto a = profile_likelihood_significance(120, 100, 0);
     CHECK(a.q0 == doctest::Approx(2 * (120 * std::log(1.2) - 20)).epsilon(1e-13));
     CHECK(a.z == doctest::Approx(std::sqrt(3.7571736305491044)).epsilon(1e-13));
@@ -66,7 +67,7 @@ TEST_CASE("profile likelihood (paper 001 eqs. 2.5-2.6): hand values and a brute-
     CHECK(h.p_value == doctest::Approx(p_value_of_z(h.z)));
 }
 
-TEST_CASE("Asimov significance (paper 003 eq. 6) against hand values, signs and limits") {
+TEST_CASE("Asimov significance (Das et al. 2024, eq. 6) against hand values, signs and limits") {
     CHECK(asimov_significance(120, 100, 0.1).z == doctest::Approx(1.3493311367659861).epsilon(1e-10));
     CHECK(asimov_significance(1500, 1000, 0.05).z == doctest::Approx(7.479642774224033).epsilon(1e-10));
     CHECK(asimov_significance(10, 3, 0.3).z == doctest::Approx(2.6590944618202568).epsilon(1e-10));

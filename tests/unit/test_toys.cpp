@@ -146,7 +146,7 @@ std::pair<double, int> chi_square(const std::vector<double>& x, const Cdf& cdf, 
 }  // namespace
 
 // =================================================================================================
-// Gaussian toy (paper 001 §III)
+// Gaussian toy (Benkendorfer et al. 2021, §III)
 // =================================================================================================
 
 TEST_CASE("gaussian toy: sizes, names, truth and m windows with the paper's defaults") {
@@ -279,7 +279,7 @@ TEST_CASE("gaussian toy: invalid parameters raise input_error") {
 }
 
 // =================================================================================================
-// Bimodal two-simulation toy (paper 000 §4.3)
+// Bimodal two-simulation toy (Chen et al. 2023, §4.3)
 // =================================================================================================
 
 namespace {
@@ -576,7 +576,7 @@ TEST_CASE("dijet toy: the jet-mass correlation with m_jj grows with alpha and va
     CHECK(r_min[1] > 0.1);  // set_correlation(0.02) is noticeable ...
     CHECK(r_min[1] < 0.3);  // ... but modest
 
-    SUBCASE("pivot 0 is paper 001's m_j -> m_j + alpha m_jj") {
+    SUBCASE("pivot 0 is m_j -> m_j + alpha m_jj as in Benkendorfer et al. 2021") {
         DijetToyParams a, b;
         a.n_bkg = b.n_bkg = 20000;
         a.n_sig = b.n_sig = 0;

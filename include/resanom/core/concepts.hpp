@@ -66,7 +66,7 @@ concept DensityEstimator =
 
 // ---------------------------------------------------------------------------------------------
 // Scorer: unsupervised per-event anomaly scores (higher = more anomalous), e.g. the reconstruction
-// error of an autoencoder ensemble (paper 004 §3.2). fit learns from unlabelled features.
+// error of an autoencoder ensemble (Collins et al. 2021, §3.2). fit learns from unlabelled features.
 template <class S>
 concept Scorer = requires(S s, const S& cs, const Matrix& X, std::uint64_t seed) {
     s.fit(X, seed);
@@ -76,7 +76,7 @@ concept Scorer = requires(S s, const S& cs, const Matrix& X, std::uint64_t seed)
 // ---------------------------------------------------------------------------------------------
 // TemplateGenerator: given the data, optional reference samples (simulations, an ideal background,
 // a signal-free reference) and a window, builds the labelled, weighted training set and, where the
-// method has one, the background template for direct background estimation (paper 003 §3).
+// method has one, the background template for direct background estimation (Das et al. 2024, §3).
 
 /// What a template generator sees. The data and references reach it without truth labels:
 /// callers pass Events::without_truth() copies, and validate() — which the pipelines call before
@@ -124,8 +124,8 @@ concept TemplateGenerator = requires(const G& g, const GeneratorInput& in, std::
 
 // ---------------------------------------------------------------------------------------------
 // TestStatistic: from scored data (and a scored background template, when there is one) at chosen
-// working points to significances. Direct background estimation (paper 003 eqs. 3–9) and the
-// bump-hunt fit (paper 001 eqs. 2.4–2.6, paper 004 §4) model it.
+// working points to significances. Direct background estimation (Das et al. 2024, eqs. 3–9) and the
+// bump-hunt fit (Benkendorfer et al. 2021, eqs. 2.4–2.6; Collins et al. 2021, §4) model it.
 
 /// Events with a classifier score, their resonant feature and weight, and — when the scores come
 /// from k-fold scoring — the fold whose classifier scored each event (empty: one classifier, or

@@ -1,8 +1,8 @@
 // resanom/core/preprocess.hpp — invertible feature transforms with their log-Jacobians.
 //
 // Standardizer: z = (x − μ)/σ per feature (weighted moments). LogitScaler: u = margin + (1 −
-// 2·margin)(x − min)/(max − min), z = log(u/(1 − u)), CATHODE's preprocessing for flows (paper 002
-// §2.1; paper 003 §2.2.3). LogitStandardizer chains the two, as CATHODE does. Every transform
+// 2·margin)(x − min)/(max − min), z = log(u/(1 − u)), CATHODE's preprocessing for flows (Golling et al. 2024,
+// §2.1; Das et al. 2024, §2.2.3). LogitStandardizer chains the two, as CATHODE does. Every transform
 // returns log|det ∂z/∂x| per event, so that a density learned on z converts to one on x:
 //   log p_x(x) = log p_z(z(x)) + log|det ∂z/∂x|.
 // The transforms are fitted once (fit), then applied (transform) and inverted (inverse); they are

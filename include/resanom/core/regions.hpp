@@ -2,11 +2,12 @@
 //
 // An Interval is half-open, [lo, hi), so adjacent windows never share an event. A Window is one
 // signal region (SR) on one resonant feature with its short sidebands (the CWoLa template,
-// paper 001 §II.C, paper 003 §2.2.2) and long sidebands (SALAD's reweighting region, paper 001
-// §II.C: the short ones extended by 0.3 TeV). Scans produce the window layouts of paper 003 §2.1
-// (nine overlapping 0.4 TeV windows), paper 004 §3.1 (30 log-uniform bins in [2.8, 5.2] TeV, a
-// 4-bin SR and 3-bin sidebands), or a general LO:HI:WIDTH:STEP grid. A MultiWindow holds one window
-// per resonant feature (Multi-CWoLa, paper 000 §3). All values in TeV.
+// Benkendorfer et al. 2021, §II.C; Das et al. 2024, §2.2.2) and long sidebands (SALAD's reweighting
+// region, Benkendorfer et al. 2021, §II.C: the short ones extended by 0.3 TeV). Scans produce the
+// window layouts of Das et al. 2024, §2.1 (nine overlapping 0.4 TeV windows), Collins et al. 2021,
+// §3.1 (30 log-uniform bins in [2.8, 5.2] TeV, a 4-bin SR and 3-bin sidebands), or a general
+// LO:HI:WIDTH:STEP grid. A MultiWindow holds one window per resonant feature (Multi-CWoLa,
+// Chen et al. 2023, §3). All values in TeV.
 #pragma once
 
 #include <bit>
@@ -54,7 +55,8 @@ struct Window {
     Interval long_sb_low, long_sb_high;  ///< long sidebands (SALAD reweighting)
     Index m_column = 0;
 
-    /// Defaults of paper 001 §II.C: short sidebands 0.2 TeV, long ones 0.3 TeV further (0.5 TeV).
+    /// Defaults of Benkendorfer et al. 2021, §II.C: short sidebands 0.2 TeV, long ones 0.3 TeV
+    /// further (0.5 TeV).
     static constexpr double default_sb_width = 0.2;
     static constexpr double default_long_sb_width = 0.5;
 
@@ -126,7 +128,7 @@ IndexList rows_in(const D& events, const Interval& a, const Interval& b, Index c
     return detail::rows_where(events, column, [&](double x) { return a.contains(x) || b.contains(x); });
 }
 
-/// Rows outside an interval (CATHODE trains its flow on all data outside the SR, paper 003 §2.2.3).
+/// Rows outside an interval (CATHODE trains its flow on all data outside the SR, Das et al. 2024, §2.2.3).
 template <ReferenceDataset D>
 IndexList rows_outside(const D& events, const Interval& interval, Index column = 0) {
     return detail::rows_where(events, column, [&](double x) { return !interval.contains(x); });
@@ -215,7 +217,7 @@ inline std::vector<Window> scan_windows(double lo, double hi, double width, doub
     return out;
 }
 
-/// Paper 003 §2.1: nine overlapping signal regions of width 0.4 TeV centred at
+/// Das et al. 2024, §2.1: nine overlapping signal regions of width 0.4 TeV centred at
 /// m_n = 3.5 − 0.1·(5 − n) TeV, n = 1..9 (3.1 … 3.9 TeV), short sidebands 0.2 TeV (§2.2.2).
 inline std::vector<Window> seed003_windows(double sb_width = Window::default_sb_width,
                                            double long_sb_width = Window::default_long_sb_width,
@@ -228,14 +230,14 @@ inline std::vector<Window> seed003_windows(double sb_width = Window::default_sb_
     return out;
 }
 
-/// Paper 004 §3.1: m_JJ in [2.8, 5.2] TeV in 30 bins uniform in log m; a signal region of 4 bins
+/// Collins et al. 2021, §3.1: m_JJ in [2.8, 5.2] TeV in 30 bins uniform in log m; a signal region of 4 bins
 /// with 3-bin sidebands on either side, slid one bin at a time (21 windows). The paper's own SR,
 /// (3.371, 3.661) TeV with sidebands 0.202 and 0.234 TeV wide, is the window at index 6 (bins 9–12).
 inline std::vector<Window> seed004_windows(Index m_column = 0) {
     return binned_windows(log_edges(2.8, 5.2, 30), 4, 3, 0.3, m_column);
 }
 
-/// One window per resonant feature: feature k's window is windows[k] (Multi-CWoLa, paper 000 §3.1).
+/// One window per resonant feature: feature k's window is windows[k] (Multi-CWoLa, Chen et al. 2023, §3.1).
 struct MultiWindow {
     std::vector<Interval> windows;
 
@@ -255,7 +257,7 @@ struct MultiWindow {
         return L;
     }
 
-    /// Rows inside every window (the "intersection" baseline of paper 000 §3.3).
+    /// Rows inside every window (the "intersection" baseline of Chen et al. 2023, §3.3).
     template <ReferenceDataset D>
     IndexList rows_in_all(const D& events) const {
         const Eigen::MatrixXi L = labels(events);

@@ -1,9 +1,10 @@
-// resanom/methods/cathode.hpp — CATHODE (paper 002 §2.1, paper 003 §2.2.3) as a TemplateGenerator
-// over any DensityEstimator D (the MAF flow of models/flow/maf.hpp in the papers):
+// resanom/methods/cathode.hpp — CATHODE (Golling et al. 2024, §2.1; Das et al. 2024, §2.2.3) as a
+// TemplateGenerator over any DensityEstimator D (the MAF flow of models/flow/maf.hpp in the
+// papers):
 //
-//   1. D learns p(x | m) on all data outside the signal region (paper 003 §2.2.3);
+//   1. D learns p(x | m) on all data outside the signal region (Das et al. 2024, §2.2.3);
 //   2. SR mass values are drawn from a Gaussian KDE of the SR data's m (stats/kde.hpp), truncated
-//      to the SR — oversampling × N_SR of them (paper 003: ×4);
+//      to the SR — oversampling × N_SR of them (Das et al. 2024: ×4);
 //   3. x ~ p(x | m) at those m: the background template;
 //   4. training set: SR data (label 1, weight 1) vs the samples (label 0, weight 1/oversampling, so
 //      that both classes carry the same total weight).
@@ -36,7 +37,7 @@
 namespace resanom {
 
 struct CathodeParams {
-    int oversampling = 4;  ///< samples per SR data event (paper 003 §2.2.3)
+    int oversampling = 4;  ///< samples per SR data event (Das et al. 2024, §2.2.3)
 
     void validate() const {
         detail::require(oversampling >= 1, "CATHODE: oversampling must be >= 1, got " + std::to_string(oversampling));

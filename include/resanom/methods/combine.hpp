@@ -1,6 +1,6 @@
-// resanom/methods/combine.hpp — combining several methods (paper 002 §4).
+// resanom/methods/combine.hpp — combining several methods (Golling et al. 2024, §4).
 //
-// Paper 002 §4 studies "the two most straightforward combinations that weight all methods in the
+// Golling et al. 2024, §4, studies "the two most straightforward combinations that weight all methods in the
 // same way":
 //  * Sample level: "we take 250k samples from each method so that each contributes equally. We then
 //    train a binary classifier to discriminate the combined synthetic samples from the SR data."
@@ -94,7 +94,7 @@ private:
     std::tuple<G...> gens_;
 };
 
-/// Score-level combination (paper 002 §4): the mean data and test scores of several results of the
+/// Score-level combination (Golling et al. 2024, §4): the mean data and test scores of several results of the
 /// same window and data. data_fold is kept where all results agree, else −1; n_train and
 /// train_label_sum are summed; there is no template score and no significance (evaluate_scores).
 inline WindowResult combine_scores(std::span<const WindowResult> results) {
@@ -138,7 +138,7 @@ std::vector<Significance> evaluate_scores(const T& statistic, const WindowResult
     return statistic.evaluate(statistic_input(r, data, eps_b));
 }
 
-/// Score-level combination as one pipeline (paper 002 §4): the weakly supervised pipeline of each
+/// Score-level combination as one pipeline (Golling et al. 2024, §4): the weakly supervised pipeline of each
 /// generator (same classifier, same settings, seed derive_seed(seed, k) for member k) scores the
 /// window out of fold; the scores are averaged (combine_scores) and the statistic judges them
 /// (evaluate_scores). There is no background template, so T is a statistic without one (the bump

@@ -1,18 +1,19 @@
 // resanom/methods/cwola.hpp — Classification Without Labels (CWoLa) and its simulation-augmented
 // variant (SA-CWoLa) as TemplateGenerators.
 //
-// CWoLa (papers 001 §II.B, 003 §2.2.2, 004 §3.1): a classifier learns SR data (label 1) against
-// short-sideband data (label 0). Paper 004 §3.1 fixes the weights: "the low and high sidebands
-// have equal total weight, the signal region has the same total weight as the sum of the
-// sidebands, and the sum of all event weights in the training data is equal to the total number of
-// training events" (paper 001 §II.B states the same balance). With n training events:
+// CWoLa (Benkendorfer et al. 2021, §II.B; Das et al. 2024, §2.2.2; Collins et al. 2021, §3.1): a
+// classifier learns SR data (label 1) against short-sideband data (label 0). Collins et al. 2021,
+// §3.1, fixes the weights: "the low and high sidebands have equal total weight, the signal region
+// has the same total weight as the sum of the sidebands, and the sum of all event weights in the
+// training data is equal to the total number of training events" (Benkendorfer et al. 2021, §II.B,
+// states the same balance). With n training events:
 //   Σ_SR w = n/2,  Σ_SBlow w = Σ_SBhigh w = n/4,
 // each region keeping the relative weights of its events. The background template (for direct
-// estimation, paper 003 §2.2.2) is the sideband events with those weights. It is biased when the
+// estimation, Das et al. 2024, §2.2.2) is the sideband events with those weights. It is biased when the
 // features x correlate with m: the SB then differs from the SR background — the very effect that
-// makes CWoLa antitag in the Gaussian toy of paper 001 §III.
+// makes CWoLa antitag in the Gaussian toy of Benkendorfer et al. 2021, §III.
 //
-// SA-CWoLa (paper 001 eq. 2.3): the loss
+// SA-CWoLa (Benkendorfer et al. 2021, eq. 2.3): the loss
 //   L = −Σ_{SR,data} log f − Σ_{SB,data} log(1−f) − λ (Σ_{SR,sim} log(1−f) + Σ_{SB,sim} log f)
 // i.e. the CWoLa rows plus simulation rows with inverted labels — SR simulation as label 0, SB
 // simulation as label 1 — weighted by λ (default 1). The simulation is balanced like the data:
@@ -80,7 +81,7 @@ public:
 };
 
 struct SaCwolaParams {
-    double lambda = 1.0;  ///< λ of paper 001 eq. 2.3 (the paper's default, §III and §IV.B)
+    double lambda = 1.0;  ///< λ of Benkendorfer et al. 2021, eq. 2.3 (the paper's default, §III and §IV.B)
 };
 
 /// SA-CWoLa: CWoLa plus the simulation (references[0]) with inverted labels, weight λ.
@@ -104,7 +105,7 @@ public:
         const double w_sr = 0.5 * static_cast<double>(n);
         dm::TrainingBuilder b;
         dm::add_cwola_data(b, data, r, w_sr);
-        if (p_.lambda > 0.0) {  // λ → 0 is CWoLa (paper 001 §II.B)
+        if (p_.lambda > 0.0) {  // λ → 0 is CWoLa (Benkendorfer et al. 2021, §II.B)
             const dm::CwolaRegions s = dm::cwola_regions(sim, in.window, "SA-CWoLa", "simulation");
             const double ws = p_.lambda * w_sr;
             b.add_rows(sim, s.sr, 0.0, dm::scaled_to(sim.w(), s.sr, ws), false);

@@ -1,6 +1,6 @@
 // resanom/methods/iad.hpp — the idealized anomaly detector (IAD) as a TemplateGenerator.
 //
-// Paper 003 §2.2.1: the IAD is "the classifier trained on SR data vs. a perfectly modelled,
+// Das et al. 2024, §2.2.1: the IAD is "the classifier trained on SR data vs. a perfectly modelled,
 // signal-free background sample in the SR" — the benchmark every data-driven template is measured
 // against. Here the background-only reference is GeneratorInput::references[0] (exactly one
 // reference), restricted to the signal region:
@@ -8,7 +8,7 @@
 //   label 0: the SR events of the reference, their weights scaled to the SR data's total weight
 //            (a common scale only; the classifiers balance the classes anyway, and the relative
 //            weights within the reference are its own).
-// The background template of direct estimation (paper 003 §3, eq. 3) is that reference in the SR;
+// The background template of direct estimation (Das et al. 2024, §3, eq. 3) is that reference in the SR;
 // its template_row points to its training rows, so each template event is scored out-of-fold.
 #pragma once
 

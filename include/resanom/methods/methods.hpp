@@ -2,21 +2,21 @@
 // papers, each a WeakSupervision<Generator, Classifier, Statistic> (pipeline.hpp), with factory
 // functions that set the papers' defaults where a default-constructed part would not:
 //
-//   IadHgb, CwolaHgb, SaladHgb, CathodeHgb…   paper 003's direct-estimation setting: an ensemble of
-//                                             HGB classifiers (App. A.1: 50 members) and
-//                                             DirectEstimate (§3); factories iad_hgb(), cwola_hgb(),
-//                                             salad_hgb()
-//   CwolaHunting                              paper 004 §3.1: CWoLa, nested cross-validation with
+//   IadHgb, CwolaHgb, SaladHgb, CathodeHgb…   the direct-estimation setting of Das et al. 2024: an
+//                                             ensemble of HGB classifiers (App. A.1: 50 members)
+//                                             and DirectEstimate (§3); factories iad_hgb(),
+//                                             cwola_hgb(), salad_hgb()
+//   CwolaHunting                              Collins et al. 2021, §3.1: CWoLa, nested cross-validation with
 //                                             best-of-10 selection (NestedCvSelect), the bump hunt
 //                                             cutting on data; factory cwola_hunting()
-//   SaCwolaMlp, SaladMlp                      paper 001: MLP classifiers (3×64 ReLU, 20 epochs, batch
-//                                             200) and the bump hunt (§II.C); sa_cwola_mlp(),
-//                                             salad_mlp()
-//   MultiSaladMlp, SaladSwitchMlp             paper 000 §4 with MLP classifiers (App. E.2: 3×32 ReLU,
+//   SaCwolaMlp, SaladMlp                      Benkendorfer et al. 2021: MLP classifiers (3×64 ReLU,
+//                                             20 epochs, batch 200) and the bump hunt (§II.C);
+//                                             sa_cwola_mlp(), salad_mlp()
+//   MultiSaladMlp, SaladSwitchMlp             Chen et al. 2023, §4 with MLP classifiers (App. E.2: 3×32 ReLU,
 //                                             50 epochs, batch 200) and direct estimation
-//   MultiCwolaMlp, CwolaAverageMlp            paper 000 §3 with MLP classifiers and the bump hunt
+//   MultiCwolaMlp, CwolaAverageMlp            Chen et al. 2023, §3 with MLP classifiers and the bump hunt
 //                                             (no template)
-//   CombinedHgb<G…>                           paper 002 §4 sample-level combination
+//   CombinedHgb<G…>                           the sample-level combination of Golling et al. 2024, §4
 // The umbrella also brings in cathode.hpp (CATHODE over any DensityEstimator) and any.hpp (parts
 // chosen at run time), written alongside.
 // Each alias default-constructs with the library defaults of its parts (Ensemble of 1, MLP
@@ -45,10 +45,10 @@ namespace resanom {
 
 // ---- the papers' classifier settings ----------------------------------------------------------
 
-/// Paper 003 App. A.1: an ensemble of `members` (50) HGB classifiers with HgbParams' defaults.
+/// Das et al. 2024, App. A.1: an ensemble of `members` (50) HGB classifiers with HgbParams' defaults.
 inline Ensemble<Hgb> paper003_hgb_ensemble(int members = 50) { return Ensemble<Hgb>(Hgb(HgbParams{}), members); }
 
-/// Paper 001 §II: three hidden layers of 64 ReLU nodes, 20 epochs, batch 200, Adam defaults.
+/// Benkendorfer et al. 2021, §II: three hidden layers of 64 ReLU nodes, 20 epochs, batch 200, Adam defaults.
 inline MlpParams paper001_mlp() {
     MlpParams p;
     p.hidden = {64, 64, 64};
@@ -58,7 +58,7 @@ inline MlpParams paper001_mlp() {
     return p;
 }
 
-/// Paper 000 App. E.2: three hidden layers of 32 ReLU nodes, 50 epochs, batch 200.
+/// Chen et al. 2023, App. E.2: three hidden layers of 32 ReLU nodes, 50 epochs, batch 200.
 inline MlpParams paper000_mlp() {
     MlpParams p;
     p.hidden = {32, 32, 32};
@@ -155,7 +155,7 @@ inline BumpHunt paper004_ae_bump_hunt(std::vector<double> edges = log_edges(2.8,
     return BumpHunt(c);
 }
 
-/// CWoLa Hunting (paper 004 §3.1): k = 5 outer folds, 4 inner rounds of 10 trainings (best by the
+/// CWoLa Hunting (Collins et al. 2021, §3.1): k = 5 outer folds, 4 inner rounds of 10 trainings (best by the
 /// TPR at 1 % FPR), the mean of the 4 kept models, the 1 % and 0.1 % most signal-like events, the
 /// sideband fit.
 inline CwolaHunting cwola_hunting(PipelineSettings s = {5, {1e-2, 1e-3}}) {
@@ -163,25 +163,25 @@ inline CwolaHunting cwola_hunting(PipelineSettings s = {5, {1e-2, 1e-3}}) {
                         std::move(s));
 }
 
-/// SA-CWoLa as in paper 001 (λ = 1 unless given; 5 MLPs averaged as in its Fig. 6).
+/// SA-CWoLa as in Benkendorfer et al. 2021 (λ = 1 unless given; 5 MLPs averaged as in its Fig. 6).
 inline SaCwolaMlp sa_cwola_mlp(SaCwolaParams p = {}, PipelineSettings s = {}) {
     return SaCwolaMlp(SaCwola(p), Ensemble<MlpClassifier>(MlpClassifier(paper001_mlp()), 5), BumpHunt{}, std::move(s));
 }
 
-/// SALAD as in paper 001 (reweighter and classifier 3×64 MLPs; 5 classifiers averaged).
+/// SALAD as in Benkendorfer et al. 2021 (reweighter and classifier 3×64 MLPs; 5 classifiers averaged).
 inline SaladMlp salad_mlp(PipelineSettings s = {}) {
     return SaladMlp(Salad<MlpClassifier>(MlpClassifier(paper001_mlp())),
                     Ensemble<MlpClassifier>(MlpClassifier(paper001_mlp()), 5), BumpHunt{}, std::move(s));
 }
 
-/// Multi-SALAD as in paper 000 App. E.2 (3×32 MLPs for the reweighting and the classifier).
+/// Multi-SALAD as in Chen et al. 2023, App. E.2 (3×32 MLPs for the reweighting and the classifier).
 inline MultiSaladMlp multi_salad_mlp(MultiSaladParams p = {}, DirectEstimateConfig de = {}, PipelineSettings s = {}) {
     return MultiSaladMlp(MultiSalad<MlpClassifier>(MlpClassifier(paper000_mlp()), std::move(p)),
                          Ensemble<MlpClassifier>(MlpClassifier(paper000_mlp()), 1), DirectEstimate(std::move(de)),
                          std::move(s));
 }
 
-/// Multi-CWoLa as in paper 000 §3 (class balance 0.149, App. E.1).
+/// Multi-CWoLa as in Chen et al. 2023, §3 (class balance 0.149, App. E.1).
 inline MultiCwolaMlp multi_cwola_mlp(MultiCwolaParams p = {}, PipelineSettings s = {}) {
     return MultiCwolaMlp(MultiCwola(p), Ensemble<MlpClassifier>(MlpClassifier(paper000_mlp()), 1), BumpHunt{},
                          std::move(s));

@@ -1,5 +1,5 @@
-// resanom/methods/multi_cwola.hpp — Multi-CWoLa (paper 000 §3.1, Alg. 1) and its CWoLa baselines
-// (paper 000 §3.3).
+// resanom/methods/multi_cwola.hpp — Multi-CWoLa (Chen et al. 2023, §3.1, Alg. 1) and its CWoLa baselines
+// (Chen et al. 2023, §3.3).
 //
 // Setting: k ≥ 3 resonant features m^1…m^k, each with its own interval I_i (GeneratorInput::multi,
 // one window per column of the data's m). Following the paper's glossary (Table 2), the signal
@@ -38,7 +38,7 @@
 //    feature with the same seed (hence the same folds), averages the out-of-fold scores
 //    (combine_scores) and applies the statistic T to the mean.
 // For the hard-label baselines both classes are scaled to equal total weight n/2 (the CWoLa
-// convention of paper 004 §3.1), each keeping its events' relative weights.
+// convention of Collins et al. 2021, §3.1), each keeping its events' relative weights.
 #pragma once
 
 #include <algorithm>
@@ -98,7 +98,7 @@ inline GeneratedTemplate all_events_hard(const Events& data, const std::vector<b
 
 }  // namespace detail::methods
 
-/// Fits the label model of paper 000 Alg. 1 (steps 2–8) to `data` with windows `multi` (k ≥ 3).
+/// Fits the label model of Chen et al. 2023, Alg. 1 (steps 2–8) to `data` with windows `multi` (k ≥ 3).
 inline MultiCwolaLabelModel multi_cwola_label_model(const Events& data, const MultiWindow& multi, double class_balance) {
     const std::string who = "Multi-CWoLa";
     detail::require(class_balance > 0.0 && class_balance < 1.0,
@@ -166,7 +166,7 @@ inline MultiCwolaLabelModel multi_cwola_label_model(const Events& data, const Mu
 }
 
 struct MultiCwolaParams {
-    double class_balance = 0.149;  ///< p(y = 1), given (paper 000 §3.1.3; 0.149 from App. E.1)
+    double class_balance = 0.149;  ///< p(y = 1), given (Chen et al. 2023, §3.1.3; 0.149 from App. E.1)
 };
 
 /// Multi-CWoLa: every event with its soft label p(y = 1 | M(m)).
@@ -194,7 +194,7 @@ private:
 };
 
 /// Standard CWoLa on resonant feature `feature` in the multi-feature setting: SR_i vs SB_i over all
-/// events (paper 000 App. E.1).
+/// events (Chen et al. 2023, App. E.1).
 class CwolaOnFeature {
 public:
     explicit CwolaOnFeature(Index feature = 0) : feature_(feature) {

@@ -1,7 +1,7 @@
 // resanom/methods/nested_cv.hpp — NestedCvSelect<C>: the model selection of CWoLa Hunting
-// (paper 004 §3.1) as a Classifier wrapper.
+// (Collins et al. 2021, §3.1) as a Classifier wrapper.
 //
-// Paper 004 §3.1: "We set one of the samples aside for testing and perform four rounds of training
+// Collins et al. 2021, §3.1: "We set one of the samples aside for testing and perform four rounds of training
 // and validation with the other four, using one of the subsets for validation each time. For each
 // round, we train ten neural networks … on the same training and validation data, using a
 // different initialization each time. We measure the performance of each classifier on validation
@@ -43,9 +43,9 @@
 namespace resanom {
 
 struct NestedCvParams {
-    int inner_folds = 4;   ///< k − 1 rounds of training and validation (paper 004 §3.1)
-    int n_trainings = 10;  ///< trainings per round, best kept (paper 004 §3.1: "ten neural networks")
-    double fpr = 0.01;     ///< ε_val is the TPR at this FPR (paper 004 §3.1: f = 1 %)
+    int inner_folds = 4;   ///< k − 1 rounds of training and validation (Collins et al. 2021, §3.1)
+    int n_trainings = 10;  ///< trainings per round, best kept (Collins et al. 2021, §3.1: "ten neural networks")
+    double fpr = 0.01;     ///< ε_val is the TPR at this FPR (Collins et al. 2021, §3.1: f = 1 %)
 
     void validate() const {
         detail::require(inner_folds >= 2, std::string("NestedCvSelect: inner_folds must be >= 2, got ") + std::to_string(inner_folds));

@@ -81,7 +81,8 @@ struct PipelineInput {
 
 /// Settings shared by every pipeline.
 struct PipelineSettings {
-    int folds = 5;                                   ///< k of the out-of-fold scoring (papers 003 §2.1, 004 §3.1)
+    /// k of the out-of-fold scoring (Das et al. 2024, §2.1; Collins et al. 2021, §3.1)
+    int folds = 5;
     std::vector<double> eps_b = {1e-2, 1e-3, 1e-4};  ///< working points handed to the statistic
     /// Keep the background template's features in WindowResult::template_features (for plots
     /// of data against the template, e.g. CATHODE's samples; costs their memory per window).
@@ -331,7 +332,7 @@ private:
 
 /// The unsupervised pipeline: the Scorer learns the data's features k-fold (each fold's scorer never
 /// sees the events it scores), its scores are the classifier scores of the statistic; there is no
-/// background template (the statistic fits the sidebands, paper 004 §3.2 and §4).
+/// background template (the statistic fits the sidebands, Collins et al. 2021, §3.2 and §4).
 template <Scorer S, TestStatistic T>
 class Unsupervised {
 public:

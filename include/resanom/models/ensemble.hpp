@@ -1,7 +1,7 @@
 // resanom/models/ensemble.hpp — Ensemble<C>: an average of classifiers of any type C that models
 // Classifier, itself a Classifier (and a ValidatingClassifier when C is one).
 //
-// Paper 003 App. A.1: "an ensemble of 50 BDTs with randomized training and validation splits".
+// Das et al. 2024, App. A.1: "an ensemble of 50 BDTs with randomized training and validation splits".
 // Member k is a copy of the prototype fitted with seed derive_seed(seed, k); a classifier that
 // splits its own validation set off the training set (Hgb with early stopping, the MLP) therefore
 // draws a different random split per member. Given an explicit validation set (the pipelines'
@@ -42,7 +42,7 @@ concept SerializableClassifier = Classifier<C> && requires(const C& c, ModelWrit
 
 /// How Ensemble::fit(train, val, seed) uses an explicit validation set.
 enum class ValidationSplits {
-    randomized,  ///< each member: train ∪ val split anew at random, same sizes (paper 003 App. A.1)
+    randomized,  ///< each member: train ∪ val split anew at random, same sizes (Das et al. 2024, App. A.1)
     as_given     ///< every member: the given train and val
 };
 

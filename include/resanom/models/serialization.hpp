@@ -49,10 +49,16 @@ struct ModelColumns {
     /// "1,2,3,4 (mj_min, delta_m, tau21_min, tau21_max)".
     std::string describe() const {
         std::string s;
-        for (std::size_t i = 0; i < index.size(); ++i) s += (i ? "," : "") + std::to_string(index[i]);
+        for (std::size_t i = 0; i < index.size(); ++i) {
+            if (i) s += ',';
+            s += std::to_string(index[i]);
+        }
         if (!name.empty()) {
             s += " (";
-            for (std::size_t i = 0; i < name.size(); ++i) s += (i ? ", " : "") + name[i];
+            for (std::size_t i = 0; i < name.size(); ++i) {
+                if (i) s += ", ";
+                s += name[i];
+            }
             s += ")";
         }
         return s;

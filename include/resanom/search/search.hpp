@@ -306,10 +306,11 @@ std::vector<ReferenceShift> reference_shifts(const Pipeline& pipeline, const Eve
     return measure_reference(pipeline, reference, references, windows, eps_b, seed, true, false, progress, on_step).direct;
 }
 
-/// δ_sys^MC of paper 003 §3.1 (eqs. 4–5) for `pipeline`: the mean over windows of
-/// reference_shifts, with σ_sys = |δ_sys| (paper 003 §3.1). The result feeds
-/// DirectEstimateConfig::per_eps_b of the real search. For σ_sys from the spread of the windows'
-/// shifts, call reference_shifts and systematic_shifts(…, SigmaSys::rms).
+/// δ_sys^MC of Das et al. 2024, §3.1 (eqs. 4–5) for `pipeline`: the mean over windows of
+/// reference_shifts, with σ_sys = |δ_sys| (Das et al. 2024, §3.1). The result feeds
+/// DirectEstimateConfig::per_eps_b of the real search. The paper's σ_sys makes the 3σ tail too
+/// heavy (docs/validation.md); for the calibrated rule call systematic_shifts(reference_shifts(…)),
+/// whose default is SigmaSys::net.
 template <class Pipeline>
 std::vector<SystematicShift> delta_sys_mc(const Pipeline& pipeline, const Events& reference,
                                           std::span<const Events> references, const std::vector<Window>& windows,

@@ -11,7 +11,8 @@
 // threshold is taken per test fold — each fold's classifier cuts its own events at its own ε_B, as
 // Collins et al. 2021, §3.1, select the x % per test set — so that no classifier's scale leaks
 // into the shape of the selected spectrum. A working point whose reference cannot realize ε_B
-// (WorkingPointRule) is reported unreached. The fit range may depend on the working point
+// (WorkingPointRule), or whose sidebands hold too few selected events for the fit
+// (min_sideband_events), is reported unreached. The fit range may depend on the working point
 // (FitRangeRule; Collins et al. 2021, §4.3 widen it at the 0.1 % cut). docs/statistics.md.
 #pragma once
 
@@ -80,6 +81,12 @@ struct BumpHuntConfig {
     /// When a working point counts as reached (events of the cut's reference passing, ε_B really
     /// passing); an unreached point is reported with z and p NaN.
     WorkingPointRule working_point = {};
+    /// A working point whose sideband bins hold fewer selected events than this is reported
+    /// unreached: the fit's extrapolation into the SR then rests on too few events, and its
+    /// linearized uncertainty misses how far off it can be (on background-only toys such fits
+    /// predicted 10⁻⁷ events where 2 were seen: local Z of 5–8; docs/validation.md). 40: ten
+    /// events per parameter of the four-parameter dijet function.
+    double min_sideband_events = 40.0;
     /// A systematic shift of the fit's prediction, as in direct estimation (Das et al. 2024, eq. 3):
     /// n_exp = (1 + δ) ν_SR with σ_sys·n_exp added to the fit's uncertainty in quadrature — the
     /// sculpting of the selected spectrum measured on a background-only reference
@@ -100,6 +107,7 @@ struct BumpHuntConfig {
             detail::require(r.min_eps_b >= 0.0 && std::isfinite(r.below) && std::isfinite(r.above) &&
                                 r.below >= 0.0 && r.above >= 0.0,
                             "BumpHunt: a fit range rule needs min_eps_b >= 0 and finite below, above >= 0");
+        detail::require(min_sideband_events >= 0.0, "BumpHunt: min_sideband_events must be >= 0");
         detail::require(working_point.min_events_passing >= 0.0 && working_point.max_excess >= 1.0,
                         "BumpHunt: the working-point rule needs min_events_passing >= 0 and max_excess >= 1");
         check_shifts(per_eps_b, delta_sys, sigma_sys, "BumpHunt");
@@ -266,7 +274,14 @@ public:
                 sig.n_exp = r.n_pred_sr * (1.0 + delta);
                 sig.sigma_exp = std::hypot(r.sigma_pred_sr * (1.0 + delta), sigma_sys * sig.n_exp);
             }
-            if (!sel.reached || std::isnan(sig.n_exp)) {   // NaN: the shift could not be measured here
+            double sideband_events = 0.0;   // the selected events the fit rests on
+            {
+                const std::vector<double> fe = fit_edges(in.window.sr, eps);
+                const Index first = sel.spectrum.find(fe.front() + 0.5 * (fe[1] - fe[0]));
+                for (const Index b : r.fit_bins) sideband_events += sel.spectrum.counts()[first + b];
+            }
+            if (!sel.reached || std::isnan(sig.n_exp) || sideband_events < config_.min_sideband_events) {
+                // NaN: the shift could not be measured here
                 sig.status = WorkingPointStatus::unreached;
                 sig.z = sig.p_value = nan;
             } else if (sig.n_exp > 0.0) {

@@ -1,8 +1,8 @@
 // resanom/stats/dijet_fit.hpp — the sideband fit of a binned m spectrum with the signal region
-// masked (the bump hunt of paper 001 §II.C and paper 004 §4.3, App. A):
+// masked (the bump hunt of Benkendorfer et al. 2021, §II.C and Collins et al. 2021, §4.3, App. A):
 //  * background functions: the 4-parameter dijet function p0 (1−x)^p1 / x^(p2 + p3 ln x),
-//    x = m/√s (paper 001 eq. 2.4, paper 004 eq. 4.1), and the linear alternative p0 + p1 x
-//    (paper 004 §4.3, used there after autoencoder cuts);
+//    x = m/√s (Benkendorfer et al. 2021, eq. 2.4; Collins et al. 2021, eq. 4.1), and the linear
+//    alternative p0 + p1 x (Collins et al. 2021, §4.3, used there after autoencoder cuts);
 //  * expected counts integrated over each bin by Gauss–Legendre quadrature (not the density at
 //    the bin centre times the width);
 //  * a binned Poisson likelihood minimized by Newton's method with the analytic gradient and

@@ -1,4 +1,4 @@
-// resanom/stats/direct_estimate.hpp — direct background estimation (paper 003 §3): the working
+// resanom/stats/direct_estimate.hpp — direct background estimation (Das et al. 2024, §3): the working
 // point that passes a fraction ε_B of the background template, the background expectation
 // N_exp = ε_B N_SR (1 + δ_sys) (eq. 3), its relative uncertainty σ_exp (eqs. 8–9), the Asimov
 // significance (eq. 6, with eq. 7 alongside), and the estimators of the systematic shift δ_sys:
@@ -80,7 +80,7 @@ struct CutAndCount {
     double n_bt_pass = 0.0;  ///< template events (unweighted) passing R_c
 };
 
-/// Paper 003 §3: R_c passes a fraction ε_B of the background template (threshold_at_eps_b; with
+/// Das et al. 2024, §3: R_c passes a fraction ε_B of the background template (threshold_at_eps_b; with
 /// tied scores the passing fraction can exceed ε_B and that realized fraction is used); N_obs
 /// counts the observed events passing R_c. `observed` is taken whole (select the region first).
 inline CutAndCount cut_and_count(const ScoredEvents& observed, const ScoredEvents& templ, double eps_b) {
@@ -174,7 +174,7 @@ struct SystematicShift {
 /// their mean (eq. 5) under every rule. docs/validation.md measures the rules on background-only
 /// searches.
 enum class SigmaSys {
-    /// Paper 003 §3.1: σ_sys = |δ_sys|. Assumes one shift for all windows.
+    /// Das et al. 2024, §3.1: σ_sys = |δ_sys|. Assumes one shift for all windows.
     abs_mean,
     /// σ_sys = √(mean δ_sys,n²) = √(δ_sys² + s²), s the spread of δ_sys,n over the windows: also
     /// covers a template that is mismodelled by a different amount in each window, but counts the
@@ -278,14 +278,15 @@ struct ReferenceShift {
     std::vector<double> variance = {};
     std::vector<Interval> windows = {};  ///< the signal regions, in order (empty: unknown)
 
-    SystematicShift shift(SigmaSys rule = SigmaSys::abs_mean) const {
+    SystematicShift shift(SigmaSys rule = SigmaSys::net) const {
         return systematic_shift(eps_b, per_window, rule, variance);
     }
 };
 
-/// One SystematicShift per working point, by `rule` (DirectEstimateConfig::per_eps_b).
+/// One SystematicShift per working point, by `rule` (DirectEstimateConfig::per_eps_b); by default
+/// the rule calibrated on background-only searches (SigmaSys::net, docs/validation.md).
 inline std::vector<SystematicShift> systematic_shifts(std::span<const ReferenceShift> shifts,
-                                                      SigmaSys rule = SigmaSys::abs_mean) {
+                                                      SigmaSys rule = SigmaSys::net) {
     std::vector<SystematicShift> out;
     out.reserve(shifts.size());
     for (const auto& s : shifts) out.push_back(s.shift(rule));
@@ -348,7 +349,7 @@ inline double sigma_stat_relative(double n_exp, double eps_b, double n_bt) {
     return std::sqrt(1.0 / n_exp + 1.0 / (eps_b * n_bt));
 }
 
-/// Direct background estimation as a TestStatistic (paper 003 §3). evaluate() needs the
+/// Direct background estimation as a TestStatistic (Das et al. 2024, §3). evaluate() needs the
 /// background template; the data's SR events (m in window.sr; all events when m is empty) are
 /// counted. Per working point: threshold R_c, n_obs, n_exp = ε_B N_SR (1 + δ_sys),
 /// sigma_exp = σ_exp·n_exp (ABSOLUTE; σ_exp relative from eq. 8), z from eq. 6 signed

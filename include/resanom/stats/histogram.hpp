@@ -43,7 +43,7 @@ public:
 
     /// n uniform bins over [lo, hi).
     static Histogram uniform(double lo, double hi, int n) { return Histogram(uniform_edges(lo, hi, n)); }
-    /// n bins uniform in log m over [lo, hi) (lo > 0), as paper 004 §3.1.
+    /// n bins uniform in log m over [lo, hi) (lo > 0), as Collins et al. 2021, §3.1.
     static Histogram log_uniform(double lo, double hi, int n) { return Histogram(log_edges(lo, hi, n)); }
 
     /// A histogram from given contents (counts ≥ 0 and finite). sumw2 defaults to counts (Poisson).

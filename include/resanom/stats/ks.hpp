@@ -1,8 +1,8 @@
 // resanom/stats/ks.hpp — Kolmogorov–Smirnov tests: the one-sample test against a continuous CDF
 // (exact p-values by Marsaglia, Tsang & Wang 2003 for moderate n·D, the asymptotic Kolmogorov
 // distribution otherwise), the two-sample test, weighted variants through the effective number of
-// events, and the binned test of a fitted spectrum outside the signal region (paper 004 App. A,
-// paper 001 Fig. 8). Conventions: docs/statistics.md.
+// events, and the binned test of a fitted spectrum outside the signal region (Collins et al. 2021, App. A;
+// Benkendorfer et al. 2021, Fig. 8). Conventions: docs/statistics.md.
 #pragma once
 
 #include <algorithm>
@@ -232,7 +232,7 @@ inline KsResult ks_test_2samp(const Eigen::Ref<const Vector>& x, const Eigen::Re
 /// Binned KS test of observed bin contents against expected ones over the same bins (e.g. the
 /// sideband bins of a fit): D = max_k |Σ_{i≤k} n_i / Σ n − Σ_{i≤k} ν_i / Σ ν|, p-value from the
 /// asymptotic distribution with n_eff (default Σ n). Binning and the fitted parameters make the
-/// p-value conservative (too large), as for the fit-quality test of paper 004 App. A.
+/// p-value conservative (too large), as for the fit-quality test of Collins et al. 2021, App. A.
 inline KsResult ks_test_binned(const Eigen::Ref<const Vector>& observed, const Eigen::Ref<const Vector>& expected,
                                double n_eff = -1.0) {
     detail::require(observed.size() == expected.size() && observed.size() > 0,

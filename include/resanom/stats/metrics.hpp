@@ -2,7 +2,7 @@
 // ROC curve and AUC with event weights and soft labels, the significance improvement
 // characteristic SIC = ε_S/√ε_B, its maximum restricted to statistically meaningful working points,
 // ε_S / SIC / rejection at a fixed efficiency, and the score cut that passes a given fraction of a
-// background template (direct background estimation, paper 003 §3). Definitions: docs/metrics.md.
+// background template (direct background estimation, Das et al. 2024, §3). Definitions: docs/metrics.md.
 //
 // Conventions shared by every function here:
 //  * A cut at threshold t passes the events with score >= t. Events with equal scores therefore
@@ -252,8 +252,9 @@ inline SicCurve sic_curve(const Eigen::Ref<const Vector>& scores, const Eigen::R
 /// statistical precision of about 1/√N. Without a floor the maximum of ε_S/√ε_B is found at the
 /// tightest cuts, where a handful of background events pass and a downward fluctuation of ε_B
 /// inflates SIC — max SIC then measures noise, not the classifier. Requiring N >= 25 bounds that
-/// uncertainty by 1/√25 = 20 %. The floor is resanom's convention (papers 002 Fig. 13a and 003
-/// App. C report max SIC without stating one). Throws input_error if no working point qualifies.
+/// uncertainty by 1/√25 = 20 %. The floor is resanom's convention (Golling et al. 2024, Fig. 13a,
+/// and Das et al. 2024, App. C, report max SIC without stating one). Throws input_error if no
+/// working point qualifies.
 inline WorkingPoint max_sic(const RocCurve& roc, double min_bkg_events = 25.0) {
     detail::metrics::check_curve("max_sic", roc);
     detail::metrics::check_min_bkg(min_bkg_events);
@@ -320,7 +321,8 @@ inline WorkingPoint at_eps_b(const Eigen::Ref<const Vector>& scores, const Eigen
     return at_eps_b(detail::metrics::build_roc("at_eps_b", scores, labels, weights), eps_b);
 }
 
-/// SIC at background efficiency eps_b (see at_eps_b); papers 002/003 quote it at ε_B = 1e-3.
+/// SIC at background efficiency eps_b (see at_eps_b); Golling et al. 2024 and Das et al. 2024 quote
+/// it at ε_B = 1e-3.
 inline double sic_at_eps_b(const Eigen::Ref<const Vector>& scores, const Eigen::Ref<const Vector>& labels,
                            const Eigen::Ref<const Vector>& weights, double eps_b) {
     detail::metrics::check_fraction("sic_at_eps_b", "eps_b", eps_b);
@@ -379,7 +381,7 @@ inline double pass_fraction(const Eigen::Ref<const Vector>& scores, const Eigen:
     return pass / total;
 }
 
-/// The score cut for direct background estimation (paper 003 §3: choose ε_B, cut so that ε_B·N_BT
+/// The score cut for direct background estimation (Das et al. 2024, §3: choose ε_B, cut so that ε_B·N_BT
 /// template events pass): the tightest cut, among the sample's scores, such that the events with
 /// score >= cut carry at least the fraction eps_b ∈ (0, 1] of the total weight. Events tied at the
 /// cut pass together, so the fraction actually passing (pass_fraction) can exceed eps_b by the

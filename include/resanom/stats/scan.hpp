@@ -64,7 +64,7 @@ inline LocalSignificance judge(const FitResult& r, const Interval& sr) {
 }  // namespace detail::scan
 
 /// The local significance of each signal region: a sideband fit with that SR masked, then
-/// paper 001 eqs. 2.5–2.6. Fit errors propagate.
+/// Benkendorfer et al. 2021, eqs. 2.5–2.6. Fit errors propagate.
 template <class = void>
 std::vector<LocalSignificance> local_significances(const Histogram& h, std::span<const Interval> srs,
                                                           const FitOptions& fit = {}) {

@@ -1,7 +1,7 @@
 // resanom/stats/significance.hpp — significances of a counting experiment:
 //  * the profile-likelihood significance of a signal-region excess over a background predicted by
-//    a sideband fit, paper 001 eqs. 2.5–2.6 (q0, Z = √q0 by Wilks, one-sided p-value);
-//  * the Asimov significance with a relative background uncertainty, paper 003 eq. 6, and its
+//    a sideband fit, Benkendorfer et al. 2021, eqs. 2.5–2.6 (q0, Z = √q0 by Wilks, one-sided p-value);
+//  * the Asimov significance with a relative background uncertainty, Das et al. 2024, eq. 6, and its
 //    Gaussian limit, eq. 7;
 //  * conversions between Z and one-sided p-values through Boost.Math (tails via complement(), so
 //    p-values stay accurate far beyond Z = 10).
@@ -81,7 +81,7 @@ inline void check_count(double n, const char* fn, const char* what) {
 
 }  // namespace detail::significance
 
-/// The result of the profile-likelihood test of paper 001 eqs. 2.5–2.6.
+/// The result of the profile-likelihood test of Benkendorfer et al. 2021, eqs. 2.5–2.6.
 struct ProfileLikelihood {
     double mu_hat = 0.0;     ///< fitted signal μ̂ = n − b (θ̂ = 0 at the global maximum)
     double theta_hat0 = 0.0; ///< the conditional θ̂ under μ = 0
@@ -90,7 +90,7 @@ struct ProfileLikelihood {
     double p_value = 0.5;    ///< one-sided, P(N(0,1) > Z)
 };
 
-/// Paper 001 eqs. 2.5–2.6: L(μ, θ) = Poisson(n | b + θ + μ) · exp(−θ²/2σ²), with b and σ the
+/// Benkendorfer et al. 2021, eqs. 2.5–2.6: L(μ, θ) = Poisson(n | b + θ + μ) · exp(−θ²/2σ²), with b and σ the
 /// background predicted in the SR by the sideband fit and its uncertainty; n may be a weighted
 /// (non-integer) count. λ0 = max_θ L(0, θ) / max_{μ,θ} L(μ, θ). The unconditional maximum has
 /// θ̂ = 0 and μ̂ = n − b (μ is not bounded below). Under μ = 0 the maximum over θ solves
@@ -127,14 +127,14 @@ inline ProfileLikelihood profile_likelihood_significance(double n, double b, dou
     return r;
 }
 
-/// An Asimov significance (paper 003 eqs. 6 and 7).
+/// An Asimov significance (Das et al. 2024, eqs. 6 and 7).
 struct AsimovSignificance {
     double z = 0.0;        ///< eq. 6, signed: negative for a deficit (n < b)
     double z_gauss = 0.0;  ///< eq. 7, signed likewise: (n − b)/√(b + b²σ²)
     double p_value = 0.5;  ///< one-sided P(N(0,1) > z): > 0.5 for a deficit
 };
 
-/// Paper 003 eq. 6 (Cowan et al.'s Asimov formula with an uncertain background), written with
+/// Das et al. 2024, eq. 6 (Cowan et al.'s Asimov formula with an uncertain background), written with
 /// the RELATIVE background uncertainty σ = σ_exp (so the absolute one is σ_b = σ·b):
 ///   S² = 2 ( n ln[ n (b⁻¹ + σ²) / (1 + n σ²) ] − σ⁻² ln[ (1 + n σ²)/(1 + b σ²) ] ),
 /// and the Gaussian limit for |n − b| ≪ b, eq. 7: S_G = (n − b)/√(b + b² σ²).

@@ -1,4 +1,4 @@
-// resanom/toys/bimodal.hpp — the two-simulation bimodal toy of paper 000 §4.3 (Multi-SALAD,
+// resanom/toys/bimodal.hpp — the two-simulation bimodal toy of Chen et al. 2023, §4.3 (Multi-SALAD,
 // SALAD-Switch): a two-mode Gaussian background, two simulations that each mismodel a different
 // mode, and a resonant anomaly.
 //
@@ -27,8 +27,8 @@
 // the modes at ±μ·(1, …, 1) with covariance σ²·I.
 // The resonant feature m (TeV): background and simulations uniform on [m_lo, m_hi) (x ⊥ m, as in
 // Example 1); the anomaly uniform in the signal region [sr_lo, sr_hi). The default m range is the
-// SR of paper 001 plus its long sidebands (200 + 300 GeV on each side), so short-SB (CWoLa) and
-// long-SB (SALAD reweighting) windows are both available.
+// SR of Benkendorfer et al. 2021 plus its long sidebands (200 + 300 GeV on each side), so short-SB
+// (CWoLa) and long-SB (SALAD reweighting) windows are both available.
 // Sample sizes: the text gives only the test set (App. E.2: 200 000 background + 200 000 anomaly);
 // the training sizes below are resanom's choice.
 #pragma once
@@ -58,13 +58,13 @@ struct BimodalToyParams {
     /// Number of discriminating features x (paper: scalar, 1).
     Index dim = 1;
 
-    /// Background modes at ±mode_mean (paper 000 §4.3: 1).
+    /// Background modes at ±mode_mean (Chen et al. 2023, §4.3: 1).
     double mode_mean = 1.0;
-    /// Variance of each background mode (paper 000 §4.3: 0.2).
+    /// Variance of each background mode (Chen et al. 2023, §4.3: 0.2).
     double mode_var = 0.2;
-    /// Anomaly modes at ±anomaly_mean (paper 000 §4.3: 2).
+    /// Anomaly modes at ±anomaly_mean (Chen et al. 2023, §4.3: 2).
     double anomaly_mean = 2.0;
-    /// Variance of each anomaly mode (paper 000 §4.3: 0.2).
+    /// Variance of each anomaly mode (Chen et al. 2023, §4.3: 0.2).
     double anomaly_var = 0.2;
     /// How far simulation k moves its mismodelled mode outward, i.e. towards the anomaly
     /// (reconstructed; 0.5 ≈ 1.1 standard deviations, "diverges greatly from the data for one
@@ -76,7 +76,7 @@ struct BimodalToyParams {
     /// Range of the resonant feature for background and simulations (TeV).
     double m_lo = 2.8;
     double m_hi = 4.2;
-    /// Signal region holding the anomaly (TeV; paper 001 §II.C).
+    /// Signal region holding the anomaly (TeV; Benkendorfer et al. 2021, §II.C).
     double sr_lo = 3.3;
     double sr_hi = 3.7;
 

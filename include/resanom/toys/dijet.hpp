@@ -1,8 +1,9 @@
-// resanom/toys/dijet.hpp — an LHC-Olympics-like dijet toy: m_jj from the dijet function (paper 001
-// eq. 2.4), QCD-like jet masses and N-subjettiness ratios with a tunable correlation with m_jj
-// (paper 001 §IV), a Z' → XY signal, and background "simulations" with controlled mismodelling.
+// resanom/toys/dijet.hpp — an LHC-Olympics-like dijet toy: m_jj from the dijet function
+// (Benkendorfer et al. 2021, eq. 2.4), QCD-like jet masses and N-subjettiness ratios with a tunable
+// correlation with m_jj (Benkendorfer et al. 2021, §IV), a Z' → XY signal, and background
+// "simulations" with controlled mismodelling.
 //
-// Events have the layout of ../shared/data/lhco_sr (see docs/toys.md): resonant feature mjj, and
+// Events have the layout of the LHC Olympics R&D signal-region files (see docs/toys.md): resonant feature mjj, and
 // features mj_min (mass of the lighter jet), delta_m (heavier minus lighter jet mass), tau21_min
 // (τ21 of the lighter jet), tau21_max (τ21 of the heavier jet); masses in TeV, τ21 in (0, 1).
 // dijet_table() gives the 6-column LHCO matrix (mjj, mj_min, delta_m, tau21_min, tau21_max, label).
@@ -51,10 +52,10 @@ namespace resanom::toys {
 // The dijet function and an exact sampler for it
 // ---------------------------------------------------------------------------------------------
 
-/// The m_jj spectrum: the dijet function of paper 001 eq. 2.4 with p0 = 1 (the normalization is
-/// irrelevant for sampling), restricted to [m_lo, m_hi). The text of eq. 2.4 prints the exponent
-/// as "p_x + p_3 log(x)"; it is p2 + p3 ln x (the standard 4-parameter dijet function the prose
-/// cites, and the `--function dijet4` of the CLI spec).
+/// The m_jj spectrum: the dijet function of Benkendorfer et al. 2021, eq. 2.4 with p0 = 1 (the
+/// normalization is irrelevant for sampling), restricted to [m_lo, m_hi). The text of eq. 2.4
+/// prints the exponent as "p_x + p_3 log(x)"; it is p2 + p3 ln x (the standard 4-parameter dijet
+/// function the prose cites, and the `--function dijet4` of the CLI spec).
 /// Default shape: chosen (not fitted in the paper) so that the local slope at 3.5 TeV,
 /// d ln f / dm = −1.46 /TeV, matches the background of the LHCO signal-region files (a
 /// log-quadratic fit to their m_jj histogram gives −1.47 ± 0.03 /TeV), with a spectrum that
@@ -87,7 +88,7 @@ inline double dijet_log_shape(double m, const DijetSpectrum& s) {
     return s.p1 * std::log1p(-x) - (s.p2 + s.p3 * lx) * lx;
 }
 
-/// The dijet function (paper 001 eq. 2.4) with p0 = 1, unnormalized.
+/// The dijet function (Benkendorfer et al. 2021, eq. 2.4) with p0 = 1, unnormalized.
 inline double dijet_shape(double m, const DijetSpectrum& s) {
     return std::exp(dijet_log_shape(m, s));
 }
@@ -261,7 +262,8 @@ struct DijetBackground {
 };
 
 /// The Z' → XY signal of the LHC Olympics R&D set (m_Z' = 3.5 TeV, m_X = 500 GeV, m_Y = 100 GeV;
-/// paper 001 §IV, paper 003 §2.1). Widths tuned to the signal of the LHCO signal-region files.
+/// Benkendorfer et al. 2021, §IV; Das et al. 2024, §2.1). Widths tuned to the signal of the LHCO
+/// signal-region files.
 struct DijetSignal {
     /// m_jj ~ N(mjj_mean, mjj_width) TeV, redrawn until inside the spectrum's range. The width
     /// (3.4 %) reproduces the spread of the LHCO signal inside the SR (sd 0.096 TeV within
@@ -329,9 +331,9 @@ struct DijetMismodel {
 };
 
 /// The default simulations: like LHCO's Herwig sample next to Pythia "data", each differs in a few
-/// percent of the substructure, and — as paper 001 §IV found for LHCO — towards the signal:
+/// percent of the substructure, and — as Benkendorfer et al. 2021, §IV, found for LHCO — towards the signal:
 /// simulation 0 has 5 % heavier jets, simulation 1 more two-pronged jets (mean τ21 − 0.03).
-/// Paper 000's Multi-SALAD setting, where each simulation mismodels a different aspect.
+/// The Multi-SALAD setting of Chen et al. 2023, where each simulation mismodels a different aspect.
 inline std::vector<DijetMismodel> default_dijet_simulations() {
     DijetMismodel masses;
     masses.jet_mass_scale = 1.05;
@@ -354,9 +356,9 @@ inline constexpr double lhco_alpha_heavy = 0.025;
 /// Everything the dijet toy needs.
 struct DijetToyParams {
     /// Background events in the data over the whole m_jj range (LHCO R&D: 10⁶ QCD dijet events;
-    /// paper 001 §IV: one million events per background sample).
+    /// Benkendorfer et al. 2021, §IV: one million events per background sample).
     Index n_bkg = 1000000;
-    /// Signal events injected into the data (paper 001 §IV and paper 003 §2.1: 1000).
+    /// Signal events injected into the data (Benkendorfer et al. 2021, §IV and Das et al. 2024, §2.1: 1000).
     Index n_sig = 1000;
     /// Events of each simulation; nullopt means n_bkg.
     std::optional<Index> n_sim;
@@ -432,7 +434,7 @@ struct DijetToy {
     std::vector<Events> simulations;
 };
 
-/// Column names of the LHCO layout (../shared/data/lhco_sr) and of dijet_table().
+/// Column names of the LHCO layout (the LHC Olympics R&D signal-region files) and of dijet_table().
 inline constexpr std::array<std::string_view, 6> lhco_columns = {
     "mjj", "mj_min", "delta_m", "tau21_min", "tau21_max", "label"};
 
@@ -645,7 +647,7 @@ inline Matrix dijet_table(const DijetToyParams& p, std::uint64_t seed) {
     return dijet_table(dijet_data(p, seed));
 }
 
-/// Events from an LHCO-layout table (a dijet_table or a file of ../shared/data/lhco_sr):
+/// Events from an LHCO-layout table (a dijet_table or an LHC Olympics R&D signal-region file):
 /// features = columns 1–4, m = column 0, truth = column 5.
 inline Events dijet_events_from_table(const Eigen::Ref<const Matrix>& table) {
     resanom::detail::require(table.cols() == 6,

@@ -1,13 +1,15 @@
-// resanom/toys/gaussian.hpp — the two-dimensional Gaussian toy of paper 001 §III (SA-CWoLa/SALAD
-// demonstration), plus the small helpers every toy generator shares (resanom::toys::detail).
+// resanom/toys/gaussian.hpp — the two-dimensional Gaussian toy of Benkendorfer et al. 2021, §III
+// (SA-CWoLa/SALAD demonstration), plus the small helpers every toy generator shares
+// (resanom::toys::detail).
 //
-// Paper 001 §III draws "data" and "simulation" from 2-d Gaussians whose parameters differ between
-// the signal region (SR) and the sideband (SB) (eqs. 3.1 and 3.3) and injects a Gaussian signal
-// into the SR (eq. 3.2). The paper uses SR and SB only as labels; resanom needs a resonant feature
-// m, so each event also gets an m drawn uniformly inside its region: SR = [sr_lo, sr_hi), SB = the
-// two adjacent bands of width sb_width. The defaults are the windows of paper 001 §II.C (SR 3.3–3.7
-// TeV, short sidebands 3.1–3.3 and 3.7–3.9 TeV). m carries no information within a region, exactly
-// as in the paper, where the region is all that is known about an event's mass.
+// Benkendorfer et al. 2021, §III, draws "data" and "simulation" from 2-d Gaussians whose parameters
+// differ between the signal region (SR) and the sideband (SB) (eqs. 3.1 and 3.3) and injects a
+// Gaussian signal into the SR (eq. 3.2). The paper uses SR and SB only as labels; resanom needs a
+// resonant feature m, so each event also gets an m drawn uniformly inside its region: SR = [sr_lo,
+// sr_hi), SB = the two adjacent bands of width sb_width. The defaults are the windows of
+// Benkendorfer et al. 2021, §II.C (SR 3.3–3.7 TeV, short sidebands 3.1–3.3 and 3.7–3.9 TeV). m
+// carries no information within a region, exactly as in the paper, where the region is all that is
+// known about an event's mass.
 #pragma once
 
 #include <Eigen/Cholesky>
@@ -102,27 +104,27 @@ struct Gaussian2 {
     Eigen::Matrix2d cov = Eigen::Matrix2d::Identity();
 };
 
-/// Parameters of the Gaussian toy. Defaults reproduce paper 001 §III.
+/// Parameters of the Gaussian toy. Defaults reproduce Benkendorfer et al. 2021, §III.
 struct GaussianToyParams {
     // --- sample sizes ---------------------------------------------------------------------------
-    /// Data background events in the SR. Paper 001 §III: "500 signal events were injected into
-    /// signal region samples of 50000 background events".
+    /// Data background events in the SR. Benkendorfer et al. 2021, §III: "500 signal events were
+    /// injected into signal region samples of 50000 background events".
     Index n_bkg_sr = 50000;
     /// Data background events in the SB. The paper gives no SB size; resanom takes the SR size so
     /// that the CWoLa classes start balanced (the CWoLa templates reweight SB to SR anyway).
     Index n_bkg_sb = 50000;
-    /// Signal events, all in the SR (paper 001 §III: 500, "a significance of about 2σ").
+    /// Signal events, all in the SR (Benkendorfer et al. 2021, §III: 500, "a significance of about 2σ").
     Index n_sig = 500;
     /// Simulation events in the SR and in the SB (not stated in the paper; same as the data).
     Index n_sim_sr = 50000;
     Index n_sim_sb = 50000;
 
     // --- the resonant feature m (TeV; resanom's addition, see the file comment) -----------------
-    /// Signal region [sr_lo, sr_hi) (paper 001 §II.C: m_jj in [3.3, 3.7] TeV).
+    /// Signal region [sr_lo, sr_hi) (Benkendorfer et al. 2021, §II.C: m_jj in [3.3, 3.7] TeV).
     double sr_lo = 3.3;
     double sr_hi = 3.7;
     /// Width of each sideband; SB = [sr_lo − sb_width, sr_lo) ∪ [sr_hi, sr_hi + sb_width)
-    /// (paper 001 §II.C: short sidebands of 200 GeV). Use 0.5 for SALAD's long sidebands
+    /// (Benkendorfer et al. 2021, §II.C: short sidebands of 200 GeV). Use 0.5 for SALAD's long sidebands
     /// ("extended by 300 GeV in either direction").
     double sb_width = 0.2;
 
@@ -191,9 +193,9 @@ inline Events gaussian_events(ShuffledSample&& s) {
 
 }  // namespace detail
 
-/// The "data" of paper 001 §III: n_bkg_sr background events in the SR (eq. 3.1), n_bkg_sb in the
-/// SB, and n_sig signal events in the SR (eq. 3.2), in a seeded random order. Features x0, x1;
-/// resonant feature m (TeV); truth 1 for signal; unit weights.
+/// The "data" of Benkendorfer et al. 2021, §III: n_bkg_sr background events in the SR (eq. 3.1),
+/// n_bkg_sb in the SB, and n_sig signal events in the SR (eq. 3.2), in a seeded random order.
+/// Features x0, x1; resonant feature m (TeV); truth 1 for signal; unit weights.
 inline Events gaussian_data(const GaussianToyParams& p, Rng& rng) {
     p.validate();
     detail::ShuffledSample s(p.n_bkg_sr + p.n_bkg_sb + p.n_sig, 2, 1, rng);
@@ -204,8 +206,8 @@ inline Events gaussian_data(const GaussianToyParams& p, Rng& rng) {
     return detail::gaussian_events(std::move(s));
 }
 
-/// The background "simulation" of paper 001 §III (eq. 3.3): n_sim_sr events in the SR and n_sim_sb
-/// in the SB, truth 0, same layout as gaussian_data.
+/// The background "simulation" of Benkendorfer et al. 2021, §III (eq. 3.3): n_sim_sr events in the
+/// SR and n_sim_sb in the SB, truth 0, same layout as gaussian_data.
 inline Events gaussian_simulation(const GaussianToyParams& p, Rng& rng) {
     p.validate();
     detail::ShuffledSample s(p.n_sim_sr + p.n_sim_sb, 2, 1, rng);

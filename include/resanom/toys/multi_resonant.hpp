@@ -1,7 +1,7 @@
-// resanom/toys/multi_resonant.hpp — the toy with several resonant features of paper 000 §3
+// resanom/toys/multi_resonant.hpp — the toy with several resonant features of Chen et al. 2023, §3
 // (Multi-CWoLa): each resonant feature's window is a noisy vote for the signal.
 //
-// Paper 000's label model (eq. 3.3): resonant feature a puts an event inside its window with
+// The label model of Chen et al. 2023 (eq. 3.3): resonant feature a puts an event inside its window with
 // probability α_a when the event is signal and 1 − α_a when it is background, independently of
 // the other features given the class. The toy draws exactly that: m_a uniform inside the window
 // [window_lo, window_hi) when the vote says "inside", otherwise uniform on the rest of [0, 1)
@@ -26,7 +26,7 @@ namespace resanom::toys {
 
 struct MultiResonantToyParams {
     Index n = 10000;                               ///< events
-    double class_balance = 0.149;                  ///< p(y = 1) (paper 000 App. E.1)
+    double class_balance = 0.149;                  ///< p(y = 1) (Chen et al. 2023, App. E.1)
     std::vector<double> accuracies{0.8, 0.75, 0.7};  ///< α_a, one per resonant feature (k = size)
     double window_lo = 0.4, window_hi = 0.6;       ///< every feature's window inside [0, 1)
     Index n_features = 2;                          ///< d

@@ -1,7 +1,8 @@
 // resanom/toys/toys.hpp — the built-in toy generators (the default data of the demo, the tests and
-// the examples): the Gaussian toy of paper 001 §III, the two-simulation bimodal toy of paper 000
-// §4.3, the several-resonant-feature toy of paper 000 §3 and the LHC-Olympics-like dijet toy, plus toy_table(), one matrix layout for all of them.
-// docs/toys.md describes each toy and its parameters.
+// the examples): the Gaussian toy of Benkendorfer et al. 2021, §III, the two-simulation bimodal toy
+// of Chen et al. 2023, §4.3, the several-resonant-feature toy of Chen et al. 2023, §3 and the
+// LHC-Olympics-like dijet toy, plus toy_table(), one matrix layout for all of them. docs/toys.md
+// describes each toy and its parameters.
 #pragma once
 
 #include <string>
@@ -18,7 +19,7 @@ namespace resanom::toys {
 
 /// A toy sample as one n × (k + d + 1) matrix: the k resonant features, the d features, then the
 /// truth label (0 when the sample has none). For the dijet toy this is dijet_table(), the layout of
-/// ../shared/data/lhco_sr (mjj, mj_min, delta_m, tau21_min, tau21_max, label).
+/// the LHC Olympics R&D signal-region files (mjj, mj_min, delta_m, tau21_min, tau21_max, label).
 inline Matrix toy_table(const Events& e) {
     Matrix t(e.size(), e.n_resonant() + e.n_features() + 1);
     t.leftCols(e.n_resonant()) = e.m();

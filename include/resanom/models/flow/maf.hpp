@@ -1,8 +1,9 @@
 // resanom/models/flow/maf.hpp — ConditionalMaf, the conditional density estimator p(x | m) of
-// CATHODE (papers 002 §2, 003 §2.2.3): a masked autoregressive flow (network.hpp, made.hpp) behind
-// the logit-and-standardize preprocessing, trained with Adam on minibatches, with a validation
-// split, best-epoch selection and CATHODE's averaging over the few best epochs. It models the
-// DensityEstimator concept (core/concepts.hpp) and saves itself in the versioned model container.
+// CATHODE (Golling et al. 2024, §2; Das et al. 2024, §2.2.3): a masked autoregressive flow
+// (network.hpp, made.hpp) behind the logit-and-standardize preprocessing, trained with Adam on
+// minibatches, with a validation split, best-epoch selection and CATHODE's averaging over the few
+// best epochs. It models the DensityEstimator concept (core/concepts.hpp) and saves itself in the
+// versioned model container.
 //
 // Units. log_prob returns the log-density of the ORIGINAL features: the flow learns p(z | m) of
 // z = standardize(logit(u(x))) (core/preprocess.hpp: LogitScaler, then Standardizer), and

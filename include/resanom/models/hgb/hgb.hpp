@@ -9,7 +9,7 @@
 //   ∂ℓ/∂F = c_i (p_i − t_i),   ∂²ℓ/∂F² = c_i p_i (1 − p_i).
 // The baseline raw score is log(Σa / Σb), the constant minimizing the loss (the weighted label
 // mean in logit space). Each tree then fits a second-order step (grower.hpp) scaled by the
-// learning rate. Early stopping (paper 003 App. A.1) watches the weighted mean validation loss,
+// learning rate. Early stopping (Das et al. 2024, App. A.1) watches the weighted mean validation loss,
 // kept incrementally: the validation raw scores are updated with each new tree only; after
 // `patience` trees without an improvement of more than `tol`, fitting stops and the model keeps
 // the trees up to the best iteration.
@@ -44,24 +44,24 @@ namespace resanom {
 
 enum class ClassWeight : std::uint8_t { none = 0, balanced = 1 };
 
-/// Hyperparameters of Hgb. "003 A.1" = paper 003, App. A.1 (scikit-learn's
+/// Hyperparameters of Hgb. Das et al. 2024, App. A.1, uses scikit-learn's
 /// HistGradientBoostingClassifier with its defaults except max_iter = 200, early stopping with
-/// patience 10); "sklearn" = that class's default, which 003 keeps.
+/// patience 10; "sklearn" = that class's default, which Das et al. 2024 keeps.
 struct HgbParams {
-    int max_iter = 200;                  ///< boosting iterations at most (003 A.1)
-    double learning_rate = 0.1;          ///< shrinkage η (003 A.1)
-    int max_leaf_nodes = 31;             ///< leaves per tree, grown best-first (003 A.1)
-    int max_bins = 255;                  ///< bins per feature for non-missing values (003 A.1)
+    int max_iter = 200;                  ///< boosting iterations at most (Das et al. 2024, App. A.1)
+    double learning_rate = 0.1;          ///< shrinkage η (Das et al. 2024, App. A.1)
+    int max_leaf_nodes = 31;             ///< leaves per tree, grown best-first (Das et al. 2024, App. A.1)
+    int max_bins = 255;                  ///< bins per feature for non-missing values (Das et al. 2024, App. A.1)
     int max_depth = 0;                   ///< 0: unlimited (sklearn: None)
     Index min_samples_leaf = 20;         ///< events per leaf at least (sklearn)
     double l2_regularization = 0.0;      ///< λ (sklearn)
     double min_gain_to_split = 0.0;      ///< a split must gain more than this (sklearn: 0)
     double min_hessian_to_split = 1e-3;  ///< hessian sum of each child at least (sklearn)
-    bool early_stopping = true;          ///< (003 A.1)
-    int patience = 10;                   ///< iterations without improvement before stopping (003 A.1)
+    bool early_stopping = true;          ///< (Das et al. 2024, App. A.1)
+    int patience = 10;                   ///< iterations without improvement before stopping (Das et al. 2024, App. A.1)
     double tol = 1e-7;                   ///< improvement that counts (sklearn)
     double validation_fraction = 0.2;    ///< split off when no validation set is given (CLI.md)
-    ClassWeight class_weight = ClassWeight::balanced;  ///< CLI.md default; 003 balances classes
+    ClassWeight class_weight = ClassWeight::balanced;  ///< CLI.md default; Das et al. 2024 balances classes
     Index bin_subsample = 200000;        ///< events used to find bin thresholds (sklearn)
     unsigned threads = 0;                ///< 0: all cores
 

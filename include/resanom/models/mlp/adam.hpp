@@ -1,10 +1,10 @@
 // resanom/models/mlp/adam.hpp — the Adam optimizer (Kingma & Ba, arXiv:1412.6980) over a flat
-// parameter vector, with L2 weight decay, the learning-rate decay of Keras used by paper 004 §3.1,
+// parameter vector, with L2 weight decay, the learning-rate decay of Keras used by Collins et al. 2021, §3.1,
 // and gradient-norm clipping.
 //
 // Step t (from 1), gradient g (weight decay adds λθ, as torch.optim.Adam does):
 //   m ← β1 m + (1 − β1) g,   v ← β2 v + (1 − β2) g²,
-//   lr_t = lr / (1 + decay·(t − 1))            (Keras' "decay": paper 004 uses 5e-4)
+//   lr_t = lr / (1 + decay·(t − 1))            (Keras' "decay": Collins et al. 2021 uses 5e-4)
 //   θ ← θ − lr_t/(1 − β1^t) · m / (√v/√(1 − β2^t) + ε)      (PyTorch's form of the bias correction)
 #pragma once
 
@@ -18,12 +18,14 @@
 namespace resanom::nn {
 
 struct AdamOptions {
-    double learning_rate = 1e-3;  ///< Adam's default; papers 001 §II (Keras default), 002 §2.3, 004 §3.1
-    double beta1 = 0.9;           ///< Adam's default (004 §3.2); 004 §3.1 uses 0.8
-    double beta2 = 0.999;         ///< Adam's default (004 §3.2); 004 §3.1 uses 0.99
-    double epsilon = 1e-7;        ///< Keras' default (paper 001 §II: "Keras and Adam defaults"); PyTorch: 1e-8
+    /// Adam's default; Benkendorfer et al. 2021, §II (Keras default); Golling et al. 2024, §2.3;
+    /// Collins et al. 2021, §3.1
+    double learning_rate = 1e-3;
+    double beta1 = 0.9;           ///< Adam's default (Collins et al. 2021, §3.2); Collins et al. 2021, §3.1, uses 0.8
+    double beta2 = 0.999;         ///< Adam's default (Collins et al. 2021, §3.2); Collins et al. 2021, §3.1, uses 0.99
+    double epsilon = 1e-7;        ///< Keras' default (Benkendorfer et al. 2021, §II: "Keras and Adam defaults"); PyTorch: 1e-8
     double weight_decay = 0.0;    ///< L2 coefficient λ added to the gradient
-    double decay = 0.0;           ///< learning-rate decay per step (004 §3.1: 5e-4)
+    double decay = 0.0;           ///< learning-rate decay per step (Collins et al. 2021, §3.1: 5e-4)
 
     void validate() const {
         const auto req = [](bool ok, const std::string& what) { resanom::detail::require(ok, "Adam: " + what); };

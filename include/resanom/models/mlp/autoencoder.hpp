@@ -1,15 +1,16 @@
-// resanom/models/mlp/autoencoder.hpp — the unsupervised anomaly score of paper 004 §3.2:
+// resanom/models/mlp/autoencoder.hpp — the unsupervised anomaly score of Collins et al. 2021, §3.2:
 // Autoencoder (one network) and AutoencoderEnsemble (a model of the Scorer concept).
 //
 // An Autoencoder standardizes its training features, learns x → x through a narrow latent layer
 // (d → hidden… → latent → …hidden → d, ReLU hidden layers, linear latent and output, BatchNorm
 // after the first hidden layer) with the MSE loss and Adam, and scores an event by its
 // reconstruction error, the per-event MSE in standardized units. The ensemble trains `ensemble`
-// members on seeded random subsamples for a fixed number of epochs (paper 004: 50 members, 50 000
+// members on seeded random subsamples for a fixed number of epochs (Collins et al. 2021: 50 members, 50 000
 // events, one epoch — more training makes the AE learn the anomalies too) and scores with the mean
-// of the members' MSE. Model selection uses the fraction of variance unexplained (paper 004 App. C,
-// eq. C.2): F = Σ_i |Y_i − y_i|² / Σ_i |Y_i − ⟨Y⟩|², which for standardized features is the mean
-// per-event MSE (eq. C.3); select_latent_by_fvu chooses the latent size by it (App. C).
+// of the members' MSE. Model selection uses the fraction of variance unexplained
+// (Collins et al. 2021, App. C, eq. C.2): F = Σ_i |Y_i − y_i|² / Σ_i |Y_i − ⟨Y⟩|², which for
+// standardized features is the mean per-event MSE (eq. C.3); select_latent_by_fvu chooses the
+// latent size by it (App. C).
 #pragma once
 
 #include <algorithm>
@@ -36,14 +37,16 @@
 
 namespace resanom {
 
-/// Hyperparameters of one autoencoder; defaults from paper 004 §3.2 (and App. C for the latent size).
+/// Hyperparameters of one autoencoder; defaults from Collins et al. 2021, §3.2 (and App. C for the
+/// latent size).
 struct AutoencoderParams {
-    std::vector<Index> hidden = {512, 512};  ///< encoder widths; the decoder mirrors them (004 §3.2)
-    Index latent = 2;                        ///< 004 §3.2, chosen by FVU in App. C
-    bool batch_norm = true;                  ///< after the first encoder hidden layer (004 §3.2)
-    int epochs = 1;                          ///< 004 §3.2: one epoch per member
-    Index batch_size = 128;                  ///< 004 §3.2
-    /// 004 §3.2: Adam, lr 1e-4, β (0.9, 0.999); ε = 1e-8, PyTorch's default (004 used PyTorch).
+    std::vector<Index> hidden = {512, 512};  ///< encoder widths; the decoder mirrors them (Collins et al. 2021, §3.2)
+    Index latent = 2;                        ///< Collins et al. 2021, §3.2, chosen by FVU in App. C
+    bool batch_norm = true;                  ///< after the first encoder hidden layer (Collins et al. 2021, §3.2)
+    int epochs = 1;                          ///< Collins et al. 2021, §3.2: one epoch per member
+    Index batch_size = 128;                  ///< Collins et al. 2021, §3.2
+    /// Collins et al. 2021, §3.2: Adam, lr 1e-4, β (0.9, 0.999); ε = 1e-8, PyTorch's default
+    /// (Collins et al. 2021 used PyTorch).
     nn::AdamOptions adam{1e-4, 0.9, 0.999, 1e-8, 0.0, 0.0};
     double clip_norm = 0.0;
     unsigned threads = 1;                    ///< threads for one member's training and scoring
@@ -114,7 +117,7 @@ public:
         return s;
     }
 
-    /// Fraction of variance unexplained on X (paper 004 eq. C.2, in standardized units).
+    /// Fraction of variance unexplained on X (Collins et al. 2021, eq. C.2, in standardized units).
     double fvu(const Matrix& X) const {
         check(X);
         const Matrix Z = st_.transform(X);
@@ -194,11 +197,11 @@ private:
     nn::TrainHistory history_;
 };
 
-/// Ensemble settings; defaults from paper 004 §3.2.
+/// Ensemble settings; defaults from Collins et al. 2021, §3.2.
 struct AutoencoderEnsembleParams {
     AutoencoderParams member{};
-    int ensemble = 50;        ///< 004 §3.2: fifty members
-    Index subsample = 50000;  ///< 004 §3.2: each on a random subsample of 50 000 events (all if fewer)
+    int ensemble = 50;        ///< Collins et al. 2021, §3.2: fifty members
+    Index subsample = 50000;  ///< Collins et al. 2021, §3.2: each on a random subsample of 50 000 events (all if fewer)
     unsigned threads = 0;     ///< members train in parallel (0: all cores); results do not depend on it
 
     void validate() const {
@@ -258,7 +261,7 @@ public:
         return s / static_cast<double>(members_.size());
     }
 
-    /// Mean over members of the FVU on each member's training subsample (paper 004 App. C).
+    /// Mean over members of the FVU on each member's training subsample (Collins et al. 2021, App. C).
     double fvu() const noexcept { return fvu_; }
     /// Mean over members of the FVU on X.
     double fvu(const Matrix& X) const {

@@ -63,7 +63,7 @@ struct BceWithLogits {
     }
 };
 
-/// ℓ = (1/k) Σ_a (o_a − t_a)² over the k output rows (the per-event MSE, paper 004 §3.2);
+/// ℓ = (1/k) Σ_a (o_a − t_a)² over the k output rows (the per-event MSE, Collins et al. 2021, §3.2);
 /// ∂ℓ/∂o_a = 2(o_a − t_a)/k.
 struct Mse {
     template <class S>

@@ -57,27 +57,28 @@ inline nn::LayerSpec activation_layer(Activation a, double alpha) {
     }
 }
 
-/// Hyperparameters of MlpClassifier. Defaults: the architecture of paper 001 §II (three hidden
-/// layers of 64 ReLU nodes, as `resanom classify --hidden 64,64,64`), the training protocol of
-/// paper 002 §2.3 (Adam, learning rate 1e-3, batch 128, up to 100 epochs, patience 5, keep the
-/// best validation epoch).
+/// Hyperparameters of MlpClassifier. Defaults: the architecture of Benkendorfer et al. 2021, §II
+/// (three hidden layers of 64 ReLU nodes, as `resanom classify --hidden 64,64,64`), the training
+/// protocol of Golling et al. 2024, §2.3 (Adam, learning rate 1e-3, batch 128, up to 100 epochs,
+/// patience 5, keep the best validation epoch).
 struct MlpParams {
-    std::vector<Index> hidden = {64, 64, 64};  ///< paper 001 §II (paper 002 §2.3 uses {64, 32})
-    Activation activation = Activation::relu;  ///< papers 001 §II, 002 §2.3
-    double activation_alpha = 0.01;            ///< α of leaky ReLU / ELU (paper 004 §3.1: leaky 0.1)
+    std::vector<Index> hidden = {64, 64, 64};  ///< Benkendorfer et al. 2021, §II (Golling et al. 2024, §2.3, uses {64, 32})
+    Activation activation = Activation::relu;  ///< Benkendorfer et al. 2021, §II; Golling et al. 2024, §2.3
+    double activation_alpha = 0.01;            ///< α of leaky ReLU / ELU (Collins et al. 2021, §3.1: leaky 0.1)
     /// Another activation for the first hidden layer (Collins et al. 2021, §3.1: leaky ReLU with
     /// slope 0.1 first, ELU after), with its own α; none: `activation` everywhere.
     std::optional<Activation> first_activation = std::nullopt;
     double first_activation_alpha = 0.1;
-    double dropout = 0.0;                      ///< after the hidden layers (paper 004 §3.1: 0.2)
+    double dropout = 0.0;                      ///< after the hidden layers (Collins et al. 2021, §3.1: 0.2)
     /// Dropout follows the first `dropout_layers` hidden layers; −1: every one (Collins et al.
     /// 2021, §3.1: "the first three hidden layers are followed by dropout layers").
     int dropout_layers = -1;
     bool batch_norm = false;                   ///< BatchNorm after every hidden activation
-    int epochs = 100;                          ///< paper 002 §2.3 (001 §II trains 20)
-    Index batch_size = 128;                    ///< paper 002 §2.3 (001 §II: 200)
-    nn::AdamOptions adam{};                    ///< lr 1e-3, β (0.9, 0.999): papers 001 §II, 002 §2.3
-    int patience = 5;                          ///< paper 002 §2.3 (the CLI's default is 10)
+    int epochs = 100;                          ///< Golling et al. 2024, §2.3 (Benkendorfer et al. 2021, §II, trains 20)
+    Index batch_size = 128;                    ///< Golling et al. 2024, §2.3 (Benkendorfer et al. 2021, §II: 200)
+    /// lr 1e-3, β (0.9, 0.999): Benkendorfer et al. 2021, §II; Golling et al. 2024, §2.3
+    nn::AdamOptions adam{};
+    int patience = 5;                          ///< Golling et al. 2024, §2.3 (the CLI's default is 10)
     double val_fraction = 0.2;                 ///< validation split when no validation set is given
     bool class_balanced = true;                ///< balanced class factors in the loss (CLI default)
     double clip_norm = 0.0;                    ///< gradient-norm clipping (0: off)

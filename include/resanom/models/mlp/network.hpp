@@ -215,15 +215,15 @@ public:
 template <LayerType... Ls>
 using Sequential = BasicSequential<float, Ls...>;
 
-/// Paper 001 §II: three hidden layers of 64 ReLU nodes, one logit out.
+/// Benkendorfer et al. 2021, §II: three hidden layers of 64 ReLU nodes, one logit out.
 using Mlp3x64 = Sequential<Dense<64>, ReLU, Dense<64>, ReLU, Dense<64>, ReLU, Dense<1>>;
-/// Paper 002 §2.3: layers of 64, 32, 1 with ReLU.
+/// Golling et al. 2024, §2.3: layers of 64, 32, 1 with ReLU.
 using Mlp64x32 = Sequential<Dense<64>, ReLU, Dense<32>, ReLU, Dense<1>>;
 #ifdef RESANOM_FLOAT_TEMPLATE_ARGS
-/// Paper 004 §3.1: 64 leaky-ReLU (α 0.1), then 32, 16, 4 ELU, dropout 0.2 after the first three.
+/// Collins et al. 2021, §3.1: 64 leaky-ReLU (α 0.1), then 32, 16, 4 ELU, dropout 0.2 after the first three.
 using CwolaHuntingNet = Sequential<Dense<64>, LeakyReLU<0.1>, Dropout<0.2>, Dense<32>, ELU<>, Dropout<0.2>, Dense<16>,
                                    ELU<>, Dropout<0.2>, Dense<4>, ELU<>, Dense<1>>;
-/// Paper 004 §3.2: d→512→512→2→512→512→d, ReLU, BatchNorm after the first hidden layer.
+/// Collins et al. 2021, §3.2: d→512→512→2→512→512→d, ReLU, BatchNorm after the first hidden layer.
 using Autoencoder004Net = Sequential<Dense<512>, ReLU, BatchNorm<>, Dense<512>, ReLU, Dense<2>, Identity, Dense<512>,
                                      ReLU, Dense<512>, ReLU, Dense<0>>;
 #endif
