@@ -342,9 +342,12 @@ void run(const SearchFlags& o) {
     const auto sculpting = detail_search::bump_hunt_sculpting(o);
     if (wants_bump && sculpting && !dsys.given)
         throw usage_error("--statistic " + statistic + " with --method " + o.method + " is not calibrated: " +
-                          *sculpting +
-                          "; docs/validation.md); use --statistic direct with --delta-sys-from, or state the "
-                          "sculpting yourself with --delta-sys D");
+                          *sculpting + "; docs/validation.md); " +
+                          (detail_search::has_template(o, spec)
+                               ? "use --statistic direct with --delta-sys-from, or state the sculpting yourself "
+                                 "with --delta-sys D"
+                               : "it has no background template for the direct estimate, so state the sculpting "
+                                 "yourself with --delta-sys D (0 only for features known not to depend on m)"));
     if (spec.min_sims > 0 && static_cast<int>(o.sim.size()) < spec.min_sims)
         throw usage_error("--method " + o.method + " needs " + std::to_string(spec.min_sims) + " --sim file" +
                           (spec.min_sims > 1 ? "s" : "") + ", got " + std::to_string(o.sim.size()));
@@ -558,7 +561,8 @@ Subcommand add_search(CLI::App& app) {
                     "unexplained (Collins et al. 2021, App. C)")
         ->capture_default_str();
     sub->add_option("--statistic", o->statistic,
-                    "direct, bumphunt, both, or auto (direct when the method has a background template)")
+                    "direct, bumphunt, both, or auto (direct when the method has a background template and δ_sys is "
+                    "known: iad, --delta-sys(-from), cathode's sidebands; the bump hunt otherwise)")
         ->capture_default_str();
     sub->add_option("--eps-b", o->eps_b, "Working points: background efficiencies")->capture_default_str();
     sub->add_option("--delta-sys", o->delta_sys,

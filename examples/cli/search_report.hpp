@@ -556,7 +556,10 @@ inline std::string markdown(const SearchReportInputs& in, bool have_spectrum, bo
         md << "\nunreached (ε): the cut's reference sample cannot realize this ε_B — fewer than "
            << fmt(WorkingPointRule{}.min_events_passing) << " of its events pass, or the fraction really passing (ε, in "
            "brackets) is more than " << fmt(WorkingPointRule{}.max_excess) << "× ε_B — or its δ_sys could not be measured "
-              "there; such points are no tests and do not count in the global significance.\n";
+              "there, or (bump hunt) the fit's sidebands hold fewer than "
+           << fmt(BumpHuntConfig{}.min_sideband_events_per_parameter)
+           << " selected events per parameter of the fit function; such points are no tests and do not count in "
+              "the global significance.\n";
     shift_tables(md, in);
     md << "\n## Global significance\n\n";
     if (rep.max_window >= 0) {

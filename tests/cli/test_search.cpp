@@ -214,6 +214,9 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
          "is not calibrated"},
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola-hunting --sr 3.3,3.7 --out out",
          "sculpts a bump"},
+        // Without a template the refusal does not send the user to the direct estimate.
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola-hunting --sr 3.3,3.7 --out out",
+         "no background template for the direct estimate, so state the sculpting"},
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cwola-hunting --delta-sys-from ref.npy --sr 3.3,3.7 "
          "--out out",
          "apply to --statistic direct or both"},

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "resanom/core/random.hpp"
 #include "resanom/stats/bump_hunt.hpp"
@@ -120,11 +121,34 @@ TEST_CASE("a working point whose sidebands hold fewer selected events than the r
     CHECK(sb > 0.0);
     // Without the rule the same point is judged (or its fit fails), never silently unreached.
     BumpHuntConfig c;
-    c.min_sideband_events = 0.0;
+    c.min_sideband_events_per_parameter = 0.0;
     c.skip_failed_fits = true;
     const auto loose = BumpHunt(c).evaluate(in);
     CHECK(loose[1].status != WorkingPointStatus::unreached);
-    c.min_sideband_events = -1.0;
+    // The rule counts per parameter of the fit function: on a short range, sidebands that hold
+    // between 20 and 40 selected events carry the linear fit (two parameters) but not the dijet
+    // function (four).
+    auto near = make_input(60000, 0, 6);
+    near.eps_b = {1.5e-3};
+    BumpHuntConfig dijet_near, linear_near;
+    dijet_near.edges = linear_near.edges = uniform_edges(3.0, 4.0, 10);
+    linear_near.fit.function = FitFunction::linear;
+    dijet_near.skip_failed_fits = linear_near.skip_failed_fits = true;
+    const auto by_dijet = BumpHunt(dijet_near).evaluate(near);
+    const auto by_line = BumpHunt(linear_near).evaluate(near);
+    double sb_near = 0.0;
+    for (Index i = 0; i < near.data.score.size(); ++i)
+        if (near.data.score[i] >= by_line[0].threshold && !near.window.sr.contains(near.data.m[i]) &&
+            near.data.m[i] >= 3.0 && near.data.m[i] < 4.0)
+            sb_near += 1.0;
+    INFO("selected sideband events: " << sb_near);
+    CHECK(sb_near >= 20.0);
+    CHECK(sb_near < 40.0);
+    CHECK(by_dijet[0].status == WorkingPointStatus::unreached);
+    CHECK(by_line[0].status == WorkingPointStatus::ok);
+    c.min_sideband_events_per_parameter = -1.0;
+    CHECK_THROWS_AS(BumpHunt{c}, input_error);
+    c.min_sideband_events_per_parameter = std::numeric_limits<double>::quiet_NaN();
     CHECK_THROWS_AS(BumpHunt{c}, input_error);
 }
 

@@ -8,8 +8,10 @@
 //   search(p, data, refs, options, seed) → SearchReport
 //   measure_reference(p, reference, refs, windows, eps_b, seed, direct, bumphunt) → the per-window
 //                          shifts of a background-only reference for the direct estimate (Das et al.
-//                          2024, eq. 4) and for the bump hunt (its sculpting); reference_shifts(…) the
-//                          direct part; delta_sys_mc(…) → δ_sys^MC (eq. 5) with σ_sys = |δ_sys|
+//                          2024, eq. 4) and for the bump hunt (its sculpting: a diagnostic; as a
+//                          correction it is not calibrated, docs/validation.md); reference_shifts(…)
+//                          the direct part; delta_sys_mc(…) → δ_sys^MC (eq. 5) with the paper's
+//                          σ_sys = |δ_sys| (systematic_shifts(reference_shifts(…)): the calibrated one)
 //
 // Global significance. The local significances of a search come from many windows and working
 // points, each after its own trained cut; the exact look-elsewhere correction would rerun the whole
@@ -225,7 +227,10 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
 /// What a background-only reference shows window by window, for each statistic that needs a
 /// systematic shift: the direct estimate's (Das et al. 2024, eq. 4, from the template's scores) and
 /// the bump hunt's (the relative excess of the selected signal region over its sideband fit,
-/// (n_obs − ν)/ν, with variance 1/ν + (σ_ν/ν)²: the sculpting of the spectrum by the cut).
+/// (n_obs − ν)/ν, with variance 1/ν + (σ_ν/ν)²: the sculpting of the spectrum by the cut). The
+/// bump hunt's part describes the sculpting; applied as a correction (BumpHuntConfig::per_eps_b)
+/// it left the 3σ tail of background-only searches six to twelve times too heavy with every σ_sys
+/// rule tried, because the sculpting differs between windows and trainings (docs/validation.md).
 struct ReferenceMeasurement {
     std::vector<ReferenceShift> direct;    ///< per working point; empty when not asked for
     std::vector<ReferenceShift> bumphunt;  ///< per working point; empty when not asked for

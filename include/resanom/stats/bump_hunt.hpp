@@ -12,7 +12,7 @@
 // Collins et al. 2021, §3.1, select the x % per test set — so that no classifier's scale leaks
 // into the shape of the selected spectrum. A working point whose reference cannot realize ε_B
 // (WorkingPointRule), or whose sidebands hold too few selected events for the fit
-// (min_sideband_events), is reported unreached. The fit range may depend on the working point
+// (min_sideband_events_per_parameter), is reported unreached. The fit range may depend on the working point
 // (FitRangeRule; Collins et al. 2021, §4.3 widen it at the 0.1 % cut). docs/statistics.md.
 #pragma once
 
@@ -81,17 +81,20 @@ struct BumpHuntConfig {
     /// When a working point counts as reached (events of the cut's reference passing, ε_B really
     /// passing); an unreached point is reported with z and p NaN.
     WorkingPointRule working_point = {};
-    /// A working point whose sideband bins hold fewer selected events than this is reported
-    /// unreached: the fit's extrapolation into the SR then rests on too few events, and its
-    /// linearized uncertainty misses how far off it can be (on background-only toys such fits
-    /// predicted 10⁻⁷ events where 2 were seen: local Z of 5–8; docs/validation.md). 40: ten
-    /// events per parameter of the four-parameter dijet function.
-    double min_sideband_events = 40.0;
+    /// A working point whose sideband bins hold fewer selected events (their weights' sum) than
+    /// this many per parameter of the fit function — 40 for the four-parameter dijet function, 20
+    /// for the linear one — is reported unreached: the fit's extrapolation into the SR then rests on
+    /// too few events, and its linearized uncertainty misses how far off it can be (on
+    /// background-only toys such fits predicted 10⁻⁷ events where 2 were seen: local Z of 5–8;
+    /// docs/validation.md).
+    double min_sideband_events_per_parameter = 10.0;
     /// A systematic shift of the fit's prediction, as in direct estimation (Das et al. 2024, eq. 3):
     /// n_exp = (1 + δ) ν_SR with σ_sys·n_exp added to the fit's uncertainty in quadrature — the
-    /// sculpting of the selected spectrum measured on a background-only reference
-    /// (reference_measurement), or given. None (the default): the fit's prediction as it is, which
-    /// holds where the cut's efficiency is smooth in m (docs/validation.md says for which methods).
+    /// sculpting of the selected spectrum, given, or measured on a background-only reference
+    /// (measure_reference with bumphunt = true, search/search.hpp; not calibrated where the
+    /// sculpting varies from window to window and between trainings, docs/validation.md). None
+    /// (the default): the fit's prediction as it is, which holds where the cut's efficiency is
+    /// smooth in m (docs/validation.md says for which methods).
     std::vector<SystematicShift> per_eps_b = {};
     std::optional<double> delta_sys = std::nullopt;
     std::optional<double> sigma_sys = std::nullopt;
@@ -107,7 +110,8 @@ struct BumpHuntConfig {
             detail::require(r.min_eps_b >= 0.0 && std::isfinite(r.below) && std::isfinite(r.above) &&
                                 r.below >= 0.0 && r.above >= 0.0,
                             "BumpHunt: a fit range rule needs min_eps_b >= 0 and finite below, above >= 0");
-        detail::require(min_sideband_events >= 0.0, "BumpHunt: min_sideband_events must be >= 0");
+        detail::require(min_sideband_events_per_parameter >= 0.0,
+                        "BumpHunt: min_sideband_events_per_parameter must be >= 0");
         detail::require(working_point.min_events_passing >= 0.0 && working_point.max_excess >= 1.0,
                         "BumpHunt: the working-point rule needs min_events_passing >= 0 and max_excess >= 1");
         check_shifts(per_eps_b, delta_sys, sigma_sys, "BumpHunt");
@@ -280,7 +284,9 @@ public:
                 const Index first = sel.spectrum.find(fe.front() + 0.5 * (fe[1] - fe[0]));
                 for (const Index b : r.fit_bins) sideband_events += sel.spectrum.counts()[first + b];
             }
-            if (!sel.reached || std::isnan(sig.n_exp) || sideband_events < config_.min_sideband_events) {
+            const double n_params = config_.fit.function == FitFunction::dijet4 ? 4.0 : 2.0;
+            if (!sel.reached || std::isnan(sig.n_exp) ||
+                sideband_events < config_.min_sideband_events_per_parameter * n_params) {
                 // NaN: the shift could not be measured here
                 sig.status = WorkingPointStatus::unreached;
                 sig.z = sig.p_value = nan;

@@ -188,14 +188,15 @@ enum class SigmaSys {
     net,
 };
 
-/// δ_sys = mean of `per_window` (eq. 5) and σ_sys by `rule`, at working point `eps_b`; `variance`
-/// holds each shift's expected statistical variance (needed by SigmaSys::net, else unused).
+/// δ_sys = mean of `per_window` (eq. 5) and σ_sys by `rule` (named by the caller: the calibrated
+/// SigmaSys::net needs `variance`, each shift's expected statistical variance; the others ignore
+/// it), at working point `eps_b`.
 /// Windows whose shift is NaN (not measured: delta_sys_per_window) are left out. With none
 /// measured, or a mean of −1 (no reference event passed in any window, so eq. 3 would expect
 /// nothing), the shift cannot be measured at this working point: δ_sys and σ_sys are NaN, and the
 /// direct estimate reports the working point unreached.
 inline SystematicShift systematic_shift(double eps_b, std::span<const double> per_window,
-                                        SigmaSys rule = SigmaSys::abs_mean, std::span<const double> variance = {}) {
+                                        SigmaSys rule, std::span<const double> variance = {}) {
     detail::require(!per_window.empty(), "systematic_shift: no per-window shifts");
     detail::require(rule != SigmaSys::net || variance.size() == per_window.size(),
                     "systematic_shift: the net rule needs one statistical variance per window, got " +
@@ -234,7 +235,7 @@ inline SystematicShift systematic_shift(double eps_b, std::span<const double> pe
 /// Eqs. 4–5: δ_sys^MC = the mean over windows (and classifier runs) of eq. 4 on a signal-free
 /// reference (delta_sys_per_window).
 inline double delta_sys_from_reference(std::span<const ReferenceWindow> windows, double eps_b) {
-    return systematic_shift(eps_b, delta_sys_per_window(windows, eps_b)).delta_sys;
+    return systematic_shift(eps_b, delta_sys_per_window(windows, eps_b), SigmaSys::abs_mean).delta_sys;
 }
 
 /// §3.2: δ_sys^SB — the same shift measured in the sidebands: `sideband_data` are the SB data
