@@ -97,6 +97,21 @@ TEST_CASE("--data: the tool's fit equals the library's, uniform and log bins, bo
     CHECK(last_json_line(r.out)["z"].get<double>() > 1.0);
 }
 
+TEST_CASE("a fit whose sidebands hold fewer than 10 events per parameter is refused") {
+    TempDir dir;
+    const auto edges = uniform_edges(2.6, 5.0, 24);   // 0.1 TeV bins: 20 outside the SR 3.3–3.7
+    Vector one = Vector::Constant(24, 1.0);
+    write_hist_csv(dir.file("sparse.csv"), edges, one);
+    const auto dijet = run_tool("fit --hist sparse.csv --sr 3.3,3.7", dir);
+    CHECK(dijet.code == 2);
+    CHECK(dijet.out.empty());
+    CHECK(dijet.err.find("the sidebands hold 20 events, fewer than 40") != std::string::npos);
+    // Two events per bin: 40 in the sidebands, enough for the linear fit's 20 and the dijet's 40.
+    write_hist_csv(dir.file("two.csv"), edges, Vector::Constant(24, 2.0));
+    CHECK(run_tool("fit --hist two.csv --sr 3.3,3.7 --function linear", dir).code == 0);
+    CHECK(run_tool("fit --hist sparse.csv --sr 3.3,3.7 --function linear", dir).code == 0);
+}
+
 TEST_CASE("bad input: exit code 2, one line on stderr, nothing on stdout") {
     struct Case {
         std::string args;
