@@ -29,8 +29,8 @@ class AnyClassifier {
 public:
     AnyClassifier() = default;
 
-    template <Classifier C>
-        requires(!std::same_as<std::remove_cvref_t<C>, AnyClassifier>)
+    template <class C>   // the exclusion first: checking Classifier<AnyClassifier> would recurse
+        requires(!std::same_as<std::remove_cvref_t<C>, AnyClassifier> && Classifier<C>)
     explicit AnyClassifier(C c) : self_(std::make_unique<Model<C>>(std::move(c))) {}
 
     AnyClassifier(const AnyClassifier& o) : self_(o.self_ ? o.self_->clone() : nullptr) {}
@@ -86,8 +86,8 @@ static_assert(ValidatingClassifier<AnyClassifier>);
 class AnyStatistic {
 public:
     AnyStatistic() = default;
-    template <TestStatistic T>
-        requires(!std::same_as<std::remove_cvref_t<T>, AnyStatistic>)
+    template <class T>   // the exclusion first: checking TestStatistic<AnyStatistic> would recurse
+        requires(!std::same_as<std::remove_cvref_t<T>, AnyStatistic> && TestStatistic<T>)
     explicit AnyStatistic(T t) : self_(std::make_shared<Model<T>>(std::move(t))) {}
 
     std::vector<Significance> evaluate(const StatisticInput& in) const {
@@ -115,8 +115,8 @@ static_assert(TestStatistic<AnyStatistic>);
 class AnyGenerator {
 public:
     AnyGenerator() = default;
-    template <TemplateGenerator G>
-        requires(!std::same_as<std::remove_cvref_t<G>, AnyGenerator>)
+    template <class G>   // the exclusion first: checking TemplateGenerator<AnyGenerator> would recurse
+        requires(!std::same_as<std::remove_cvref_t<G>, AnyGenerator> && TemplateGenerator<G>)
     explicit AnyGenerator(G g) : self_(std::make_shared<Model<G>>(std::move(g))) {
         static_assert(!requires(const G& x, const Events& e) { x.features(e); },
                       "AnyGenerator: a generator that maps features cannot be erased");
