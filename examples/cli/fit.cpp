@@ -3,9 +3,9 @@
 // eqs. 2.4–2.6, Collins et al. 2021, §4.3 and App. A). Reads unbinned values (--data, --m-col) or a binned
 // spectrum (--hist, columns lo,hi,count and optionally sumw2). Writes nothing but the JSON line.
 #include <cmath>
-#include <cstdio>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -126,21 +126,17 @@ void run(const FitCliOptions& o) {
 
     const Histogram h = o.hist.empty() ? histogram_from_data(o) : histogram_from_table(o.hist);
     const FitResult r = fit_sideband(h, sr, fo);
-    // The search's rule (BumpHuntConfig::min_sideband_events_per_parameter): a fit resting on a
-    // handful of events extrapolates with an uncertainty that does not cover how far off it can be.
-    double sideband_events = 0.0;
-    for (const Index b : r.fit_bins) sideband_events += h.counts()[b];
-    const double n_params = fo.function == FitFunction::dijet4 ? 4.0 : 2.0;
-    const double needed = BumpHuntConfig{}.min_sideband_events_per_parameter * n_params;
-    const auto g = [](double v) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.4g", v);
-        return std::string(buf);
-    };
-    if (sideband_events < needed)
-        throw input_error("--sr: the sidebands hold " + g(sideband_events) + " events, fewer than " + g(needed) +
-                          " (10 per parameter of the fit function): the fit's prediction in the signal region and "
-                          "its uncertainty would not be reliable");
+    // The search's rule (BumpHuntConfig::min_sideband_events): a fit resting on a handful of
+    // events extrapolates with an uncertainty that does not cover how far off it can be.
+    BumpHuntConfig rule;
+    rule.fit = fo;
+    if (r.n_sideband < rule.min_sideband_events()) {
+        std::ostringstream msg;
+        msg << "--sr: the sidebands hold " << r.n_sideband << " events, fewer than " << rule.min_sideband_events()
+            << " (10 per parameter of the fit function): the fit's prediction in the signal region and its "
+               "uncertainty would not be reliable";
+        throw input_error(msg.str());
+    }
     if (!(r.n_pred_sr > 0.0))
         throw input_error("--sr: the fitted background in the signal region is " + std::to_string(r.n_pred_sr) +
                           " (not positive); choose another --function or range");

@@ -65,6 +65,14 @@ struct SearchFlags {
 /// for the weakly supervised methods (Das et al. 2024 uses 50; docs/cli.md says why 10).
 inline int ensemble_size(const SearchFlags& o) { return o.ensemble.value_or(o.method == "ae" ? 50 : 10); }
 
+/// Whether a cut on the method's classifier sculpts the selected m spectrum where the features
+/// follow m (bump_hunt_sculpting says how, docs/validation.md how much).
+enum class Sculpting {
+    none,
+    across_m,  ///< the classifier learns events of different m regions against each other
+    flow,      ///< the classifier learns where a flow interpolated from the sidebands misses the SR
+};
+
 /// What a method needs.
 struct MethodSpec {
     std::string name;
@@ -72,22 +80,23 @@ struct MethodSpec {
     int min_sims, max_sims;  ///< --sim files (max −1: any number)
     bool multi;         ///< one window per resonant column
     std::string what;
+    Sculpting sculpting = Sculpting::none;
 };
 
 inline const std::vector<MethodSpec>& method_specs() {
     static const std::vector<MethodSpec> specs{
         {"iad", true, 1, 1, false, "SR data vs the ideal background given with --sim (Das et al. 2024, §2.2.1)"},
-        {"cwola", true, 0, 0, false, "SR data vs short-sideband data (Benkendorfer et al. 2021, §II.B; Collins et al. 2021, §3.1)"},
-        {"cwola-hunting", false, 0, 0, false, "CWoLa with nested cross-validation, top-x% selection and the sideband fit (Collins et al. 2021, §3.1)"},
-        {"sa-cwola", false, 1, 1, false, "CWoLa plus simulation with weight --lambda (Benkendorfer et al. 2021, eq. 2.3)"},
+        {"cwola", true, 0, 0, false, "SR data vs short-sideband data (Benkendorfer et al. 2021, §II.B; Collins et al. 2021, §3.1)", Sculpting::across_m},
+        {"cwola-hunting", false, 0, 0, false, "CWoLa with nested cross-validation, top-x% selection and the sideband fit (Collins et al. 2021, §3.1)", Sculpting::across_m},
+        {"sa-cwola", false, 1, 1, false, "CWoLa plus simulation with weight --lambda (Benkendorfer et al. 2021, eq. 2.3)", Sculpting::across_m},
         {"salad", true, 1, 1, false, "SR data vs reweighted SR simulation (Benkendorfer et al. 2021, eqs. 2.1-2.2)"},
         {"salad-switch", true, 2, -1, false, "k simulations, k weight functions (Chen et al. 2023, §4.3)"},
         {"multi-salad", true, 2, -1, false, "k simulations combined into one reference, then SALAD (Chen et al. 2023, §4.1)"},
-        {"multi-cwola", false, 0, 0, true, "soft labels from k noisy windows via the triplet label model (Chen et al. 2023, §3.1)"},
-        {"cwola-intersect", false, 0, 0, true, "Multi-CWoLa baseline: CWoLa on the intersection of the windows (Chen et al. 2023, §3.3)"},
-        {"cwola-thresholds", false, 0, 0, true, "Multi-CWoLa baseline: CWoLa with the other thresholded features as inputs"},
-        {"cwola-average", false, 0, 0, true, "Multi-CWoLa baseline: the average of k CWoLa classifiers"},
-        {"cathode", true, 0, 0, false, "SR data vs samples of a conditional flow learned outside the SR (Golling et al. 2024, Das et al. 2024)"},
+        {"multi-cwola", false, 0, 0, true, "soft labels from k noisy windows via the triplet label model (Chen et al. 2023, §3.1)", Sculpting::across_m},
+        {"cwola-intersect", false, 0, 0, true, "Multi-CWoLa baseline: CWoLa on the intersection of the windows (Chen et al. 2023, §3.3)", Sculpting::across_m},
+        {"cwola-thresholds", false, 0, 0, true, "Multi-CWoLa baseline: CWoLa with the other thresholded features as inputs", Sculpting::across_m},
+        {"cwola-average", false, 0, 0, true, "Multi-CWoLa baseline: the average of k CWoLa classifiers", Sculpting::across_m},
+        {"cathode", true, 0, 0, false, "SR data vs samples of a conditional flow learned outside the SR (Golling et al. 2024, Das et al. 2024)", Sculpting::flow},
         {"ae", false, 0, 0, false, "autoencoder ensemble reconstruction error, no training set (Collins et al. 2021, §3.2)"},
         {"combined", true, 0, -1, false, "several methods' templates (--combine) at sample or score level (Golling et al. 2024, §4)"},
     };
@@ -248,18 +257,19 @@ inline DeltaSysPlan delta_sys_plan(const SearchFlags& o) {
 /// searches, judged by the bump hunt reach a global 3σ (docs/validation.md). The tool refuses
 /// their bump hunt unless the user states the sculpting (--delta-sys D).
 inline std::optional<std::string> bump_hunt_sculpting(const SearchFlags& o) {
-    static const std::vector<std::string> across{"cwola",       "cwola-hunting",   "sa-cwola",         "multi-cwola",
-                                                 "cwola-intersect", "cwola-thresholds", "cwola-average"};
     const auto reason = [](const std::string& name) -> std::optional<std::string> {
-        if (std::find(across.begin(), across.end(), name) != across.end())
-            return "its classifier learns signal-region against sideband events, so where the features follow m "
-                   "its cut sculpts a bump into the spectrum (on the LHC-Olympics-like toy two in three "
-                   "background-only searches reach a global 3 sigma, and a background-only reference does not "
-                   "correct it well enough";
-        if (name == "cathode")
-            return "its classifier learns where the flow interpolated from the sidebands misses the signal region's "
-                   "data, so where the features follow m its cut sculpts a bump into the spectrum (on the "
-                   "LHC-Olympics-like toy five in five background-only searches reach a global 3 sigma";
+        switch (method_spec(name).sculpting) {
+            case Sculpting::across_m:
+                return "its classifier learns signal-region against sideband events, so where the features follow "
+                       "m its cut sculpts a bump into the spectrum (on the LHC-Olympics-like toy two in three "
+                       "background-only searches reach a global 3 sigma, and a background-only reference does not "
+                       "correct it well enough";
+            case Sculpting::flow:
+                return "its classifier learns where the flow interpolated from the sidebands misses the signal "
+                       "region's data, so where the features follow m its cut sculpts a bump into the spectrum (on "
+                       "the LHC-Olympics-like toy five in five background-only searches reach a global 3 sigma";
+            case Sculpting::none: break;
+        }
         return std::nullopt;
     };
     if (o.method != "combined") return reason(o.method);

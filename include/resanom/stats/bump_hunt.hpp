@@ -88,6 +88,10 @@ struct BumpHuntConfig {
     /// background-only toys such fits predicted 10⁻⁷ events where 2 were seen: local Z of 5–8;
     /// docs/validation.md).
     double min_sideband_events_per_parameter = 10.0;
+    /// The sideband events that rule asks of the configured fit function.
+    double min_sideband_events() const noexcept {
+        return min_sideband_events_per_parameter * static_cast<double>(fit_parameters(fit.function));
+    }
     /// A systematic shift of the fit's prediction, as in direct estimation (Das et al. 2024, eq. 3):
     /// n_exp = (1 + δ) ν_SR with σ_sys·n_exp added to the fit's uncertainty in quadrature — the
     /// sculpting of the selected spectrum, given, or measured on a background-only reference
@@ -278,15 +282,7 @@ public:
                 sig.n_exp = r.n_pred_sr * (1.0 + delta);
                 sig.sigma_exp = std::hypot(r.sigma_pred_sr * (1.0 + delta), sigma_sys * sig.n_exp);
             }
-            double sideband_events = 0.0;   // the selected events the fit rests on
-            {
-                const std::vector<double> fe = fit_edges(in.window.sr, eps);
-                const Index first = sel.spectrum.find(fe.front() + 0.5 * (fe[1] - fe[0]));
-                for (const Index b : r.fit_bins) sideband_events += sel.spectrum.counts()[first + b];
-            }
-            const double n_params = config_.fit.function == FitFunction::dijet4 ? 4.0 : 2.0;
-            if (!sel.reached || std::isnan(sig.n_exp) ||
-                sideband_events < config_.min_sideband_events_per_parameter * n_params) {
+            if (!sel.reached || std::isnan(sig.n_exp) || r.n_sideband < config_.min_sideband_events()) {
                 // NaN: the shift could not be measured here
                 sig.status = WorkingPointStatus::unreached;
                 sig.z = sig.p_value = nan;

@@ -42,6 +42,9 @@ enum class FitFunction {
     linear,  ///< p0 + p1 x, x = m/√s; events per TeV
 };
 
+/// The number of parameters of a fit function (dijet4: 4, linear: 2).
+constexpr Index fit_parameters(FitFunction f) noexcept { return f == FitFunction::dijet4 ? 4 : 2; }
+
 /// The objective.
 enum class FitMethod {
     likelihood,     ///< binned Poisson likelihood, Newton with analytic derivatives (default)
@@ -73,6 +76,7 @@ struct FitResult {
     int ndf = 0;             ///< sideband bins − parameters
     double ks_statistic = 0.0, ks_pvalue = 1.0;  ///< binned KS test over the sideband bins
     double n_obs_sr = 0.0, n_pred_sr = 0.0, sigma_pred_sr = 0.0;
+    double n_sideband = 0.0;  ///< the events (Σw) of the fit_bins the fit rests on
     int iterations = 0;  ///< iterations of the winning start
     int start = 0;       ///< which start won
 
@@ -160,7 +164,7 @@ public:
             const bool masked = sr_ && std::min(b, sr_->hi) - std::max(a, sr_->lo) > 1e-9 * (b - a);
             (masked ? sr_bins_ : fit_bins_).push_back(i);
         }
-        P_ = opt_.function == FitFunction::dijet4 ? 4 : 2;
+        P_ = fit_parameters(opt_.function);
         if (fit_bins_.empty())
             throw input_error("SidebandFitter: the signal region covers the whole fit range: no sideband bins to fit");
         if (static_cast<Index>(fit_bins_.size()) <= P_)
@@ -565,6 +569,7 @@ private:
         double sw = 0.0, sw2 = 0.0;
         for (std::size_t r = 0; r < fit_bins_.size(); ++r) {
             const Index i = fit_bins_[r];
+            res.n_sideband += n[i];
             const double nu = res.expected[i];
             const double scale = n[i] > 0.0 ? w2[i] / n[i] : 1.0;
             if (nu > 0.0) res.chi2 += (n[i] - nu) * (n[i] - nu) / (nu * scale);
