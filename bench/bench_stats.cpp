@@ -68,7 +68,7 @@ void BM_pseudo_experiments_1000(benchmark::State& state) {
     const auto h = spectrum();
     std::vector<resanom::Interval> srs;
     if (state.range(0) == 1) srs = {{3.3, 3.7}};
-    else srs = resanom::signal_regions(resanom::seed003_windows());
+    else srs = resanom::signal_regions(resanom::das2024_windows());
     resanom::GlobalSignificanceOptions o;
     o.toys = 1000;
     o.threads = 2;

@@ -38,11 +38,11 @@ int main() {
     const Events reference = toys::dijet_data(p, /*seed=*/2);
     const WeakSupervision<Cwola, Fisher, DirectEstimate> plain;
     DirectEstimateConfig shift;
-    shift.per_eps_b = systematic_shifts(reference_shifts(plain, reference, {}, seed003_windows(), {1e-2, 1e-3, 1e-4}, 42));
+    shift.per_eps_b = systematic_shifts(reference_shifts(plain, reference, {}, das2024_windows(), {1e-2, 1e-3, 1e-4}, 42));
 
     // TemplateGenerator × Classifier × TestStatistic, fixed at compile time.
     const WeakSupervision<Cwola, Fisher, DirectEstimate> cwola(Cwola{}, Fisher{}, DirectEstimate(shift));
-    for (const Window& w : seed003_windows()) {
+    for (const Window& w : das2024_windows()) {
         const WindowResult r = cwola.run(PipelineInput{data, {}, w}, window_seed(42, w));
         const Significance& s = r.significances.front();   // ε_B = 1e-2
         std::printf("SR [%.1f, %.1f) TeV: %6.0f observed, %8.1f expected, Z = %5.2f\n", w.sr.lo, w.sr.hi, s.n_obs,

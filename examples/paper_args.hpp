@@ -1,5 +1,5 @@
 // examples/paper_args.hpp — the tiny command-line parsing shared by the paper examples
-// (examples/paper00*.cpp): `--name value` or `--name=value` options and `--flag` switches.
+// (examples/<author><year>_*.cpp): `--name value` or `--name=value` options and `--flag` switches.
 #pragma once
 
 #include <cmath>

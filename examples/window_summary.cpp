@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
                     100.0 * n_sig_total / static_cast<double>(events.size()));
         std::printf("\n  window   SR [TeV]        background   signal      S/B     S/sqrt(B)\n");
         int n = 1;
-        for (const auto& w : resanom::seed003_windows()) {
+        for (const auto& w : resanom::das2024_windows()) {
             double b = 0, s = 0;
             for (resanom::Index i : resanom::sr_rows(events, w)) (truth[i] > 0.5 ? s : b) += 1.0;
             std::printf("  %6d   [%.2f, %.2f)  %10.0f %8.0f  %9.5f  %8.2f\n", n++, w.sr.lo, w.sr.hi, b, s,

@@ -34,6 +34,8 @@
 #include "resanom/models/hgb/hgb.hpp"
 #include "resanom/models/mlp/mlp.hpp"
 #include "resanom/models/serialization.hpp"
+#include "resanom/search/config.hpp"
+#include "resanom/search/run.hpp"
 #include "resanom/search/search.hpp"
 #include "resanom/stats/bump_hunt.hpp"
 #include "resanom/stats/dijet_fit.hpp"

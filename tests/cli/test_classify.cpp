@@ -66,7 +66,7 @@ void check_bad(const std::string& args, const std::string& part, const TempDir& 
 
 }  // namespace
 
-TEST_CASE("classify --model hgb: scores every --apply row, JSON summary with exactly the CLI.md keys") {
+TEST_CASE("classify --model hgb: scores every --apply row, JSON summary with exactly the documented keys") {
     TempDir dir;
     io::write_npy(dir.file("train.npy"), table(3000, 1));
     io::write_npy(dir.file("apply.npy"), table(1000, 2));

@@ -176,7 +176,7 @@ TEST_CASE("search: a run ended by SIGTERM dies of the signal and leaves no outpu
     resanom_test::write_bytes(dir.file("run.sh"),
                               "'" + std::string(RESANOM_CLI_PATH) +
                                   "' search --data big.npy --m-col 0 --features 1,2,3,4 --method cwola --delta-sys 0.1 --ensemble 3 "
-                                  "--windows seed003 --out out >/dev/null 2>&1 &\n"
+                                  "--windows das2024 --out out >/dev/null 2>&1 &\n"
                                   "pid=$!\nsleep 1\nkill -TERM $pid\nwait $pid\n");
     const int status = std::system(("cd '" + dir.path().string() + "' && sh run.sh").c_str());
     REQUIRE(WIFEXITED(status));

@@ -1,5 +1,5 @@
 // Every method of `resanom search` (docs/cli.md) runs through the tool on the built-in
-// toys and on a user's CSV file, and its report is complete: the CLI.md keys of every window, the
+// toys and on a user's CSV file, and its report is complete: the documented keys of every window, the
 // statistic the method supports (direct estimation where it has a background template, the bump
 // hunt otherwise), ROC/SIC from the truth column, the global block, and report.json and scores.npy
 // in --out that agree with the JSON line. The settings are small (one classifier per fold, a tiny

@@ -17,7 +17,7 @@
 // setting so that small samples resolve it); HGB classifiers with 60 iterations, 5 folds.
 // CATHODE's ConditionalMaf is deliberately small and fast: 4 MADE blocks, 32 hidden units,
 // 20 epochs, batch 256, learning rate 1e-3, no epoch averaging (the paper's 15 blocks × 128 ×
-// 100 epochs are in examples/paper002_combination.cpp and examples/paper003_search.cpp).
+// 100 epochs are in examples/golling2024_combination.cpp and examples/das2024_search.cpp).
 // The IAD's reference is an independent background-only sample of the same size (a perfect
 // simulation). Max SIC uses the data's own truth labels with out-of-fold scores (≥ 25 background
 // events). Figures are printed with MESSAGE.
@@ -103,7 +103,7 @@ TEST_CASE("dijet toy without signal: no local excess above 3 sigma in a search o
     const Events data = toys::dijet_data(toy_params(0), 41);
     const std::vector<Events> ideal{toys::dijet_data(toy_params(0), 42)};
     // Three of the nine windows of Das et al. 2024 (centres 3.3, 3.5, 3.7 TeV) at ε_B = 10 % and 1 %.
-    const std::vector<Window> all = seed003_windows();
+    const std::vector<Window> all = das2024_windows();
     SearchOptions opt;
     opt.windows = {all[2], all[4], all[6]};
     const PipelineSettings s{5, {1e-1, 1e-2}};
@@ -153,7 +153,7 @@ TEST_CASE("dijet toy without signal: the autoencoder's bump hunt shows no local 
     // The AE ensemble of Collins et al. 2021, §3.2, shrunk: 5 members of 64-64-2-64-64, 2 epochs on
     // 20 000-event subsamples, trained 5-fold on the events of the fit range; the bump hunt of
     // Collins et al. 2021, §4 on the x % most anomalous events (x = 10 %, 1 %), in the window of
-    // Collins et al. 2021 (seed004_windows()[6]).
+    // Collins et al. 2021 (collins2021_windows()[6]).
     const Events all = toys::dijet_data(toy_params(0), 51);
     const Events data = all.subset(rows_in(all, Interval{2.8, 5.2}));
     AutoencoderEnsembleParams ap;
@@ -162,11 +162,11 @@ TEST_CASE("dijet toy without signal: the autoencoder's bump hunt shows no local 
     ap.member.hidden = {64, 64};
     ap.member.epochs = 2;
     ap.member.adam.learning_rate = 1e-3;
-    BumpHuntConfig c = paper004_bump_hunt().config();
+    BumpHuntConfig c = collins2021_bump_hunt().config();
     c.skip_failed_fits = true;
     const Unsupervised<AutoencoderEnsemble, BumpHunt> p(AutoencoderEnsemble(ap), BumpHunt(c), PipelineSettings{5, {1e-1, 1e-2}});
     SearchOptions opt;
-    opt.windows = {seed004_windows()[6]};
+    opt.windows = {collins2021_windows()[6]};
     const SearchReport rep = search(p, data, {}, opt, 3);
     MESSAGE("background-only AE bump-hunt search: max local Z " << rep.max_local_z << " over " << rep.trials << " tests");
     REQUIRE(rep.trials == 2);

@@ -255,7 +255,7 @@ TEST_CASE("method aliases and paper factories compose and run") {
     // after the first three hidden layers, a sigmoid output (the logit's Dense(1)).
     {
         using K = nn::LayerKind;
-        const std::vector<nn::LayerSpec> L = paper004_cwola_mlp().layers();
+        const std::vector<nn::LayerSpec> L = collins2021_cwola_mlp().layers();
         const std::vector<K> kinds{K::dense, K::leaky_relu, K::dropout, K::dense, K::elu, K::dropout,
                                    K::dense, K::elu,        K::dropout, K::dense, K::elu, K::dense};
         REQUIRE(L.size() == kinds.size());

@@ -454,8 +454,8 @@ TEST_CASE("npy: a failed write does not clobber the existing file") {
     const std::string before = slurp(path);
 
     // A writer that fails half way through (as a full disk would).
-    CHECK_THROWS_AS(rio::detail::atomic_write(path,
-                                              [](rio::detail::FileSink& out) {
+    CHECK_THROWS_AS(rio::atomic_write(path,
+                                              [](rio::FileSink& out) {
                                                   out.write("partial contents");
                                                   throw resanom::io_error("x", "disk full");
                                               }),
@@ -478,7 +478,7 @@ TEST_CASE("npy: StagedFiles writes all files or none") {
         // The second output fails while being produced: the first, already staged, is dropped.
         rio::StagedFiles files;
         files.add(rio::stage_npy(a, Matrix::Constant(2, 2, 1.0)));
-        CHECK_THROWS_AS(files.add(rio::detail::stage_write(b, [](rio::detail::FileSink& out) {
+        CHECK_THROWS_AS(files.add(rio::stage_write(b, [](rio::FileSink& out) {
                             out.write("half");
                             throw resanom::io_error("b", "disk full");
                         })),

@@ -49,7 +49,7 @@ TEST_CASE("row selections by region") {
 }
 
 TEST_CASE("windows of Das et al. 2024: centres 3.5 − 0.1(5 − n), width 0.4") {
-    auto ws = seed003_windows();
+    auto ws = das2024_windows();
     REQUIRE(ws.size() == 9);
     for (int n = 1; n <= 9; ++n) {
         const auto& w = ws[static_cast<std::size_t>(n - 1)];
@@ -66,7 +66,7 @@ TEST_CASE("the windows of Collins et al. 2021 reproduce the quoted SR (3371, 366
     REQUIRE(edges.size() == 31);
     for (std::size_t i = 1; i < edges.size(); ++i)
         CHECK(std::log(edges[i] / edges[i - 1]) == doctest::Approx(std::log(5.2 / 2.8) / 30));
-    auto ws = seed004_windows();
+    auto ws = collins2021_windows();
     CHECK(ws.size() == 21);
     const auto& w = ws[6];
     // Collins et al. 2021, §3.1: SR (3371, 3661) GeV, 290 GeV wide; sidebands 202 and 234 GeV wide.

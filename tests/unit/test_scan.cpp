@@ -36,7 +36,7 @@ Vector fluctuate(const Vector& mu, std::uint64_t seed) {
 TEST_CASE("local significances: an Asimov background gives Z = 0 in every window of the layout of Collins et al. 2021") {
     const auto edges = log_edges(2.8, 5.2, 30);
     const Histogram h = Histogram::from_counts(edges, background(edges));
-    const auto windows = seed004_windows();
+    const auto windows = collins2021_windows();
     const auto local = local_significances(h, signal_regions(windows));
     REQUIRE(local.size() == windows.size());
     for (const auto& l : local) {

@@ -1,7 +1,7 @@
 // resanom/core/concepts.hpp — the C++20 concepts that name the parts of a resonant anomaly search,
 // and the small value types that flow between them.
 //
-// Every method is three interchangeable parts (DESIGN.md): how the training set is built
+// Every method is three interchangeable parts: how the training set is built
 // (TemplateGenerator), which model learns it (Classifier), and which statistic judges the result
 // (TestStatistic); unsupervised methods replace the first two by a Scorer, and CATHODE's template
 // generator is built on a DensityEstimator. Event samples model ReferenceDataset. A part written

@@ -219,7 +219,7 @@ inline std::vector<Window> scan_windows(double lo, double hi, double width, doub
 
 /// Das et al. 2024, §2.1: nine overlapping signal regions of width 0.4 TeV centred at
 /// m_n = 3.5 − 0.1·(5 − n) TeV, n = 1..9 (3.1 … 3.9 TeV), short sidebands 0.2 TeV (§2.2.2).
-inline std::vector<Window> seed003_windows(double sb_width = Window::default_sb_width,
+inline std::vector<Window> das2024_windows(double sb_width = Window::default_sb_width,
                                            double long_sb_width = Window::default_long_sb_width,
                                            Index m_column = 0) {
     std::vector<Window> out;
@@ -233,8 +233,17 @@ inline std::vector<Window> seed003_windows(double sb_width = Window::default_sb_
 /// Collins et al. 2021, §3.1: m_JJ in [2.8, 5.2] TeV in 30 bins uniform in log m; a signal region of 4 bins
 /// with 3-bin sidebands on either side, slid one bin at a time (21 windows). The paper's own SR,
 /// (3.371, 3.661) TeV with sidebands 0.202 and 0.234 TeV wide, is the window at index 6 (bins 9–12).
-inline std::vector<Window> seed004_windows(Index m_column = 0) {
+inline std::vector<Window> collins2021_windows(Index m_column = 0) {
     return binned_windows(log_edges(2.8, 5.2, 30), 4, 3, 0.3, m_column);
+}
+
+/// Earlier names of das2024_windows and collins2021_windows, kept so that existing analyses build.
+[[deprecated("use das2024_windows")]] inline std::vector<Window> seed003_windows(
+    double sb_width = Window::default_sb_width, double long_sb_width = Window::default_long_sb_width, Index m_column = 0) {
+    return das2024_windows(sb_width, long_sb_width, m_column);
+}
+[[deprecated("use collins2021_windows")]] inline std::vector<Window> seed004_windows(Index m_column = 0) {
+    return collins2021_windows(m_column);
 }
 
 /// One window per resonant feature: feature k's window is windows[k] (Multi-CWoLa, Chen et al. 2023, §3.1).

@@ -1,5 +1,5 @@
 // resanom/core/training_set.hpp — the one shape every weakly supervised method produces: features X,
-// soft labels y in [0,1], weights w ≥ 0 (DESIGN.md: "the training set is always the same shape").
+// soft labels y in [0,1], weights w ≥ 0.
 //
 // A template generator (CWoLa, SALAD, CATHODE, …) turns data and references into a TrainingSet;
 // a Classifier learns it. Label 1 is "data in the signal region", label 0 is "background template".

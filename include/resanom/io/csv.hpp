@@ -28,6 +28,7 @@
 #include "resanom/core/error.hpp"
 #include "resanom/core/types.hpp"
 #include "resanom/io/npy.hpp"
+#include "resanom/io/staging.hpp"
 
 namespace resanom::io {
 
@@ -316,7 +317,7 @@ inline StagedFile stage_csv(const std::string& path, const Table& t) {
     if (d == 1 && detail::trim(names[0], ',').empty()) header = "\"" + names[0] + "\"\n";
 
     const Matrix& M = t.data;
-    return detail::stage_write(path, [&](detail::FileSink& out) {
+    return stage_write(path, [&](FileSink& out) {
         out.write(header);
         std::string buf;
         buf.reserve(1 << 16);

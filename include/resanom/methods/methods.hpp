@@ -46,10 +46,10 @@ namespace resanom {
 // ---- the papers' classifier settings ----------------------------------------------------------
 
 /// Das et al. 2024, App. A.1: an ensemble of `members` (50) HGB classifiers with HgbParams' defaults.
-inline Ensemble<Hgb> paper003_hgb_ensemble(int members = 50) { return Ensemble<Hgb>(Hgb(HgbParams{}), members); }
+inline Ensemble<Hgb> das2024_hgb_ensemble(int members = 50) { return Ensemble<Hgb>(Hgb(HgbParams{}), members); }
 
 /// Benkendorfer et al. 2021, §II: three hidden layers of 64 ReLU nodes, 20 epochs, batch 200, Adam defaults.
-inline MlpParams paper001_mlp() {
+inline MlpParams benkendorfer2021_mlp() {
     MlpParams p;
     p.hidden = {64, 64, 64};
     p.activation = Activation::relu;
@@ -59,7 +59,7 @@ inline MlpParams paper001_mlp() {
 }
 
 /// Chen et al. 2023, App. E.2: three hidden layers of 32 ReLU nodes, 50 epochs, batch 200.
-inline MlpParams paper000_mlp() {
+inline MlpParams chen2023_mlp() {
     MlpParams p;
     p.hidden = {32, 32, 32};
     p.activation = Activation::relu;
@@ -71,7 +71,7 @@ inline MlpParams paper000_mlp() {
 /// Collins et al. 2021, §3.1: 64-32-16-4, the first layer leaky ReLU with slope 0.1, the others ELU,
 /// 20 % dropout after the first three, Adam (lr 1e-3, decay 5e-4, β = (0.8, 0.99)), batch 20480,
 /// up to 700 epochs with patience 300.
-inline MlpParams paper004_cwola_mlp() {
+inline MlpParams collins2021_cwola_mlp() {
     MlpParams p;
     p.hidden = {64, 32, 16, 4};
     p.first_activation = Activation::leaky_relu;
@@ -89,6 +89,14 @@ inline MlpParams paper004_cwola_mlp() {
     p.adam.beta2 = 0.99;
     return p;
 }
+
+/// Earlier names of the settings above, kept so that existing analyses build.
+[[deprecated("use das2024_hgb_ensemble")]] inline Ensemble<Hgb> paper003_hgb_ensemble(int members = 50) {
+    return das2024_hgb_ensemble(members);
+}
+[[deprecated("use benkendorfer2021_mlp")]] inline MlpParams paper001_mlp() { return benkendorfer2021_mlp(); }
+[[deprecated("use chen2023_mlp")]] inline MlpParams paper000_mlp() { return chen2023_mlp(); }
+[[deprecated("use collins2021_cwola_mlp")]] inline MlpParams paper004_cwola_mlp() { return collins2021_cwola_mlp(); }
 
 // ---- aliases ------------------------------------------------------------------------------------
 
@@ -119,23 +127,23 @@ inline DirectEstimateConfig idealized_template_shift() {
 /// The IAD with an ensemble of 50 HGB classifiers (Das et al. 2024, App. A.1), judged with
 /// δ_sys = 0 unless `de` says otherwise.
 inline IadHgb iad_hgb(DirectEstimateConfig de = idealized_template_shift(), PipelineSettings s = {}) {
-    return IadHgb(Iad{}, paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
+    return IadHgb(Iad{}, das2024_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
 }
 
 /// CWoLa as in Das et al. 2024 (§2.2.2, App. A.1). `de` must give the systematic shift (e.g. from
 /// reference_shifts on a background-only reference): the direct estimate refuses to assume one.
 inline CwolaHgb cwola_hgb(DirectEstimateConfig de = {}, PipelineSettings s = {}) {
-    return CwolaHgb(Cwola{}, paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
+    return CwolaHgb(Cwola{}, das2024_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
 }
 
 /// SALAD with the HGB ensemble of Das et al. 2024; `de` must give the systematic shift.
 inline SaladHgb salad_hgb(DirectEstimateConfig de = {}, PipelineSettings s = {}) {
-    return SaladHgb(Salad<MlpClassifier>(), paper003_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
+    return SaladHgb(Salad<MlpClassifier>(), das2024_hgb_ensemble(), DirectEstimate(std::move(de)), std::move(s));
 }
 
 /// The bump hunt of CWoLa Hunting (Collins et al. 2021, §3.1 and §4.3): 30 bins uniform in log m
 /// over [2.8, 5.2] TeV, the dijet function, the x % most signal-like events of each test fold.
-inline BumpHunt paper004_bump_hunt() {
+inline BumpHunt collins2021_bump_hunt() {
     BumpHuntConfig c;
     c.edges = log_edges(2.8, 5.2, 30);
     c.cut = BumpHuntCut::data;
@@ -146,7 +154,7 @@ inline BumpHunt paper004_bump_hunt() {
 /// signal-region events (per test fold) and is applied to all events; the linear function is fit
 /// over collins2021_ae_fit_ranges() of the bins `edges` (default: 30 bins uniform in log m over
 /// [2.8, 5.2] TeV, as the paper's CWoLa Hunting).
-inline BumpHunt paper004_ae_bump_hunt(std::vector<double> edges = log_edges(2.8, 5.2, 30)) {
+inline BumpHunt collins2021_ae_bump_hunt(std::vector<double> edges = log_edges(2.8, 5.2, 30)) {
     BumpHuntConfig c;
     c.edges = std::move(edges);
     c.fit.function = FitFunction::linear;
@@ -159,32 +167,38 @@ inline BumpHunt paper004_ae_bump_hunt(std::vector<double> edges = log_edges(2.8,
 /// TPR at 1 % FPR), the mean of the 4 kept models, the 1 % and 0.1 % most signal-like events, the
 /// sideband fit.
 inline CwolaHunting cwola_hunting(PipelineSettings s = {5, {1e-2, 1e-3}}) {
-    return CwolaHunting(Cwola{}, NestedCvSelect<MlpClassifier>(MlpClassifier(paper004_cwola_mlp())), paper004_bump_hunt(),
+    return CwolaHunting(Cwola{}, NestedCvSelect<MlpClassifier>(MlpClassifier(collins2021_cwola_mlp())), collins2021_bump_hunt(),
                         std::move(s));
 }
 
 /// SA-CWoLa as in Benkendorfer et al. 2021 (λ = 1 unless given; 5 MLPs averaged as in its Fig. 6).
 inline SaCwolaMlp sa_cwola_mlp(SaCwolaParams p = {}, PipelineSettings s = {}) {
-    return SaCwolaMlp(SaCwola(p), Ensemble<MlpClassifier>(MlpClassifier(paper001_mlp()), 5), BumpHunt{}, std::move(s));
+    return SaCwolaMlp(SaCwola(p), Ensemble<MlpClassifier>(MlpClassifier(benkendorfer2021_mlp()), 5), BumpHunt{}, std::move(s));
 }
 
 /// SALAD as in Benkendorfer et al. 2021 (reweighter and classifier 3×64 MLPs; 5 classifiers averaged).
 inline SaladMlp salad_mlp(PipelineSettings s = {}) {
-    return SaladMlp(Salad<MlpClassifier>(MlpClassifier(paper001_mlp())),
-                    Ensemble<MlpClassifier>(MlpClassifier(paper001_mlp()), 5), BumpHunt{}, std::move(s));
+    return SaladMlp(Salad<MlpClassifier>(MlpClassifier(benkendorfer2021_mlp())),
+                    Ensemble<MlpClassifier>(MlpClassifier(benkendorfer2021_mlp()), 5), BumpHunt{}, std::move(s));
 }
 
 /// Multi-SALAD as in Chen et al. 2023, App. E.2 (3×32 MLPs for the reweighting and the classifier).
 inline MultiSaladMlp multi_salad_mlp(MultiSaladParams p = {}, DirectEstimateConfig de = {}, PipelineSettings s = {}) {
-    return MultiSaladMlp(MultiSalad<MlpClassifier>(MlpClassifier(paper000_mlp()), std::move(p)),
-                         Ensemble<MlpClassifier>(MlpClassifier(paper000_mlp()), 1), DirectEstimate(std::move(de)),
+    return MultiSaladMlp(MultiSalad<MlpClassifier>(MlpClassifier(chen2023_mlp()), std::move(p)),
+                         Ensemble<MlpClassifier>(MlpClassifier(chen2023_mlp()), 1), DirectEstimate(std::move(de)),
                          std::move(s));
 }
 
 /// Multi-CWoLa as in Chen et al. 2023, §3 (class balance 0.149, App. E.1).
 inline MultiCwolaMlp multi_cwola_mlp(MultiCwolaParams p = {}, PipelineSettings s = {}) {
-    return MultiCwolaMlp(MultiCwola(p), Ensemble<MlpClassifier>(MlpClassifier(paper000_mlp()), 1), BumpHunt{},
+    return MultiCwolaMlp(MultiCwola(p), Ensemble<MlpClassifier>(MlpClassifier(chen2023_mlp()), 1), BumpHunt{},
                          std::move(s));
+}
+
+[[deprecated("use collins2021_bump_hunt")]] inline BumpHunt paper004_bump_hunt() { return collins2021_bump_hunt(); }
+[[deprecated("use collins2021_ae_bump_hunt")]] inline BumpHunt paper004_ae_bump_hunt(
+    std::vector<double> edges = log_edges(2.8, 5.2, 30)) {
+    return collins2021_ae_bump_hunt(std::move(edges));
 }
 
 }  // namespace resanom

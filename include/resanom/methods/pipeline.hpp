@@ -1,4 +1,4 @@
-// resanom/methods/pipeline.hpp — a method as a compile-time composition of its parts (DESIGN.md):
+// resanom/methods/pipeline.hpp — a method as a compile-time composition of its parts:
 //
 //   WeakSupervision<Generator, Classifier, Statistic>   the weakly supervised family (IAD, CWoLa,
 //                                                       SA-CWoLa, SALAD…, CATHODE, Combined)

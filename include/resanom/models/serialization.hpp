@@ -27,6 +27,7 @@
 
 #include "resanom/core/error.hpp"
 #include "resanom/io/npy.hpp"
+#include "resanom/io/staging.hpp"
 
 namespace resanom {
 
@@ -235,7 +236,7 @@ inline io::StagedFile stage_model_file(const std::string& path, std::string_view
     std::string header = head.bytes();
     header.replace(0, 8, model_magic);
     const std::uint64_t sum = detail::fnv1a64(payload);
-    return io::detail::stage_write(path, [&](io::detail::FileSink& out) {
+    return io::stage_write(path, [&](io::FileSink& out) {
         out.write(header);
         out.write(payload);
         out.write(reinterpret_cast<const char*>(&sum), sizeof sum);

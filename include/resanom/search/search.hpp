@@ -1,5 +1,5 @@
 // resanom/search/search.hpp — the sliding-window search: one pipeline (methods/pipeline.hpp) run
-// over a list of windows (core/regions.hpp: seed003_windows, seed004_windows, scan_windows), with
+// over a list of windows (core/regions.hpp: das2024_windows, collins2021_windows, scan_windows), with
 // per-window ROC/SIC when truth is available, and the global significance of the largest local
 // excess.
 //

@@ -35,7 +35,7 @@ struct LocalSignificance {
     int ndf = 0;
 };
 
-/// The signal regions of a list of windows (e.g. seed003_windows(), seed004_windows(), scan_windows()).
+/// The signal regions of a list of windows (e.g. das2024_windows(), collins2021_windows(), scan_windows()).
 inline std::vector<Interval> signal_regions(std::span<const Window> windows) {
     std::vector<Interval> out;
     for (const auto& w : windows) out.push_back(w.sr);

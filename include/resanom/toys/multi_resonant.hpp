@@ -8,7 +8,7 @@
 // (left or right of the window with equal probability). The d features x are N(0, I) for the
 // background and N(shift·1, I) for the signal, so a classifier can learn the class from x alone.
 // The defaults (k = 3, α = 0.8, 0.75, 0.7, class balance 0.149 of App. E.1) are those of the
-// fidelity test and examples/paper000_multi_cwola.cpp; docs/toys.md describes the toy.
+// fidelity test and examples/chen2023_multi_cwola.cpp; docs/toys.md describes the toy.
 #pragma once
 
 #include <cstdint>

@@ -58,7 +58,7 @@ struct FlowEpochReport {
 
 /// Hyperparameters; defaults are the CATHODE reference configuration (the CATHODE
 /// authors' public code: 15 MADE blocks, 128 hidden, ReLU, batch norm, reversed order, Adam 1e-4,
-/// weight decay 1e-6, batch 256, 100 epochs) and CLI.md.
+/// weight decay 1e-6, batch 256, 100 epochs); the validation fraction is the tool's.
 struct MafParams {
     int blocks = 15;
     Index hidden = 128;
@@ -70,7 +70,7 @@ struct MafParams {
     double learning_rate = 1e-4;
     double weight_decay = 1e-6;  ///< L2 added to the gradient (torch.optim.Adam's weight_decay)
     double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_epsilon = 1e-8;  ///< PyTorch's defaults
-    double val_fraction = 0.2;  ///< CLI.md
+    double val_fraction = 0.2;  ///< the tool's --val-fraction default
     int average_best = 1;       ///< keep the N best epochs and average them (CATHODE: 10)
     double logit_margin = 1e-3;
     OutOfRangeLogProb out_of_range = OutOfRangeLogProb::minus_infinity;

@@ -60,8 +60,8 @@ struct HgbParams {
     bool early_stopping = true;          ///< (Das et al. 2024, App. A.1)
     int patience = 10;                   ///< iterations without improvement before stopping (Das et al. 2024, App. A.1)
     double tol = 1e-7;                   ///< improvement that counts (sklearn)
-    double validation_fraction = 0.2;    ///< split off when no validation set is given (CLI.md)
-    ClassWeight class_weight = ClassWeight::balanced;  ///< CLI.md default; Das et al. 2024 balances classes
+    double validation_fraction = 0.2;    ///< split off when no validation set is given (the tool's --val-fraction default)
+    ClassWeight class_weight = ClassWeight::balanced;  ///< the tool's default; Das et al. 2024 balances classes
     Index bin_subsample = 200000;        ///< events used to find bin thresholds (sklearn)
     unsigned threads = 0;                ///< 0: all cores
 

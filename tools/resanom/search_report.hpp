@@ -1,4 +1,4 @@
-// examples/cli/search_report.hpp — what `resanom search` writes for a human besides report.json:
+// tools/resanom/search_report.hpp — what `resanom search` writes for a human besides report.json:
 // report.md (method, settings, seeds, the windows, their significances and the global
 // significance) and the plots of the search, drawn by gnuplot from data files the tool writes:
 //   spectrum.{png,svg}      the m spectrum of the most significant window before and after each
@@ -32,29 +32,28 @@
 #include "resanom/stats/dijet_fit.hpp"
 #include "resanom/stats/histogram.hpp"
 #include "resanom/stats/metrics.hpp"
-#include "search_methods.hpp"
+#include "resanom/search/run.hpp"
+#include "search_flags.hpp"
 
 namespace resanom::cli {
 
 /// Everything the report and the plots are made from.
 struct SearchReportInputs {
-    const SearchFlags& flags;
-    const SearchReport& report;
+    const SearchFlags& flags;   ///< the file names and columns as given
+    const SearchConfig& config;
+    const SearchRun& run;       ///< the report and what the search applied
     const Events& data;
-    std::vector<double> eps_b;
-    BumpHuntConfig bump;        ///< the bump hunt (its bins serve the spectrum plot too)
-    std::string statistic;      ///< direct, bumphunt or both
     std::string git_commit;     ///< empty when unknown
     double seconds = 0.0;
-    std::string delta_sys_source;  ///< DeltaSysPlan::name() of a direct estimate, else empty
-    /// With --delta-sys-from: the reference's shift in every window (δ_sys and σ_sys follow by
-    /// --sigma-sys).
-    std::vector<ReferenceShift> reference_shifts = {};
-    /// CATHODE's δ_sys^SB: the data's sidebands' shift in every window.
-    std::vector<ReferenceShift> sideband_shifts = {};
 };
 
 namespace detail_report {
+
+inline std::string stat_name(const SearchReportInputs& in) { return std::string(to_string(in.run.statistic)); }
+/// The δ_sys source of a direct estimate (or a given δ_sys), else empty.
+inline std::string source_name(const SearchReportInputs& in) {
+    return in.run.delta_sys_source == DeltaSysSource::none ? std::string() : std::string(to_string(in.run.delta_sys_source));
+}
 
 /// Every image plots.gp may draw, in the order they are listed.
 inline std::vector<std::string> image_files() {
@@ -89,9 +88,9 @@ struct SpectrumCut {
 /// Whether the data reach beyond the signal region inside the plotted range (an SR-only file has
 /// no spectrum to show; its plot shows the score distributions instead).
 inline bool has_spectrum(const SearchReportInputs& in) {
-    const Window& w = in.report.windows[focus_window(in.report)].window;
+    const Window& w = in.run.report.windows[focus_window(in.run.report)].window;
     const Vector m = in.data.m(w.m_column);
-    const Interval range{in.bump.edges.front(), in.bump.edges.back()};
+    const Interval range{in.run.bump_hunt.edges.front(), in.run.bump_hunt.edges.back()};
     for (Index i = 0; i < m.size(); ++i)
         if (range.contains(m[i]) && !w.sr.contains(m[i])) return true;
     return false;
@@ -101,14 +100,14 @@ inline bool has_spectrum(const SearchReportInputs& in) {
 /// its fit over its fit range) when the bump hunt ran, else the direct estimate's (one threshold
 /// on the template, no fit).
 inline std::vector<SpectrumCut> spectrum_cuts(const SearchReportInputs& in) {
-    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    const WindowReport& wr = in.run.report.windows[focus_window(in.run.report)];
     const Window& w = wr.window;
     std::vector<Significance> bump, direct;
     for (const auto& sg : wr.result.significances) (sg.statistic == "bumphunt" ? bump : direct).push_back(sg);
     std::vector<SpectrumCut> out;
     if (!bump.empty()) {
-        const BumpHunt hunt(in.bump);
-        const StatisticInput si = statistic_input(wr.result, in.data, in.eps_b);
+        const BumpHunt hunt(in.run.bump_hunt);
+        const StatisticInput si = statistic_input(wr.result, in.data, in.config.eps_b);
         for (const auto& sg : bump) {
             const BumpHuntSelection sel = hunt.select(si, sg.eps_b);
             SpectrumCut c{sg.eps_b, sg.status, sel.spectrum, Vector()};
@@ -130,7 +129,7 @@ inline std::vector<SpectrumCut> spectrum_cuts(const SearchReportInputs& in) {
     }
     const Vector m = in.data.m(w.m_column);
     for (const auto& sg : direct) {
-        SpectrumCut c{sg.eps_b, sg.status, Histogram(in.bump.edges), Vector()};
+        SpectrumCut c{sg.eps_b, sg.status, Histogram(in.run.bump_hunt.edges), Vector()};
         for (Index i = 0; i < m.size(); ++i)
             if (wr.result.data_score[i] >= sg.threshold) c.selected.fill(m[i], in.data.w()[i]);
         out.push_back(std::move(c));
@@ -143,10 +142,10 @@ inline std::vector<SpectrumCut> spectrum_cuts(const SearchReportInputs& in) {
 /// the fit range only; plots/spectrum_steps.dat: the same as step outlines (two points per bin).
 inline std::pair<std::string, std::string> spectrum_files(const SearchReportInputs& in,
                                                           const std::vector<SpectrumCut>& cuts) {
-    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    const WindowReport& wr = in.run.report.windows[focus_window(in.run.report)];
     const Window& w = wr.window;
     const Vector m = in.data.m(w.m_column);
-    Histogram all(in.bump.edges);
+    Histogram all(in.run.bump_hunt.edges);
     for (Index i = 0; i < m.size(); ++i) all.fill(m[i], in.data.w()[i]);
     std::ostringstream dat, steps;
     dat << "# resanom search: m spectrum of window [" << fmt(w.sr.lo) << ", " << fmt(w.sr.hi)
@@ -178,7 +177,7 @@ inline std::pair<std::string, std::string> spectrum_files(const SearchReportInpu
 /// plots/scores.dat (data without events outside the signal region): 40 bins of the focus window's
 /// score, with the SR data's and the template's normalized densities (template NaN without one).
 inline std::string scores_file(const SearchReportInputs& in) {
-    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    const WindowReport& wr = in.run.report.windows[focus_window(in.run.report)];
     const IndexList sr = sr_rows(in.data, wr.window);
     const Vector ds = wr.result.data_score(sr);
     double lo = ds.minCoeff(), hi = ds.maxCoeff();
@@ -208,12 +207,12 @@ inline std::string scores_file(const SearchReportInputs& in) {
 inline std::string significance_file(const SearchReportInputs& in, std::vector<std::string>& columns) {
     std::ostringstream out;
     columns.clear();
-    const auto& first = in.report.windows.front().result.significances;
+    const auto& first = in.run.report.windows.front().result.significances;
     for (const auto& s : first) columns.push_back(s.statistic + ", ε_B = " + fmt(s.eps_b));
     out << "# lo hi centre";
     for (const auto& c : columns) out << " | Z " << c;
     out << "\n";
-    for (const auto& wr : in.report.windows) {
+    for (const auto& wr : in.run.report.windows) {
         out << fmt(wr.window.sr.lo, "%.6g") << ' ' << fmt(wr.window.sr.hi, "%.6g") << ' '
             << fmt(0.5 * (wr.window.sr.lo + wr.window.sr.hi), "%.6g");
         for (std::size_t k = 0; k < columns.size(); ++k)
@@ -226,7 +225,7 @@ inline std::string significance_file(const SearchReportInputs& in, std::vector<s
 /// plots/roc.dat: ε_S, ε_B, 1/ε_B and SIC along the ROC curve of the focus window (at most
 /// about 2000 points; SIC only where at least 10 weighted background events pass).
 inline std::optional<std::string> roc_file(const SearchReportInputs& in) {
-    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    const WindowReport& wr = in.run.report.windows[focus_window(in.run.report)];
     if (!wr.roc) return std::nullopt;
     const RocCurve& r = *wr.roc;
     const Index n = r.eps_b.size();
@@ -248,7 +247,7 @@ inline std::optional<std::string> roc_file(const SearchReportInputs& in) {
 /// data, with the SR data's and the flow samples' normalized densities; blocks separated by two
 /// blank lines (gnuplot's `index`).
 inline std::optional<std::string> marginals_file(const SearchReportInputs& in) {
-    const WindowReport& wr = in.report.windows[focus_window(in.report)];
+    const WindowReport& wr = in.run.report.windows[focus_window(in.run.report)];
     if (!wr.result.template_features) return std::nullopt;
     const Matrix& T = *wr.result.template_features;
     const Vector& tw = wr.result.template_weight;
@@ -290,7 +289,7 @@ inline std::string quoted(const std::string& s) {
 /// plots/plots.gp: one PNG and one SVG per plot.
 inline std::string gnuplot_script(const SearchReportInputs& in, const std::vector<SpectrumCut>& cuts, bool have_spectrum,
                                   const std::vector<std::string>& z_columns, bool have_roc, bool have_marginals) {
-    const SearchReport& rep = in.report;
+    const SearchReport& rep = in.run.report;
     const WindowReport& wr = rep.windows[focus_window(rep)];
     const Window& w = wr.window;
     const std::string method = in.flags.method;
@@ -329,7 +328,7 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
           << "  set object 1 rectangle from " << fmt(w.sr.lo, "%.6g") << ", graph 0 to " << fmt(w.sr.hi, "%.6g")
           << ", graph 1 fillcolor rgb \"#DDDDDD\" fillstyle solid 0.5 noborder behind\n"
           << "  set lmargin at screen 0.09; set rmargin at screen 0.74\n"   // the legend right of the data
-          << "  set xrange [" << fmt(in.bump.edges.front(), "%.6g") << ":" << fmt(in.bump.edges.back(), "%.6g") << "]\n"
+          << "  set xrange [" << fmt(in.run.bump_hunt.edges.front(), "%.6g") << ":" << fmt(in.run.bump_hunt.edges.back(), "%.6g") << "]\n"
           << "  set tmargin at screen 0.92; set bmargin at screen " << (any_fit ? "0.36" : "0.09") << "\n"
           << "  set logscale y; set format y \"10^{%L}\"; set yrange [0.5:*]\n"
           << (any_fit ? "  set format x \"\"; unset xlabel\n" : "  set format x \"%g\"; set xlabel \"m [TeV]\"\n")
@@ -431,18 +430,18 @@ inline std::string gnuplot_script(const SearchReportInputs& in, const std::vecto
 /// δ_sys (eq. 5) and the σ_sys of eq. 8 under --sigma-sys.
 inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
     const SearchFlags& o = in.flags;
-    if (in.delta_sys_source.empty()) return;
+    if (source_name(in).empty()) return;
     md << "\n## Systematic shift δ_sys\n\n";
-    if (in.delta_sys_source == "ideal")
+    if (source_name(in) == "ideal")
         md << "δ_sys = 0 and σ_sys = 0: the IAD's template is the true background (Das et al. 2024, §2.2.1).\n";
-    if (in.delta_sys_source == "given") {
+    if (source_name(in) == "given") {
         md << "δ_sys = " << fmt(*o.delta_sys) << " as given (`--delta-sys`), σ_sys = |δ_sys|.\n";
         if (*o.delta_sys == 0.0 && o.method != "iad")
             md << "\n**Warning: δ_sys = 0 assumes a perfect background template (direct estimate) or a cut that does "
                   "not sculpt the spectrum (bump hunt), which --method " << o.method << " does not guarantee; these "
                   "significances are not calibrated (docs/validation.md).**\n";
     }
-    const SigmaSys rule = detail_search::sigma_sys_of(o);
+    const SigmaSys rule = in.run.sigma_sys.value_or(SigmaSys::net);
     const bool paper = rule == SigmaSys::abs_mean;
     auto table = [&](const std::string& title, const std::string& what, const std::vector<ReferenceShift>& shifts) {
         md << "\n### " << title << "\n\n" << what << " in each window (Das et al. 2024, eq. 4), their mean δ_sys (eq. 5) "
@@ -476,15 +475,15 @@ inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
                   "by more than the average, the local Z is too large, and on background-only searches the 3σ tail "
                   "is several times too heavy (docs/validation.md). `--sigma-sys net` covers the spread.\n";
     };
-    if (!in.reference_shifts.empty())
+    if (!in.run.reference_shifts.empty())
         table("δ_sys^MC from `" + o.delta_sys_from + "`", "The background-only reference's relative excess over its template",
-              in.reference_shifts);
-    if (!in.sideband_shifts.empty())
+              in.run.reference_shifts);
+    if (!in.run.sideband_shifts.empty())
         table("δ_sys^SB from the data's sidebands",
               "The relative excess of a random selection of the data outside the SR (as many events as the SR holds) "
               "over the flow's samples there (Das et al. 2024, §3.2)",
-              in.sideband_shifts);
-    if (!in.reference_shifts.empty() && !in.sideband_shifts.empty())
+              in.run.sideband_shifts);
+    if (!in.run.reference_shifts.empty() && !in.run.sideband_shifts.empty())
         md << "\nThe direct estimate uses both in quadrature: δ_sys = √(δ_MC² + δ_SB²), σ_sys = √(σ_MC² + σ_SB²) "
               "(Das et al. 2024, §3.2 and Fig. 5).\n";
 }
@@ -492,7 +491,7 @@ inline void shift_tables(std::ostringstream& md, const SearchReportInputs& in) {
 /// report.md.
 inline std::string markdown(const SearchReportInputs& in, bool have_spectrum, bool have_roc, bool have_marginals) {
     const SearchFlags& o = in.flags;
-    const SearchReport& rep = in.report;
+    const SearchReport& rep = in.run.report;
     std::ostringstream md;
     md << "# resanom search: " << o.method << "\n\n";
     md << "resanom " << RESANOM_VERSION;
@@ -508,19 +507,22 @@ inline std::string markdown(const SearchReportInputs& in, bool have_spectrum, bo
         row("references (--sim)", s);
     }
     row("method", o.method + (o.method == "combined" ? " (" + o.combine + ", " + o.combine_level + " level)" : ""));
-    if (o.method != "ae") row("classifier", o.classifier + ", " + std::to_string(ensemble_size(o)) + " per fold");
-    else row("autoencoders", std::to_string(ensemble_size(o)));
+    if (o.method != "ae") row("classifier", o.classifier + ", " + std::to_string(in.run.ensemble) + " per fold");
+    else row("autoencoders", std::to_string(in.run.ensemble));
     row("folds", std::to_string(o.folds));
-    row("statistic", in.statistic);
+    row("statistic", stat_name(in));
     std::string eps;
-    for (double e : in.eps_b) eps += (eps.empty() ? "" : ", ") + fmt(e);
+    for (double e : in.config.eps_b) eps += (eps.empty() ? "" : ", ") + fmt(e);
     row("working points ε_B", eps);
-    if (!in.delta_sys_source.empty()) row("δ_sys from", in.delta_sys_source + " (see below)");
+    if (!source_name(in).empty()) row("δ_sys from", source_name(in) + " (see below)");
     if (o.method == "cathode" || o.combine.find("cathode") != std::string::npos)
         row("flow", std::to_string(o.flow_blocks) + " blocks × " + std::to_string(o.flow_hidden) + " hidden, " +
                         std::to_string(o.flow_epochs) + " epochs, oversampling " + std::to_string(o.oversampling));
-    row("seed", std::to_string(o.common.seed) + " (each window seeded from it and its bounds, window_seed; same seed, "
-                                                  "same numbers)");
+    row("seed", std::to_string(o.common.seed) + (in.config.method == Method::ae
+                                                      ? " (the scores come from one training, seeded derive_seed(seed, 0), "
+                                                        "shared by every window; same seed, same numbers)"
+                                                      : " (each window seeded from it and its bounds, window_seed; "
+                                                        "report.json lists the seeds; same seed, same numbers)"));
     row("threads", o.common.threads ? std::to_string(o.common.threads) : std::string("all cores"));
 
     md << "\n## Windows\n\n| SR [TeV] | events in SR | AUC | max SIC |";
@@ -573,7 +575,7 @@ inline std::string markdown(const SearchReportInputs& in, bool have_spectrum, bo
     md << "\n## Plots\n\n";
     if (have_spectrum)
         md << "- `spectrum.png` (`.svg`): the m spectrum of the most significant window before and after each cut"
-           << (in.statistic == "direct" ? " (the direct estimate fits nothing)"
+           << (stat_name(in) == "direct" ? " (the direct estimate fits nothing)"
                                         : ", the bump hunt's sideband fit of every selected spectrum (dashed; scaled by "
                                           "1 + δ_sys where a shift applies), pulls inside the fit range below")
            << "; the signal region is shaded.\n";

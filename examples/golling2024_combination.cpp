@@ -15,7 +15,7 @@
 // holding it, `Fixed`). Metrics on an independent labelled test sample (SR background and signal):
 // AUC, max SIC (≥ 25 background test events) and SIC at background rejection 10³ (ε_B = 10⁻³).
 //
-//   example_paper002_combination [--quick] [--n-bkg N] [--n-sig 500,750,...] [--members N]
+//   example_golling2024_combination [--quick] [--n-bkg N] [--n-sig 500,750,...] [--members N]
 //                                [--classifier mlp|hgb] [--flow-epochs N] [--flow-blocks N] [--flow-hidden N]
 #include <algorithm>
 #include <cstdio>
@@ -56,7 +56,7 @@ Figures figures(const Vector& score, const Events& test) {
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.help("usage: example_paper002_combination [--quick] [--n-bkg N] [--n-sig a,b,...] [--members N]\n"
+    if (args.help("usage: example_golling2024_combination [--quick] [--n-bkg N] [--n-sig a,b,...] [--members N]\n"
                     "       [--classifier mlp|hgb] [--flow-epochs N] [--flow-blocks N] [--flow-hidden N] [--test N]\n")) return 0;
     toys::DijetToyParams tp;
     tp.n_bkg = args.integer("n-bkg", 1000000, 100000);
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     if (args.quick()) fp.learning_rate = 1e-3;
     fp.average_best = std::min(fp.average_best, fp.epochs);
     const Cathode<ConditionalMaf> cathode{ConditionalMaf(fp)};
-    MlpParams rw = paper001_mlp();
+    MlpParams rw = benkendorfer2021_mlp();
     if (args.quick()) rw.epochs = 5;
     const Salad<MlpClassifier> salad{MlpClassifier(rw)};
 

@@ -1,4 +1,4 @@
-// examples/cli/generate.cpp — `resanom generate`: writes the built-in toy datasets
+// tools/resanom/generate.cpp — `resanom generate`: writes the built-in toy datasets
 // (docs/cli.md). Every sample is generated in memory first and every output path is
 // checked before anything is written, so bad input never leaves a partial result behind.
 #include <charconv>

@@ -4,13 +4,13 @@
 //
 // Data: 50 000 SR background + 500 signal events and 50 000 SB background events (paper §III),
 // simulation of the same size (toys/gaussian.hpp); SALAD reweights in the long sidebands (0.5 TeV).
-// Classifiers: the paper's MLP (3×64 ReLU, 20 epochs, batch 200; methods.hpp paper001_mlp()) by
+// Classifiers: the paper's MLP (3×64 ReLU, 20 epochs, batch 200; methods.hpp benkendorfer2021_mlp()) by
 // default, or HGB (--classifier hgb). Each run trains the method's k = 5 out-of-fold classifiers
 // with its own seed; the figures are the mean ± standard deviation over --runs runs (paper: 20
 // classifiers per curve in Fig. 2, 5 per λ in Fig. 5), evaluated on a separate labelled test
 // sample of SR background and signal (--test events of each).
 //
-//   example_paper001_gaussian [--quick] [--runs N] [--lambda-runs N] [--n-sr N] [--n-sig N]
+//   example_benkendorfer2021_gaussian [--quick] [--runs N] [--lambda-runs N] [--n-sr N] [--n-sig N]
 //                             [--test N] [--classifier mlp|hgb] [--lambdas 0,0.1,...]
 #include <cstdio>
 #include <string>
@@ -138,7 +138,7 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.help("usage: example_paper001_gaussian [--quick] [--runs N] [--lambda-runs N] [--n-sr N] [--n-sig N]\n"
+    if (args.help("usage: example_benkendorfer2021_gaussian [--quick] [--runs N] [--lambda-runs N] [--n-sr N] [--n-sig N]\n"
                     "                                 [--test N] [--classifier mlp|hgb] [--lambdas a,b,...]\n")) return 0;
     const std::string which = args.text("classifier", "mlp", "hgb");
     if (which == "hgb") {
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
         p.max_iter = static_cast<int>(args.integer("hgb-iter", 200, 50));
         return run_all(args, Hgb(p), std::string("HGB (max_iter ") + std::to_string(p.max_iter) + ")");
     }
-    MlpParams p = paper001_mlp();
+    MlpParams p = benkendorfer2021_mlp();
     p.epochs = static_cast<int>(args.integer("epochs", 20, 5));
     return run_all(args, MlpClassifier(p), std::string("MLP 3x64 ReLU, ") + std::to_string(p.epochs) + " epochs, batch 200");
 }

@@ -1,4 +1,4 @@
-// examples/cli/main.cpp — the `resanom` command-line tool: subcommands over the header-only
+// tools/resanom/main.cpp — the `resanom` command-line tool: subcommands over the header-only
 // library, with the contract documented in docs/cli.md. Each subcommand lives in its own file and
 // registers itself with a static SubcommandRegistration (common.hpp).
 #include <signal.h>

@@ -1,4 +1,4 @@
-// examples/cli/score.cpp — `resanom score --model ae`: unsupervised anomaly scores from the
+// tools/resanom/score.cpp — `resanom score --model ae`: unsupervised anomaly scores from the
 // autoencoder ensemble of Collins et al. 2021, §3.2 (models/mlp/autoencoder.hpp), as docs/cli.md
 // specifies. Every flag and file is checked before training starts, and --out is written only
 // after everything has succeeded, so bad input leaves nothing behind.

@@ -1,4 +1,4 @@
-// examples/cli/classify_mlp.hpp — the MLP model of `resanom classify --model mlp`
+// tools/resanom/classify_mlp.hpp — the MLP model of `resanom classify --model mlp`
 // (docs/cli.md): maps the command-line options onto MlpParams and says what the JSON
 // summary reports per member ("iterations" = epochs run, "val_loss" = best validation loss).
 // classify.cpp's generic run_model<C> does the rest (reading, Ensemble<C>, --save/--load-model):
@@ -21,7 +21,7 @@ struct MlpMemberReport {
     static double val_loss(const MlpClassifier& m) { return m.history().best_val_loss; }
 };
 
-/// MlpParams from classify's options (any struct with the CLI.md fields: hidden, activation,
+/// MlpParams from classify's options (any struct with the documented fields: hidden, activation,
 /// epochs, batch_size, lr, dropout, patience, early_stopping, val_fraction, class_weight, common).
 /// Without early stopping (--early-stopping off) the network trains every epoch and still keeps
 /// the epoch of lowest validation loss.

@@ -1,4 +1,4 @@
-// examples/cli/significance.cpp — `resanom significance`: the Asimov significance of a counting
+// tools/resanom/significance.cpp — `resanom significance`: the Asimov significance of a counting
 // experiment with a relative background uncertainty (Das et al. 2024, eq. 6; eq. 7 as z_gauss), signed
 // negative for a deficit, and its one-sided p-value (docs/cli.md).
 #include <cmath>

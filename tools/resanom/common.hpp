@@ -1,4 +1,4 @@
-// examples/cli/common.hpp — what every subcommand of the `resanom` tool shares: the exit-code
+// tools/resanom/common.hpp — what every subcommand of the `resanom` tool shares: the exit-code
 // contract documented in docs/cli.md (0 success, 2 bad input with one line on stderr, 1 internal
 // failure), common flags (--seed, --threads, --progress), column lists, and the JSON line on stdout.
 #pragma once
@@ -21,6 +21,7 @@
 #include "resanom/core/error.hpp"
 #include "resanom/core/types.hpp"
 #include "resanom/io/npy.hpp"
+#include "resanom/io/staging.hpp"
 
 namespace resanom::cli {
 
@@ -155,8 +156,8 @@ public:
     }
 
 private:
-    static io::detail::SignalSafePaths<16>& created() noexcept {
-        static io::detail::SignalSafePaths<16> paths;
+    static io::SignalSafePaths<16>& created() noexcept {
+        static io::SignalSafePaths<16> paths;
         return paths;
     }
     std::string path_;   ///< empty when this object did not make the folder or it is kept

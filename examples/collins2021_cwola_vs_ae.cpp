@@ -4,7 +4,7 @@
 // Data: the dijet toy (toys/dijet.hpp), 10⁶ background events over 2.4–8 TeV, of which those in
 // [2.8, 5.2] TeV are kept (the paper: 537 304 background events there), plus n_sig injected signal
 // events for each benchmark (paper: 175–730, S/B ∈ [1.5, 7]·10⁻³ in the SR, and a no-signal
-// benchmark). Window: seed004_windows()[6], the paper's SR (3.371, 3.661) TeV with 3-bin
+// benchmark). Window: collins2021_windows()[6], the paper's SR (3.371, 3.661) TeV with 3-bin
 // sidebands (30 log bins over [2.8, 5.2] TeV).
 // CWoLa Hunting: cwola_hunting() — nested 5-fold CV, 4 inner rounds × 10 trainings of the paper's
 // 64-32-16-4 MLP (700 epochs, patience 300, batch 20480), best by the TPR at 1 % FPR, mean of the
@@ -15,7 +15,7 @@
 // cutting on the data: the x % most signal-like events) at x = 10 %, 1 %, 0.1 %, and by the AUC
 // and max SIC of SR signal vs SR background (the data's truth, out-of-fold scores).
 //
-//   example_paper004_cwola_vs_ae [--quick] [--n-bkg N] [--n-sig 0,175,...] [--runs N] [--epochs N]
+//   example_collins2021_cwola_vs_ae [--quick] [--n-bkg N] [--n-sig 0,175,...] [--runs N] [--epochs N]
 //                                [--trainings N] [--ae-members N]
 #include <algorithm>
 #include <cmath>
@@ -58,7 +58,7 @@ double fmean(const std::vector<double>& v) {
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.help("usage: example_paper004_cwola_vs_ae [--quick] [--n-bkg N] [--n-sig a,b,...] [--runs N]\n"
+    if (args.help("usage: example_collins2021_cwola_vs_ae [--quick] [--n-bkg N] [--n-sig a,b,...] [--runs N]\n"
                     "       [--epochs N] [--trainings N] [--ae-members N] [--ae-subsample N]\n")) return 0;
     const std::vector<double> n_sigs =
         args.list("n-sig", {0, 175, 250, 325, 400, 480, 560, 640, 730}, {0, 1000});
@@ -66,11 +66,11 @@ int main(int argc, char** argv) {
     const std::vector<double> eps = {1e-1, 1e-2, 1e-3};
     const PipelineSettings settings{5, eps};
 
-    BumpHuntConfig bc = paper004_bump_hunt().config();
+    BumpHuntConfig bc = collins2021_bump_hunt().config();
     bc.skip_failed_fits = true;
     const BumpHunt bump(bc);
 
-    MlpParams mp = paper004_cwola_mlp();
+    MlpParams mp = collins2021_cwola_mlp();
     mp.epochs = static_cast<int>(args.integer("epochs", 700, 10));
     mp.patience = std::min(mp.patience, static_cast<int>(args.integer("patience", 300, 10)));
     if (args.quick()) mp.batch_size = 2048;
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     if (args.quick()) ap.member.hidden = {64, 64};
     const Unsupervised<AutoencoderEnsemble, BumpHunt> ae(AutoencoderEnsemble(ap), bump, settings);
 
-    const Window win = seed004_windows()[6];
+    const Window win = collins2021_windows()[6];
     const Interval range{2.8, 5.2};
     SearchOptions opt;
     opt.windows = {win};

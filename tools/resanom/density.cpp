@@ -1,4 +1,4 @@
-// examples/cli/density.cpp — `resanom density`: conditional density estimation with the MAF flow
+// tools/resanom/density.cpp — `resanom density`: conditional density estimation with the MAF flow
 // of CATHODE (models/flow/maf.hpp), as docs/cli.md specifies: learn p(x | m) from
 // --train (or --load-model), draw one sample per conditional value of --sample-cond into --out,
 // and write the log-density of the rows of --logprob into --logprob-out. Every flag and file is

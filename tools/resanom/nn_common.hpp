@@ -1,4 +1,4 @@
-// examples/cli/nn_common.hpp — what the network subcommands of the `resanom` tool share (`score
+// tools/resanom/nn_common.hpp — what the network subcommands of the `resanom` tool share (`score
 // --model ae`, `classify --model mlp`): parsing layer-width lists, selecting feature columns with
 // errors that name the file, and a progress line with ETA on stderr.
 #pragma once

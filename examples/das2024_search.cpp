@@ -1,7 +1,7 @@
 // Das et al. 2024: the sliding-window search with direct background estimation on the
 // dijet toy (toys/dijet.hpp), with and without signal.
 //
-// Windows: seed003_windows() — nine 0.4 TeV signal regions centred at 3.1 … 3.9 TeV, 0.2 TeV
+// Windows: das2024_windows() — nine 0.4 TeV signal regions centred at 3.1 … 3.9 TeV, 0.2 TeV
 // sidebands (§2.1). Methods (§2.2): IAD (template: an independent background-only sample, a
 // perfect simulation; δ_sys = 0), CWoLa (template: the sidebands) and CATHODE (template: a
 // conditional MAF trained outside the SR, ×4 oversampling). Classifier: an ensemble of 50 HGB
@@ -14,7 +14,7 @@
 // CATHODE's flow has the paper's configuration by default (15 blocks, 128 hidden, 100 epochs,
 // average of the 10 best epochs); --flow-epochs/--flow-blocks/--flow-hidden shrink it.
 //
-//   example_paper003_search [--quick] [--n-bkg N] [--n-sig N] [--members N] [--methods iad,cwola,cathode]
+//   example_das2024_search [--quick] [--n-bkg N] [--n-sig N] [--members N] [--methods iad,cwola,cathode]
 //                           [--flow-epochs N] [--flow-blocks N] [--flow-hidden N] [--windows all|centre]
 #include <algorithm>
 #include <cstdio>
@@ -80,7 +80,7 @@ void run_method(const std::string& name, const G& gen, const Ensemble<Hgb>& clf,
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.help("usage: example_paper003_search [--quick] [--n-bkg N] [--n-sig N] [--members N]\n"
+    if (args.help("usage: example_das2024_search [--quick] [--n-bkg N] [--n-sig N] [--members N]\n"
                     "       [--methods iad,cwola,cathode] [--flow-epochs N] [--flow-blocks N] [--flow-hidden N]\n"
                     "       [--windows all|centre] [--hgb-iter N]\n")) return 0;
     toys::DijetToyParams tp;
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     HgbParams hp;
     hp.max_iter = static_cast<int>(args.integer("hgb-iter", 200, 50));
     const Ensemble<Hgb> clf(Hgb(hp), static_cast<int>(args.integer("members", 50, 2)));
-    std::vector<Window> windows = seed003_windows();
+    std::vector<Window> windows = das2024_windows();
     if (args.text("windows", "all", "centre") == "centre") windows = {windows[4]};
     const std::string methods = args.text("methods", "iad,cwola,cathode", "iad,cwola,cathode");
 

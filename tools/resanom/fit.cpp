@@ -1,4 +1,4 @@
-// examples/cli/fit.cpp — `resanom fit`: the background fit of an m spectrum with the signal region
+// tools/resanom/fit.cpp — `resanom fit`: the background fit of an m spectrum with the signal region
 // masked, and the profile-likelihood significance of the SR (docs/cli.md; Benkendorfer et al. 2021,
 // eqs. 2.4–2.6, Collins et al. 2021, §4.3 and App. A). Reads unbinned values (--data, --m-col) or a binned
 // spectrum (--hist, columns lo,hi,count and optionally sumw2). Writes nothing but the JSON line.

@@ -15,7 +15,7 @@
 // Classifiers: the paper's MLP (App. E.2: 3×32 ReLU, 50 epochs, batch 200) or HGB
 // (--classifier hgb; the default of --quick).
 //
-//   example_paper000_multi_cwola [--quick] [--sizes 300,1000,...] [--runs N] [--table-n N]
+//   example_chen2023_multi_cwola [--quick] [--sizes 300,1000,...] [--runs N] [--table-n N]
 //                                [--classifier mlp|hgb] [--epochs N] [--bimodal-runs N]
 #include <cstdio>
 #include <string>
@@ -177,14 +177,14 @@ int run_all(const paper_examples::Args& args, const C& clf, const std::string& c
 
 int main(int argc, char** argv) {
     const paper_examples::Args args(argc, argv);
-    if (args.help("usage: example_paper000_multi_cwola [--quick] [--sizes a,b,...] [--runs N] [--table-n N]\n"
+    if (args.help("usage: example_chen2023_multi_cwola [--quick] [--sizes a,b,...] [--runs N] [--table-n N]\n"
                     "       [--test N] [--classifier mlp|hgb] [--epochs N] [--bimodal-n N] [--bimodal-runs N]\n")) return 0;
     if (args.text("classifier", "mlp", "hgb") == "hgb") {
         HgbParams p;
         p.max_iter = static_cast<int>(args.integer("hgb-iter", 200, 50));
         return run_all(args, Hgb(p), std::string("HGB (max_iter ") + std::to_string(p.max_iter) + ")");
     }
-    MlpParams p = paper000_mlp();
+    MlpParams p = chen2023_mlp();
     p.epochs = static_cast<int>(args.integer("epochs", 50, 10));
     return run_all(args, MlpClassifier(p), std::string("MLP 3x32 ReLU, ") + std::to_string(p.epochs) + " epochs, batch 200");
 }

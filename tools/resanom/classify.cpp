@@ -1,4 +1,4 @@
-// examples/cli/classify.cpp — `resanom classify`: trains a classifier or an ensemble on a labelled
+// tools/resanom/classify.cpp — `resanom classify`: trains a classifier or an ensemble on a labelled
 // (soft labels allowed), optionally weighted table, scores events, saves/loads models
 // (docs/cli.md). Every input is read and checked, and every output path validated,
 // before anything is written: bad input exits with code 2 and leaves no file behind.
