@@ -28,7 +28,7 @@ void check_same(const TempDir& dir, const resanom::SearchRun& run) {
     const auto& windows = run.report.windows;
     REQUIRE(j["windows"].size() == windows.size());
     for (std::size_t k = 0; k < windows.size(); ++k) {
-        CHECK(j["windows"][k]["seed"].get<std::uint64_t>() == run.window_seeds[k]);
+        CHECK(j["windows"][k]["seed"].get<std::uint64_t>() == windows[k].seed);
         CHECK((scores.col(static_cast<Eigen::Index>(k)).array() == windows[k].result.data_score.array()).all());
         std::size_t direct = 0, bump = 0;
         for (const resanom::Significance& s : windows[k].result.significances) {

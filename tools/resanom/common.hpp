@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cmath>
 #include <filesystem>
+#include <optional>
+#include <sstream>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "resanom/core/error.hpp"
+#include "resanom/core/regions.hpp"
 #include "resanom/core/types.hpp"
 #include "resanom/io/npy.hpp"
 #include "resanom/io/staging.hpp"
@@ -67,27 +71,71 @@ inline void add_common_options(CLI::App& sub, CommonOptions& o) {
     sub.add_flag("--verbose", o.verbose, "Log details on stderr");
 }
 
-/// Parses a comma-separated list of 0-based column indices ("1,2,3,4").
-inline std::vector<Index> parse_columns(const std::string& text, const std::string& flag) {
+/// The whole of `text` as a finite number, or nothing.
+inline std::optional<double> parse_number(const std::string& text) {
+    std::size_t used = 0;
+    double v = 0.0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (text.empty() || used != text.size() || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+/// The whole of `text` as an integer, or nothing.
+inline std::optional<long long> parse_integer(const std::string& text) {
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+        v = std::stoll(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (text.empty() || used != text.size()) return std::nullopt;
+    return v;
+}
+
+/// The items of `text` between the separators (empty ones kept, a final empty one not).
+inline std::vector<std::string> split_list(const std::string& text, char sep) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, sep)) out.push_back(item);
+    return out;
+}
+
+/// Parses a comma-separated list of integers of at least `min` ("1,2,3,4"); `what` names one.
+inline std::vector<Index> parse_indices(const std::string& text, const std::string& flag, long long min,
+                                        const std::string& what) {
     std::vector<Index> out;
     std::size_t start = 0;
-    while (start <= text.size()) {
+    while (start <= text.size()) {   // every item, a trailing empty one too
         const std::size_t end = text.find(',', start);
         const std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        std::size_t used = 0;
-        long long v = -1;
-        try {
-            v = std::stoll(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != item.size() || item.empty() || v < 0)
-            throw usage_error(flag + ": '" + item + "' is not a 0-based column index");
-        out.push_back(static_cast<Index>(v));
+        const std::optional<long long> v = parse_integer(item);
+        if (!v || *v < min) throw usage_error(flag + ": '" + item + "' is not " + what);
+        out.push_back(static_cast<Index>(*v));
         if (end == std::string::npos) break;
         start = end + 1;
     }
     return out;
+}
+
+/// Parses a comma-separated list of 0-based column indices ("1,2,3,4").
+inline std::vector<Index> parse_columns(const std::string& text, const std::string& flag) {
+    return parse_indices(text, flag, 0, "a 0-based column index");
+}
+
+/// "LO,HI" → an interval with finite ends, LO < HI.
+inline Interval parse_interval(const std::string& text, const std::string& flag) {
+    const auto comma = text.find(',');
+    if (comma == std::string::npos) throw usage_error(flag + ": '" + text + "' is not LO,HI");
+    const auto lo = parse_number(text.substr(0, comma)), hi = parse_number(text.substr(comma + 1));
+    if (!lo || !hi) throw usage_error(flag + ": '" + text + "' is not LO,HI with two finite numbers");
+    if (!(*lo < *hi)) throw usage_error(flag + ": '" + text + "' needs LO < HI");
+    return {*lo, *hi};
 }
 
 /// Throws usage_error unless `path` can receive an output file: the folder it goes into exists

@@ -35,27 +35,6 @@ struct FitCliOptions {
     double sqrt_s = 13.0;
 };
 
-/// "LO,HI" → an interval with finite ends, LO < HI.
-Interval parse_interval(const std::string& text, const std::string& flag) {
-    const auto comma = text.find(',');
-    auto number = [&](const std::string& s) {
-        std::size_t used = 0;
-        double v = std::nan("");
-        try {
-            v = std::stod(s, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || used != s.size() || !std::isfinite(v))
-            throw usage_error(flag + ": '" + text + "' is not LO,HI with two finite numbers");
-        return v;
-    };
-    if (comma == std::string::npos) throw usage_error(flag + ": '" + text + "' is not LO,HI");
-    const double lo = number(text.substr(0, comma)), hi = number(text.substr(comma + 1));
-    if (!(lo < hi)) throw usage_error(flag + ": '" + text + "' needs LO < HI");
-    return {lo, hi};
-}
-
 Histogram histogram_from_table(const std::string& path) {
     const io::Table t = io::read_table(path);
     const Index lo = io::column_index(t, "lo"), hi = io::column_index(t, "hi"), count = io::column_index(t, "count");

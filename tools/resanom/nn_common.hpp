@@ -22,25 +22,7 @@ namespace resanom::cli {
 
 /// Parses "512,512" into positive layer widths.
 inline std::vector<Index> parse_widths(const std::string& text, const std::string& flag) {
-    std::vector<Index> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t end = text.find(',', start);
-        const std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        std::size_t used = 0;
-        long long v = 0;
-        try {
-            v = std::stoll(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != item.size() || item.empty() || v <= 0)
-            throw usage_error(flag + ": '" + item + "' is not a positive layer width");
-        out.push_back(static_cast<Index>(v));
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return out;
+    return parse_indices(text, flag, 1, "a positive layer width");
 }
 
 /// The columns `cols` of a table read from `path`; io_error naming the file for a missing column.

@@ -76,15 +76,11 @@ void run(const SearchFlags& o) {
         throw usage_error(e.what());
     }
     const SearchFiles files = load_search_files(o);
-    if (config.multi && config.multi->size() != files.data.n_resonant())
-        throw usage_error("--sr: " + std::to_string(config.multi->size()) + " windows for " +
-                          std::to_string(files.data.n_resonant()) + " resonant columns (--m-col)");
-    if (!config.multi && files.data.n_resonant() != 1)
-        throw usage_error("--m-col: --method " + o.method + " takes one resonant column");
-    for (const Window& w : config.windows)
-        if (sr_rows(files.data, w).empty())
-            throw io_error(o.data, "no events in the signal region [" + std::to_string(w.sr.lo) + ", " +
-                                       std::to_string(w.sr.hi) + ")");
+    try {
+        check_search_data(config, files.data);
+    } catch (const input_error& e) {
+        throw io_error(o.data, e.what());
+    }
     const fs::path out_dir = output_folder(o.out);
 
     WindowSteps steps(o.common.progress);

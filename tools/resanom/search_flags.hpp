@@ -3,9 +3,7 @@
 // here are the library's.
 #pragma once
 
-#include <cmath>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,35 +52,6 @@ inline SearchNames search_flag_names() {
 
 namespace detail_flags {
 
-inline double number(const std::string& s, const std::string& flag, const std::string& text) {
-    std::size_t used = 0;
-    double v = 0.0;
-    try {
-        v = std::stod(s, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != s.size() || s.empty() || !std::isfinite(v)) throw usage_error(flag + ": '" + text + "' is not a number list");
-    return v;
-}
-
-inline std::vector<std::string> split(const std::string& text, char sep) {
-    std::vector<std::string> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, sep)) out.push_back(item);
-    return out;
-}
-
-/// "LO,HI" with LO < HI.
-inline Interval interval(const std::string& text, const std::string& flag) {
-    const auto parts = split(text, ',');
-    if (parts.size() != 2) throw usage_error(flag + ": '" + text + "' is not LO,HI (two numbers)");
-    const double lo = number(parts[0], flag, text), hi = number(parts[1], flag, text);
-    if (!(lo < hi)) throw usage_error(flag + ": '" + text + "' needs LO < HI");
-    return {lo, hi};
-}
-
 template <class E>
 E choice(const std::string& text, const std::string& flag, std::initializer_list<std::pair<const char*, E>> options) {
     std::string known;
@@ -107,11 +76,11 @@ inline void windows(const SearchFlags& o, SearchConfig& c) {
         }
         return;
     }
-    const auto srs = split(o.sr, ';');   // Multi-CWoLa: one window per resonant column, the first is the search's
-    c.windows = {Window::with_sidebands(interval(srs.front(), "--sr"), o.sb_width, o.long_sb_width)};
+    const auto srs = split_list(o.sr, ';');   // Multi-CWoLa: one window per resonant column, the first is the search's
+    c.windows = {Window::with_sidebands(parse_interval(srs.front(), "--sr"), o.sb_width, o.long_sb_width)};
     if (srs.size() > 1) {
         MultiWindow mw;
-        for (const auto& s : srs) mw.windows.push_back(interval(s, "--sr"));
+        for (const auto& s : srs) mw.windows.push_back(parse_interval(s, "--sr"));
         c.multi = mw;
     }
 }
@@ -128,13 +97,12 @@ inline SearchConfig search_config(const SearchFlags& o) {
     } catch (const input_error& e) {
         throw usage_error(std::string("--method: ") + e.what());
     }
-    for (const auto& name : df::split(o.combine, ',')) {
+    for (const auto& name : split_list(o.combine, ',')) {
         if (name.empty()) continue;
         try {
             c.combine.push_back(method_from_name(name));
         } catch (const input_error&) {
-            throw usage_error("--combine: '" + name + "' cannot be combined (iad, cwola, sa-cwola, salad, salad-switch, "
-                              "multi-salad, cathode)");
+            throw usage_error("--combine: '" + name + "' cannot be combined (" + combinable_names() + ")");
         }
     }
     c.combine_level = df::choice<CombineLevel>(o.combine_level, "--combine-level",
@@ -150,17 +118,10 @@ inline SearchConfig search_config(const SearchFlags& o) {
     c.ensemble = o.ensemble;
     c.folds = o.folds;
     c.eps_b.clear();
-    for (const auto& item : df::split(o.eps_b, ',')) {
-        std::size_t used = 0;
-        double v = 0.0;
-        try {
-            v = std::stod(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != item.size() || item.empty() || !(v > 0.0 && v <= 1.0))
-            throw usage_error("--eps-b: '" + item + "' is not a fraction in (0, 1]");
-        c.eps_b.push_back(v);
+    for (const auto& item : split_list(o.eps_b, ',')) {
+        const std::optional<double> v = parse_number(item);
+        if (!v || !(*v > 0.0 && *v <= 1.0)) throw usage_error("--eps-b: '" + item + "' is not a fraction in (0, 1]");
+        c.eps_b.push_back(*v);
     }
     c.sa_cwola.lambda = o.lambda;
     c.multi_cwola.class_balance = o.class_balance;
@@ -168,20 +129,13 @@ inline SearchConfig search_config(const SearchFlags& o) {
     c.flow.epochs = o.flow_epochs;
     c.flow.blocks = o.flow_blocks;
     c.flow.hidden = o.flow_hidden;
-    c.flow.average_best = std::min(c.flow.average_best, o.flow_epochs);   // CATHODE averages its 10 best epochs
     if (o.ae_latent == "fvu") {
         c.ae_latent_by_fvu = true;
     } else {
-        std::size_t used = 0;
-        long long v = 0;
-        try {
-            v = std::stoll(o.ae_latent, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != o.ae_latent.size() || o.ae_latent.empty() || v < 1 || v > 64)
+        const std::optional<long long> v = parse_integer(o.ae_latent);
+        if (!v || *v < 1 || *v > 64)
             throw usage_error("--ae-latent: '" + o.ae_latent + "' is not fvu or a latent size in [1, 64]");
-        c.ae.member.latent = static_cast<Index>(v);
+        c.ae.member.latent = static_cast<Index>(*v);
     }
     if (o.ae_latent != SearchFlags{}.ae_latent && c.method != Method::ae) throw usage_error("--ae-latent applies to --method ae");
     c.delta_sys = o.delta_sys;

@@ -13,8 +13,13 @@
 
 namespace resanom::cli {
 
+/// A number, or null where it is missing or not finite.
+inline json number_or_null(const std::optional<double>& v) {
+    return v && std::isfinite(*v) ? json(*v) : json(nullptr);
+}
+
 inline json significance_json(const Significance& s) {
-    auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    const auto num = [](double v) { return number_or_null(v); };
     json j{{"eps_b", s.eps_b},          {"eps_b_real", num(s.eps_b_real)}, {"status", to_string(s.status)},
            {"threshold", num(s.threshold)}, {"n_obs", s.n_obs},               {"n_exp", num(s.n_exp)},
            {"sigma_exp", num(s.sigma_exp)}, {"z", num(s.z)},                  {"p_value", num(s.p_value)}};
@@ -40,26 +45,22 @@ inline json shifts_json(const std::vector<ReferenceShift>& shifts, SigmaSys rule
     return d;
 }
 
-inline json number_or_null(const std::optional<double>& v) {
-    return v && std::isfinite(*v) ? json(*v) : json(nullptr);
-}
-
 inline std::string eps_key(double e) {
     std::ostringstream s;
     s << e;
     return s.str();
 }
 
-inline json window_json(const WindowReport& w, std::uint64_t seed) {
+inline json window_json(const WindowReport& w) {
     json j{{"sr", {w.window.sr.lo, w.window.sr.hi}},
-           {"seed", seed},
+           {"seed", w.seed},
            {"sb", {{w.window.sb_low.lo, w.window.sb_low.hi}, {w.window.sb_high.lo, w.window.sb_high.hi}}},
            {"n_sr", w.n_sr},
            {"n_train", w.result.n_train},
            {"auc", number_or_null(w.auc)},
            {"max_sic", number_or_null(w.max_sic)}};
     json sic_at = json::object();
-    for (const auto& s : w.sic_at) sic_at[eps_key(s.eps_b)] = std::isfinite(s.sic) ? json(s.sic) : json(nullptr);
+    for (const auto& s : w.sic_at) sic_at[eps_key(s.eps_b)] = number_or_null(s.sic);
     j["sic_at"] = sic_at;
     json direct = json::array(), bump = json::array();
     for (const auto& s : w.result.significances) {
@@ -75,7 +76,7 @@ inline json window_json(const WindowReport& w, std::uint64_t seed) {
 inline json search_json(const SearchFlags& o, const SearchConfig& c, const SearchRun& run, double seconds) {
     const SearchReport& rep = run.report;
     json windows = json::array();
-    for (std::size_t k = 0; k < rep.windows.size(); ++k) windows.push_back(window_json(rep.windows[k], run.window_seeds[k]));
+    for (const WindowReport& w : rep.windows) windows.push_back(window_json(w));
     const bool source = run.delta_sys_source != DeltaSysSource::none;
     const json delta_sys = c.delta_sys ? json(*c.delta_sys) : run.delta_sys_source == DeltaSysSource::ideal ? json(0.0) : json(nullptr);
     json j{{"method", o.method},

@@ -139,6 +139,14 @@ inline bool combinable(Method m) {
     }
 }
 
+/// The combinable methods' names, for messages ("iad, cwola, …").
+inline std::string combinable_names() {
+    std::string out;
+    for (const MethodInfo& i : methods())
+        if (combinable(i.id)) out += (out.empty() ? "" : ", ") + std::string(i.name);
+    return out;
+}
+
 inline std::string_view to_string(ClassifierChoice c) { return c == ClassifierChoice::hgb ? "hgb" : "mlp"; }
 inline std::string_view to_string(CombineLevel l) { return l == CombineLevel::sample ? "sample" : "score"; }
 inline std::string_view to_string(StatisticChoice s) {
@@ -390,8 +398,7 @@ inline void SearchConfig::validate(std::size_t references, bool reference, const
         if (combine.size() < 2) fail(n.combine + ": give at least two methods, e.g. cathode,salad");
         for (Method m : combine)
             if (!combinable(m))
-                fail(n.combine + ": '" + std::string(to_string(m)) +
-                     "' cannot be combined (iad, cwola, sa-cwola, salad, salad-switch, multi-salad, cathode)");
+                fail(n.combine + ": '" + std::string(to_string(m)) + "' cannot be combined (" + combinable_names() + ")");
         if (combine_level == CombineLevel::sample && combine.size() > 3)
             fail(n.combine + ": at most three methods at sample level");
     } else if (!combine.empty()) {

@@ -77,7 +77,6 @@ struct SearchRun {
     int ensemble = 0;                                         ///< members per fold (ae: autoencoders)
     std::optional<Index> ae_latent = std::nullopt;            ///< ae: the latent size used
     std::optional<LatentSelection> ae_latent_selection = std::nullopt;   ///< ae: the FVU choice, when made
-    std::vector<std::uint64_t> window_seeds = {};             ///< each window's seed (window_seed, or the shared one)
     /// What the caller should tell the user: a stated δ_sys of 0 where the method does not
     /// guarantee it.
     std::vector<std::string> warnings = {};
@@ -165,11 +164,11 @@ inline BumpHuntConfig bump_config(const SearchConfig& c) {
     return bc;
 }
 
-/// The search's statistic (`reference_run`: none, the reference's run needs the scores only).
+/// The search's statistic.
 template <class = void>  // compiled where run_search is
 inline AnyStatistic make_statistic(const SearchConfig& c, StatisticChoice which, DeltaSysSource dsys,
-                                   const std::optional<std::vector<SystematicShift>>& shifts, bool reference_run = false) {
-    if (reference_run || which == StatisticChoice::none) return AnyStatistic(NoStatistic{});
+                                   const std::optional<std::vector<SystematicShift>>& shifts) {
+    if (which == StatisticChoice::none) return AnyStatistic(NoStatistic{});
     DirectEstimateConfig dc;   // no δ_sys unless one is known: the statistic refuses to assume one
     if (c.delta_sys) dc.delta_sys = *c.delta_sys;
     if (dsys == DeltaSysSource::ideal) dc.delta_sys = 0.0, dc.sigma_sys = 0.0;
@@ -234,15 +233,24 @@ inline void begin(const SearchObservers& obs, std::string_view phase, Index wind
     if (obs.phase) obs.phase(phase, windows, steps);
 }
 
-/// The windows' seeds as search() derives them.
-template <class = void>  // compiled where run_search is
-inline std::vector<std::uint64_t> window_seeds(const SearchConfig& c) {
-    std::vector<std::uint64_t> out;
-    for (const Window& w : c.windows) out.push_back(c.method == Method::ae ? derive_seed(c.seed, 0) : window_seed(c.seed, w));
-    return out;
-}
 
 }  // namespace detail::search_run
+
+/// Checks that `data` fit the configuration: one resonant feature, or as many as `c.multi` has
+/// windows; events in every window's signal region. Throws input_error (run_search calls it; a
+/// caller that reads files calls it first to name the file).
+inline void check_search_data(const SearchConfig& c, const Events& data) {
+    if (c.multi)
+        detail::require(c.multi->size() == data.n_resonant(), std::to_string(c.multi->size()) + " windows for " +
+                                                                std::to_string(data.n_resonant()) + " resonant features");
+    if (!method_info(c.method).multi)
+        detail::require(data.n_resonant() == 1, "method " + std::string(to_string(c.method)) +
+                                                    " takes one resonant feature, the data have " +
+                                                    std::to_string(data.n_resonant()));
+    for (const Window& w : c.windows)
+        detail::require(!sr_rows(data, w).empty(),
+                        "no events in the signal region [" + std::to_string(w.sr.lo) + ", " + std::to_string(w.sr.hi) + ")");
+}
 
 /// Runs the search `c` describes on `d` (c.validate() first). Nothing is trained before every
 /// setting and every window's signal region has been checked. (A template only so that its body,
@@ -253,16 +261,7 @@ SearchRun run_search(const Config& c, const SearchData& d, const SearchObservers
     namespace ds = detail::search_run;
     const bool has_reference = d.reference != nullptr;
     c.validate(d.references.size(), has_reference);
-    if (method_info(c.method).multi)
-        detail::require(c.multi->size() == d.data.n_resonant(), "run_search: " + std::to_string(c.multi->size()) +
-                                                                  " windows for " + std::to_string(d.data.n_resonant()) +
-                                                                  " resonant features");
-    else
-        detail::require(d.data.n_resonant() == 1, "run_search: method " + std::string(to_string(c.method)) +
-                                                       " takes one resonant feature");
-    for (const Window& w : c.windows)
-        detail::require(!sr_rows(d.data, w).empty(), "no events in the signal region [" + std::to_string(w.sr.lo) + ", " +
-                                                         std::to_string(w.sr.hi) + ")");
+    check_search_data(c, d.data);
     SearchRun run;
     run.statistic = c.effective_statistic(has_reference);
     const bool direct = run.statistic == StatisticChoice::direct || run.statistic == StatisticChoice::both;
@@ -270,7 +269,6 @@ SearchRun run_search(const Config& c, const SearchData& d, const SearchObservers
     run.delta_sys_source = direct || dsys == DeltaSysSource::given ? dsys : DeltaSysSource::none;
     run.ensemble = c.ensemble_size();
     run.bump_hunt = ds::bump_config(c);
-    run.window_seeds = ds::window_seeds(c);
     ds::Context ctx{c, obs};
     if (c.method == Method::ae) {   // the latent size, given or chosen by the FVU (Collins et al. 2021, App. C)
         ctx.ae_latent = c.ae.member.latent;
@@ -292,7 +290,7 @@ SearchRun run_search(const Config& c, const SearchData& d, const SearchObservers
     if (direct && (measures_reference || measures_sidebands)) run.sigma_sys = c.sigma_sys.value_or(SigmaSys::net);
     if (direct && measures_reference) {
         ds::begin(obs, "reference", n_windows, generator_steps + c.folds);
-        const AnyStatistic none = ds::make_statistic(c, run.statistic, dsys, std::nullopt, true);
+        const AnyStatistic none{NoStatistic{}};   // the reference's run needs the template's scores only
         run.reference_shifts = ds::with_pipeline(ctx, none, [&](const auto& p) {
             return measure_reference(p, *d.reference, d.references, c.windows, c.eps_b, c.seed, true, false, obs.window_done,
                                      obs.step, c.multi)

@@ -106,6 +106,7 @@ struct SicAt {
 struct WindowReport {
     Window window{};
     Index n_sr = 0;                    ///< data events in the SR
+    std::uint64_t seed = 0;            ///< the seed its pipeline ran with (window_seed, or the shared one)
     std::optional<double> auc;         ///< ROC AUC of SR signal vs SR background (truth needed)
     std::optional<double> max_sic;     ///< max SIC (≥ max_sic_min_bkg background events)
     std::vector<SicAt> sic_at;         ///< SIC at SearchOptions::sic_eps_b
@@ -200,10 +201,12 @@ SearchReport search(const Pipeline& pipeline, const Events& data, std::span<cons
                                          ", " + std::to_string(wr.window.sr.hi) + ")");
         PipelineInput in{data, references, wr.window, opt.multi, opt.test, opt.on_step ? &opt.on_step : nullptr};
         if constexpr (WindowIndependentScores<Pipeline>) {
-            if (!shared_scores) shared_scores = pipeline.score_all(in, derive_seed(seed, 0));
+            wr.seed = derive_seed(seed, 0);
+            if (!shared_scores) shared_scores = pipeline.score_all(in, wr.seed);
             wr.result = pipeline.judge(*shared_scores, in);
         } else {
-            wr.result = pipeline.run(in, window_seed(seed, wr.window));
+            wr.seed = window_seed(seed, wr.window);
+            wr.result = pipeline.run(in, wr.seed);
         }
         detail::search::window_metrics(wr, data, opt);
         for (const Significance& s : wr.result.significances) {
