@@ -115,7 +115,7 @@ void BM_FlowEpoch(benchmark::State& state) {
     for (auto _ : state) {
         ConditionalMaf f(p);
         f.fit(X, m, 1);
-        benchmark::DoNotOptimize(f.history().best_val_nll);
+        benchmark::DoNotOptimize(f.history().best_val_loss);
     }
     // training (fwd + bwd) over 96k events + statistics pass over 96k + validation over 24k
     const double flops = 2.0 * kShape.macs_masked() * 15 * (3.0 * 96000 + 96000 + 24000);

@@ -8,7 +8,7 @@
 
 #include "resanom/core/parallel.hpp"
 #include "resanom/core/random.hpp"
-#include "resanom/models/mlp/adam.hpp"
+#include "resanom/models/nn/adam.hpp"
 #include "resanom/models/mlp/loss.hpp"
 #include "resanom/models/mlp/network.hpp"
 #include "resanom/models/mlp/trainer.hpp"

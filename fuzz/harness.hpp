@@ -157,7 +157,7 @@ inline std::string_view model_kind_of(int which) {
         case 2: return MlpClassifier::kind;
         case 3: return "ensemble/mlp";
         case 4: return Autoencoder::kind;
-        default: return AutoencoderEnsemble::kind;
+        default: return "ensemble/autoencoder";
     }
 }
 inline void load_model(int which, const std::string& path) {

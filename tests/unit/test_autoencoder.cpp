@@ -4,6 +4,8 @@
 // architecture follows Collins et al. 2021, §3.2; determinism; save/load; bad input.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include <cmath>
 
 #include "resanom/models/mlp/autoencoder.hpp"
@@ -130,6 +132,21 @@ TEST_CASE("deterministic with a seed whatever the thread count; save/load identi
     bytes[bytes.size() - 30] ^= 1;
     resanom_test::write_bytes(dir.file("bad.bin"), bytes);
     CHECK_THROWS_WITH_AS(AutoencoderEnsemble::load(dir.file("bad.bin")), doctest::Contains("bad.bin"), io_error);
+    // A file of format 2, from before the autoencoder stored its training FVU, is refused.
+    std::string old = resanom_test::slurp(dir.file("ae.bin"));
+    const std::uint32_t two = 2;
+    std::memcpy(old.data() + 8, &two, 4);
+    resanom_test::write_bytes(dir.file("old.bin"), old);
+    CHECK_THROWS_WITH_AS(AutoencoderEnsemble::load(dir.file("old.bin")), doctest::Contains("train it again"), io_error);
+    // The ensemble is the generic one: an ensemble file loads as Ensemble<Autoencoder> too, and a
+    // single autoencoder's file as an ensemble of one.
+    const Ensemble<Autoencoder> g = Ensemble<Autoencoder>::load(dir.file("ae.bin"));
+    CHECK(g.score(train) == a.score(train));
+    a.members()[1].save(dir.file("one.bin"));
+    const AutoencoderEnsemble one = AutoencoderEnsemble::load(dir.file("one.bin"));
+    CHECK(one.size() == 1);
+    CHECK(one.score(train) == a.members()[1].score(train));
+    CHECK(one.fvu() == a.members()[1].training_fvu());
 }
 
 TEST_CASE("the latent size by the FVU (Collins et al. 2021, App. C): two hidden parameters, two dimensions") {

@@ -138,8 +138,8 @@ TEST_CASE("ConditionalMaf: history, progress callback, and averaging of the best
     p.progress = [&](const FlowEpochReport& r) {
         ++calls;
         CHECK(r.epoch == calls);
-        CHECK(std::isfinite(r.train_nll));
-        CHECK(std::isfinite(r.val_nll));
+        CHECK(std::isfinite(r.train_loss));
+        CHECK(std::isfinite(r.val_loss));
     };
     ConditionalMaf f(p);
     f.fit(X, m, 1);
@@ -147,9 +147,9 @@ TEST_CASE("ConditionalMaf: history, progress callback, and averaging of the best
     CHECK(f.flows().size() == 3);
     CHECK(f.history().kept_epochs.size() == 3);
     CHECK(f.history().kept_epochs[0] == f.history().best_epoch);
-    const auto& v = f.history().val_nll;
-    CHECK(v[static_cast<std::size_t>(f.history().best_epoch - 1)] == f.history().best_val_nll);
-    for (double x : v) CHECK(x >= f.history().best_val_nll);
+    const auto& v = f.history().val_loss;
+    CHECK(v[static_cast<std::size_t>(f.history().best_epoch - 1)] == f.history().best_val_loss);
+    for (double x : v) CHECK(x >= f.history().best_val_loss);
     // the averaged density is the mean of the members' densities
     const Vector lp = f.log_prob(X.topRows(5), m.topRows(5));
     for (Index i = 0; i < 5; ++i) {

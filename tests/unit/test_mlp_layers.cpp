@@ -7,7 +7,9 @@
 #include <cmath>
 #include <vector>
 
-#include "resanom/models/mlp/adam.hpp"
+#include "resanom/core/parallel.hpp"
+#include "resanom/core/random.hpp"
+#include "resanom/models/nn/adam.hpp"
 #include "resanom/models/mlp/loss.hpp"
 #include "resanom/models/mlp/network.hpp"
 
@@ -303,6 +305,30 @@ TEST_CASE("Adam follows its update formula; decay, weight decay and clipping") {
     CHECK(big.norm() == doctest::Approx(1.0));
     CHECK(big[0] == doctest::Approx(0.6));
     CHECK_THROWS_AS(Adam<double>(AdamOptions{-1.0}), input_error);
+}
+
+TEST_CASE("Adam on the pool updates in pieces exactly as on one thread") {
+    const Index n = Adam<float>::parallel_min_params + 1001;  // large enough for the pool, odd pieces
+    Vec<float> p1(n), g(n);
+    Rng rng(3);
+    for (Index i = 0; i < n; ++i) {
+        p1[i] = static_cast<float>(normal(rng));
+        g[i] = static_cast<float>(normal(rng));
+    }
+    Vec<float> p2 = p1;
+    AdamOptions o;
+    o.weight_decay = 1e-3;
+    Adam<float> a1(o), a2(o);
+    a1.reset(n);
+    a2.reset(n);
+    ThreadPool pool(2);
+    for (int t = 0; t < 3; ++t) {
+        a1.step(p1, g);
+        a2.step(p2, g, &pool);
+        g = g.array() * 0.5f + 0.1f;
+    }
+    CHECK((p1.array() == p2.array()).all());
+    CHECK((p1.array() != g.array()).any());
 }
 
 TEST_CASE("bad layer specs raise input_error naming the layer") {

@@ -12,7 +12,7 @@
 #define eigen_assert(x) \
     do { if (!(x)) throw std::logic_error("Eigen assertion: " #x); } while (false)
 
-#include "resanom/models/mlp/adam.hpp"
+#include "resanom/models/nn/adam.hpp"
 #include "resanom/models/mlp/loss.hpp"
 #include "resanom/models/mlp/network.hpp"
 

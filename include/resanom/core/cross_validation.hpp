@@ -1,14 +1,8 @@
-// resanom/core/cross_validation.hpp — fold assignments and out-of-fold prediction with any
-// Classifier.
-//
-// Das et al. 2024 (§2.1) and Collins et al. 2021 (§3.1) score every event with a classifier that
-// never saw it: the events are split into k folds; for each test fold a classifier trains on the
-// other k−1 (one of which serves as validation when the classifier can use one), then predicts the
-// test fold. Collins et al. 2021, §3.1, split "the full dataset … randomly, bin by bin" in m into
-// k samples of identical size, and score every event — inside the training region or not — with
-// its own test fold's model: stratified_folds does that split, and out_of_fold_predict scores
-// extra rows with the model of their fold. Rows that must stay together — all training rows
-// stemming from one data event — share the fold of that event (training_folds).
+// resanom/core/cross_validation.hpp — fold assignments (stratified_folds: bin by bin in m,
+// Collins et al. 2021, §3.1; grouped and training folds that keep rows of one data event together)
+// and the out-of-fold loop every pipeline scores with: out_of_fold_scores (any model) and
+// out_of_fold_predict (any Classifier, with a validation fold; Das et al. 2024, §2.1).
+// docs/search.md explains the protocol.
 #pragma once
 
 #include <algorithm>
@@ -141,88 +135,103 @@ inline std::vector<int> grouped_folds(const IndexList& data_row, int k, std::uin
 /// Called as fold_done(folds done, k) after each fold's classifier trained and scored.
 using FoldObserver = std::function<void(int, int)>;
 
-/// Out-of-fold probabilities for every row of `train`: row i is predicted by the classifier of
-/// fold fold_of[i], trained on every other fold. A ValidatingClassifier gets fold (f+1) mod k as
-/// its validation set (k ≥ 3), as in Das et al. 2024, §2.1; any other Classifier trains on all k−1
-/// folds. Member f is seeded with derive_seed(seed, f). Also scores `extra` rows, returned in the
-/// second member: row j with extra_fold[j] = f ≥ 0 by the classifier of fold f alone (events that
-/// are no training rows but are cut on together with the training rows, Collins et al. 2021,
-/// §3.1), row j with extra_fold[j] = −1 — or every row when extra_fold is empty — by the mean of
-/// the k classifiers (e.g. a labelled evaluation sample). `fold_done`, when set, hears about each
-/// finished fold (progress displays).
-template <Classifier C>
-std::pair<Vector, Vector> out_of_fold_predict(const C& prototype, const TrainingSet& train,
-                                              const std::vector<int>& fold_of, int k,
-                                              std::uint64_t seed, const Matrix& extra = Matrix(),
-                                              const FoldObserver& fold_done = {},
-                                              std::span<const int> extra_fold = {}) {
-    detail::require(k >= 2, "out_of_fold_predict: need at least 2 folds");
-    detail::require(static_cast<Index>(fold_of.size()) == train.size(),
-                    "out_of_fold_predict: " + std::to_string(fold_of.size()) +
-                        " fold assignments for " + std::to_string(train.size()) + " rows");
+/// The fold loop of every out-of-fold scoring (classifiers, out_of_fold_predict; scorers, the
+/// unsupervised pipeline): for each fold f, fit(f, fit_rows, val_rows) returns a model trained on
+/// the rows of the other folds — with `validation_fold`, fold (f+1) mod k is held out of fit_rows
+/// and passed as val_rows (else val_rows is empty) — and eval(model, features) scores rows. Row i
+/// of X is scored by the model of fold fold_of[i]. Rows of `extra` are scored too, returned in the
+/// second member: row j with extra_fold[j] = f ≥ 0 by the model of fold f alone, row j with
+/// extra_fold[j] = −1 — or every row when extra_fold is empty — by the mean of the k models.
+/// `fold_done`, when set, hears about each finished fold.
+template <class Fit, class Eval>
+std::pair<Vector, Vector> out_of_fold_scores(const Matrix& X, const std::vector<int>& fold_of, int k, bool validation_fold,
+                                             Fit&& fit, Eval&& eval, const Matrix& extra = Matrix(),
+                                             const FoldObserver& fold_done = {}, std::span<const int> extra_fold = {}) {
+    detail::require(k >= 2, "out-of-fold scoring: need at least 2 folds");
+    detail::require(static_cast<Index>(fold_of.size()) == X.rows(),
+                    "out-of-fold scoring: " + std::to_string(fold_of.size()) + " fold assignments for " +
+                        std::to_string(X.rows()) + " rows");
     std::vector<IndexList> rows(static_cast<std::size_t>(k));
     for (std::size_t i = 0; i < fold_of.size(); ++i) {
         detail::require(fold_of[i] >= 0 && fold_of[i] < k,
-                        "out_of_fold_predict: row " + std::to_string(i) + " has fold " +
-                            std::to_string(fold_of[i]) + " outside [0, " + std::to_string(k) + ")");
+                        "out-of-fold scoring: row " + std::to_string(i) + " has fold " + std::to_string(fold_of[i]) +
+                            " outside [0, " + std::to_string(k) + ")");
         rows[static_cast<std::size_t>(fold_of[i])].push_back(static_cast<Index>(i));
     }
     for (int f = 0; f < k; ++f)
-        detail::require(!rows[static_cast<std::size_t>(f)].empty(),
-                        "out_of_fold_predict: fold " + std::to_string(f) + " is empty");
+        detail::require(!rows[static_cast<std::size_t>(f)].empty(), "out-of-fold scoring: fold " + std::to_string(f) + " is empty");
 
     detail::require(extra_fold.empty() || static_cast<Index>(extra_fold.size()) == extra.rows(),
-                    "out_of_fold_predict: " + std::to_string(extra_fold.size()) + " fold assignments for " +
+                    "out-of-fold scoring: " + std::to_string(extra_fold.size()) + " fold assignments for " +
                         std::to_string(extra.rows()) + " extra rows");
     // Extra rows per scoring fold; index k holds the rows scored by the mean of all folds.
     std::vector<IndexList> extra_rows(static_cast<std::size_t>(k) + 1);
     for (Index j = 0; j < extra.rows(); ++j) {
         const int f = extra_fold.empty() ? -1 : extra_fold[static_cast<std::size_t>(j)];
-        detail::require(f >= -1 && f < k, "out_of_fold_predict: extra row " + std::to_string(j) + " has fold " +
+        detail::require(f >= -1 && f < k, "out-of-fold scoring: extra row " + std::to_string(j) + " has fold " +
                                               std::to_string(f) + " outside [−1, " + std::to_string(k) + ")");
         extra_rows[static_cast<std::size_t>(f < 0 ? k : f)].push_back(j);
     }
     const IndexList& averaged = extra_rows[static_cast<std::size_t>(k)];
+    const IndexList no_rows;
 
-    Vector oof(train.size());
+    Vector oof(X.rows());
     Vector extra_score = Vector::Zero(extra.rows());
     for (int f = 0; f < k; ++f) {
         const int v = (f + 1) % k;
-        const bool use_val = ValidatingClassifier<C> && k >= 3;
         IndexList fit_rows;
         for (int g = 0; g < k; ++g)
-            if (g != f && !(use_val && g == v))
-                fit_rows.insert(fit_rows.end(), rows[static_cast<std::size_t>(g)].begin(),
-                                rows[static_cast<std::size_t>(g)].end());
-        C member = prototype;
-        const std::uint64_t member_seed = derive_seed(seed, static_cast<std::uint64_t>(f));
-        if constexpr (ValidatingClassifier<C>) {
-            if (use_val)
-                member.fit(train.subset(fit_rows), train.subset(rows[static_cast<std::size_t>(v)]),
-                           member_seed);
-            else
-                member.fit(train.subset(fit_rows), member_seed);
-        } else {
-            member.fit(train.subset(fit_rows), member_seed);
-        }
+            if (g != f && !(validation_fold && g == v))
+                fit_rows.insert(fit_rows.end(), rows[static_cast<std::size_t>(g)].begin(), rows[static_cast<std::size_t>(g)].end());
+        const auto member = fit(f, fit_rows, validation_fold ? rows[static_cast<std::size_t>(v)] : no_rows);
         const auto& test = rows[static_cast<std::size_t>(f)];
-        const Vector p = member.predict(train.X(test, Eigen::all));
+        const Vector p = eval(member, Matrix(X(test, Eigen::all)));
         for (std::size_t j = 0; j < test.size(); ++j) oof[test[j]] = p[static_cast<Index>(j)];
         const IndexList& own = extra_rows[static_cast<std::size_t>(f)];
         if (!own.empty()) {
-            const Vector s = member.predict(extra(own, Eigen::all));
+            const Vector s = eval(member, Matrix(extra(own, Eigen::all)));
             for (std::size_t j = 0; j < own.size(); ++j) extra_score[own[j]] = s[static_cast<Index>(j)];
         }
         if (averaged.size() == static_cast<std::size_t>(extra.rows()) && !averaged.empty()) {
-            extra_score += member.predict(extra);   // all rows averaged: no copy
+            extra_score += eval(member, extra);  // all rows averaged: no copy
         } else if (!averaged.empty()) {
-            const Vector s = member.predict(extra(averaged, Eigen::all));
+            const Vector s = eval(member, Matrix(extra(averaged, Eigen::all)));
             for (std::size_t j = 0; j < averaged.size(); ++j) extra_score[averaged[j]] += s[static_cast<Index>(j)];
         }
         if (fold_done) fold_done(f + 1, k);
     }
     for (Index j : averaged) extra_score[j] /= static_cast<double>(k);
     return {oof, extra_score};
+}
+
+/// Out-of-fold probabilities for every row of `train`: row i is predicted by the classifier of
+/// fold fold_of[i], trained on every other fold. A ValidatingClassifier gets fold (f+1) mod k as
+/// its validation set (k ≥ 3), as in Das et al. 2024, §2.1; any other Classifier trains on all k−1
+/// folds. Member f is seeded with derive_seed(seed, f). `extra`, `extra_fold` and `fold_done` as in
+/// out_of_fold_scores: extra rows of a fold are events that are no training rows but are cut on
+/// together with the training rows (Collins et al. 2021, §3.1); rows of fold −1 are, e.g., a
+/// labelled evaluation sample.
+template <Classifier C>
+std::pair<Vector, Vector> out_of_fold_predict(const C& prototype, const TrainingSet& train,
+                                              const std::vector<int>& fold_of, int k,
+                                              std::uint64_t seed, const Matrix& extra = Matrix(),
+                                              const FoldObserver& fold_done = {},
+                                              std::span<const int> extra_fold = {}) {
+    const bool use_val = ValidatingClassifier<C> && k >= 3;
+    const auto fit = [&](int f, const IndexList& fit_rows, const IndexList& val_rows) {
+        C member = prototype;
+        const std::uint64_t member_seed = derive_seed(seed, static_cast<std::uint64_t>(f));
+        if constexpr (ValidatingClassifier<C>) {
+            if (use_val) {
+                member.fit(train.subset(fit_rows), train.subset(val_rows), member_seed);
+                return member;
+            }
+        }
+        member.fit(train.subset(fit_rows), member_seed);
+        return member;
+    };
+    const auto predict = [](const C& member, const Matrix& X) -> Vector { return member.predict(X); };
+    return out_of_fold_scores(train.X, fold_of, k, use_val, fit, predict, extra, fold_done, extra_fold);
 }
 
 }  // namespace resanom

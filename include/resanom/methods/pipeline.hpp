@@ -1,18 +1,11 @@
 // resanom/methods/pipeline.hpp — a method as a compile-time composition of its parts:
+// WeakSupervision<Generator, Classifier, Statistic> (IAD, CWoLa, SA-CWoLa, SALAD…, CATHODE,
+// Combined) and Unsupervised<Scorer, Statistic> (the autoencoder, Collins et al. 2021, §3.2).
 //
-//   WeakSupervision<Generator, Classifier, Statistic>   the weakly supervised family (IAD, CWoLa,
-//                                                       SA-CWoLa, SALAD…, CATHODE, Combined)
-//   Unsupervised<Scorer, Statistic>                     the autoencoder (Collins et al. 2021, §3.2)
-//
-// Each run() handles one window: it builds the method's training set, scores every data event
-// with exactly one classifier that never saw it, scores the background template the same way, and
-// hands the scores to the test statistic. The data are split into k folds bin by bin in m
-// (stratified_folds; Collins et al. 2021, §3.1; k = 5 as there and in Das et al. 2024, §2.1); the
-// classifier of fold f trains on the other folds' training rows (one of them validates) and scores
-// every event of fold f — training rows and the events outside the training region alike — so
-// that a cut on the scores treats all events of a fit over m the same way (docs/search.md).
-// Nothing here is virtual: the parts are template parameters, so a user's own generator, classifier
-// or statistic plugs in by modelling the concept (core/concepts.hpp).
+// run() handles one window: the training set, every event scored out-of-fold by the one model that
+// never saw it (core/cross_validation.hpp, folds bin by bin in m), the statistic's verdicts.
+// Nothing is virtual: a user's own part plugs in by modelling its concept. docs/search.md explains
+// the protocol.
 #pragma once
 
 #include <algorithm>
@@ -371,28 +364,24 @@ public:
         const Index n = data.size();
         const int k = settings_.folds;
         detail::require(n >= k, "pipeline: " + std::to_string(n) + " events cannot fill " + std::to_string(k) + " folds");
-        const std::vector<int> fold_of = detail::pipeline::data_folds(in, data, k, derive_seed(seed, 1));
-        std::vector<IndexList> rows(static_cast<std::size_t>(k));
-        for (Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(fold_of[static_cast<std::size_t>(i)])].push_back(i);
+        const Matrix& X = data.X();
+        const auto fit = [&](int f, const IndexList& fit_rows, const IndexList&) {
+            S member = scorer_;
+            member.fit(X(fit_rows, Eigen::all), derive_seed(seed, 2 + static_cast<std::uint64_t>(f)));
+            return member;
+        };
+        const auto score = [](const S& member, const Matrix& rows) -> Vector { return member.score(rows); };
+        FoldObserver fold_done;
+        if (in.on_step != nullptr && *in.on_step)
+            fold_done = [&in](int done, int total) { (*in.on_step)({"fold", done, total}); };
 
         WindowResult res;
         res.window = in.window;
-        res.data_score.resize(n);
-        res.data_fold = fold_of;
-        res.test_score = Vector::Zero(in.test ? in.test->size() : 0);
-        for (int f = 0; f < k; ++f) {
-            IndexList fit_rows;
-            for (int g = 0; g < k; ++g)
-                if (g != f) fit_rows.insert(fit_rows.end(), rows[static_cast<std::size_t>(g)].begin(), rows[static_cast<std::size_t>(g)].end());
-            S member = scorer_;
-            member.fit(data.X()(fit_rows, Eigen::all), derive_seed(seed, 2 + static_cast<std::uint64_t>(f)));
-            const auto& held = rows[static_cast<std::size_t>(f)];
-            const Vector s = member.score(data.X()(held, Eigen::all));
-            for (std::size_t j = 0; j < held.size(); ++j) res.data_score[held[j]] = s[static_cast<Index>(j)];
-            if (in.test) res.test_score += member.score(in.test->X());
-            if (in.on_step != nullptr && *in.on_step) (*in.on_step)({"fold", f + 1, k});
-        }
-        if (in.test) res.test_score /= static_cast<double>(k);
+        res.data_fold = detail::pipeline::data_folds(in, data, k, derive_seed(seed, 1));
+        auto [oof, test_score] =
+            out_of_fold_scores(X, res.data_fold, k, false, fit, score, in.test ? in.test->X() : Matrix(), fold_done);
+        res.data_score = std::move(oof);
+        res.test_score = std::move(test_score);
         res.n_train = n;
         return res;
     }

@@ -1,25 +1,18 @@
-// resanom/models/ensemble.hpp — Ensemble<C>: an average of classifiers of any type C that models
-// Classifier, itself a Classifier (and a ValidatingClassifier when C is one).
+// resanom/models/ensemble.hpp — Ensemble<C>: the average of several models of one type, over
+// classifiers (itself a Classifier, a ValidatingClassifier when C is one) and scorers (itself a
+// Scorer; the autoencoder ensemble is Ensemble<Autoencoder>).
 //
-// Das et al. 2024, App. A.1: "an ensemble of 50 BDTs with randomized training and validation splits".
-// Member k is a copy of the prototype fitted with seed derive_seed(seed, k); a classifier that
-// splits its own validation set off the training set (Hgb with early stopping, the MLP) therefore
-// draws a different random split per member. Given an explicit validation set (the pipelines'
-// validation fold), each member by default pools training and validation events and draws its own
-// random split of the same sizes (ValidationSplits::randomized, the paper's recipe; without it a
-// deterministic learner such as Hgb would give equal members); ValidationSplits::as_given trains
-// every member on the given split (the tool's `classify --val`). The ensemble predicts the mean of
-// the member probabilities, summed in member order.
-//
-// Members train in parallel, one per pool thread, when there are at least two members and two
-// threads: each member's own parallel loops then run serially inside its task (parallel.hpp), which
-// is faster than running members one after another with parallel inner loops, because a member's
-// loops are short and synchronize often. Results do not depend on the thread count.
+// Member k is fitted with derive_seed(seed, k) — with its own random validation split
+// (ValidationSplits, Das et al. 2024, App. A.1) or its own subsample (scorers) — and the output is
+// the mean over members in member order; results do not depend on the thread count.
+// docs/models/hgb.md ("API", "Threads and reproducibility") describes the splits and the threads.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,11 +27,7 @@ namespace resanom {
 
 /// A classifier that can be saved into and read from the model container of serialization.hpp.
 template <class C>
-concept SerializableClassifier = Classifier<C> && requires(const C& c, ModelWriter& w, ModelReader& r) {
-    { C::kind } -> std::convertible_to<std::string_view>;
-    c.write(w);
-    { C::read(r) } -> std::same_as<C>;
-};
+concept SerializableClassifier = Classifier<C> && StoredModel<C>;
 
 /// How Ensemble::fit(train, val, seed) uses an explicit validation set.
 enum class ValidationSplits {
@@ -46,7 +35,8 @@ enum class ValidationSplits {
     as_given     ///< every member: the given train and val
 };
 
-template <Classifier C>
+template <class C>
+    requires Classifier<C> || Scorer<C>
 class Ensemble {
 public:
     /// `members` copies of `prototype`; `threads` = 0 uses all cores.
@@ -57,12 +47,46 @@ public:
     }
 
     int size() const noexcept { return n_members_; }
+    /// Scorers: each member fits a seeded random subsample of this many events (0: all of them).
+    void set_subsample(Index events) {
+        detail::require(events >= 0, "Ensemble: the subsample must be >= 0 events, got " + std::to_string(events));
+        subsample_ = events;
+    }
+    Index subsample() const noexcept { return subsample_; }
+    /// Called with (members trained, members) as members finish, from worker threads (keep it
+    /// cheap and thread-safe).
+    void set_progress(std::function<void(int, int)> f) { progress_ = std::move(f); }
     const std::vector<C>& members() const noexcept { return members_; }
     bool fitted() const noexcept { return !members_.empty(); }
 
     /// Fits every member on `train`, member k with seed derive_seed(seed, k).
-    void fit(const TrainingSet& train, std::uint64_t seed) {
+    void fit(const TrainingSet& train, std::uint64_t seed)
+        requires Classifier<C>
+    {
         fit_members([&](C& m, std::uint64_t s) { m.fit(train, s); }, seed);
+    }
+
+    /// Fits every member on X (scorers): member k with seed s = derive_seed(seed, k) draws its
+    /// subsample from Rng(s) (set_subsample; all of X when 0 or larger) and fits it with
+    /// derive_seed(s, 1).
+    void fit(const Matrix& X, std::uint64_t seed)
+        requires Scorer<C>
+    {
+        detail::require(X.rows() > 0 && X.cols() > 0, "Ensemble::fit: no events or no features");
+        detail::require_finite(X, "Ensemble::fit: features");
+        fit_members(
+            [&](C& m, std::uint64_t s) {
+                if (subsample_ == 0 || subsample_ >= X.rows()) {
+                    m.fit(X, derive_seed(s, 1));
+                    return;
+                }
+                Rng rng(s);
+                const auto perm = permutation(static_cast<std::size_t>(X.rows()), rng);
+                IndexList rows(perm.begin(), perm.begin() + subsample_);
+                std::sort(rows.begin(), rows.end());
+                m.fit(Matrix(X(rows, Eigen::all)), derive_seed(s, 1));
+            },
+            seed);
     }
 
     /// Fits every member with an explicit validation set: on `train` and `val` as given
@@ -93,62 +117,99 @@ public:
     ValidationSplits validation_splits() const noexcept { return splits_; }
 
     /// Mean of the members' probabilities for every row of X.
-    Vector predict(const Matrix& X) const {
-        detail::require(fitted(), "Ensemble::predict: the ensemble is not trained");
-        Vector sum = Vector::Zero(X.rows());
-        for (const C& m : members_) sum += m.predict(X);
-        return sum / static_cast<double>(members_.size());
+    Vector predict(const Matrix& X) const
+        requires Classifier<C>
+    {
+        return mean_over_members(X, "Ensemble::predict", [](const C& m, const Matrix& rows) { return m.predict(rows); });
+    }
+
+    /// Mean of the members' scores for every row of X.
+    Vector score(const Matrix& X) const
+        requires Scorer<C>
+    {
+        return mean_over_members(X, "Ensemble::score", [](const C& m, const Matrix& rows) { return m.score(rows); });
     }
 
     // --- serialization: kind "ensemble/<member kind>", then the member count and each member ---
     static std::string kind_name()
-        requires SerializableClassifier<C>
+        requires StoredModel<C>
     {
         return "ensemble/" + std::string(C::kind);
     }
 
-    /// Saves the members, and the input columns they were trained on when given (ModelColumns).
-    void save(const std::string& path, const ModelColumns& columns = {}) const
-        requires SerializableClassifier<C>
+    /// Into / from a model payload: the member count, then each member.
+    void write(ModelWriter& w) const
+        requires StoredModel<C>
     {
-        detail::require(fitted(), "Ensemble::save: the ensemble is not trained");
-        ModelWriter w;
+        detail::require(fitted(), "Ensemble: the ensemble is not fitted");
         w.put<std::uint64_t>(members_.size());
         for (const C& m : members_) m.write(w);
-        write_model_file(path, kind_name(), w.bytes(), columns);
     }
-
-    /// Loads an ensemble file, or a single model of kind C::kind as an ensemble of one. Members
-    /// that have set_threads(unsigned) get `threads` (thread counts are not saved in model files).
-    static Ensemble load(const std::string& path, unsigned threads = 0)
-        requires SerializableClassifier<C>
+    static Ensemble read(ModelReader& r)
+        requires StoredModel<C>
     {
-        const std::string kind = model_kind(path);
-        Ensemble e(C{}, 1, threads);
-        if (kind == C::kind) {
-            const std::string payload = read_model_payload(path, C::kind);
-            ModelReader r(payload, path);
-            e.members_.push_back(C::read(r));
-            r.check(r.at_end(), "corrupt model file (trailing bytes)");
-            e.set_member_threads(threads);
-            return e;
-        }
-        const std::string payload = read_model_payload(path, kind_name());
-        ModelReader r(payload, path);
+        Ensemble e(C{}, 1);
         const auto n = r.get<std::uint64_t>();
         r.check(n >= 1 && n <= 100000, "corrupt ensemble file (member count " + std::to_string(n) + ")");
         for (std::uint64_t k = 0; k < n; ++k) e.members_.push_back(C::read(r));
-        r.check(r.at_end(), "corrupt model file (trailing bytes)");
         if constexpr (requires(const C& c) { c.n_features(); })
             for (const C& m : e.members_)
                 r.check(m.n_features() == e.members_.front().n_features(),
                         "corrupt ensemble file (members of different input widths)");
         e.n_members_ = static_cast<int>(n);
+        return e;
+    }
+
+    /// Saves the members, and the input columns they were trained on when given (ModelColumns).
+    void save(const std::string& path, const ModelColumns& columns = {}) const
+        requires StoredModel<C>
+    {
+        save_model(*this, path, columns);
+    }
+
+    /// Loads an ensemble file, or a single model of kind C::kind as an ensemble of one. Members
+    /// that have set_threads(unsigned) get `threads` (thread counts are not saved in model files).
+    static Ensemble load(const std::string& path, unsigned threads = 0)
+        requires StoredModel<C>
+    {
+        Ensemble e(C{}, 1, threads);
+        if (model_kind(path) == C::kind) {
+            e.members_.push_back(load_model<C>(path));
+        } else {
+            Ensemble loaded = load_model<Ensemble>(path);
+            e.members_ = std::move(loaded.members_);
+            e.n_members_ = loaded.n_members_;
+        }
         e.set_member_threads(threads);
         return e;
     }
 
 private:
+    /// Rows per block of prediction (a multiple of the networks' inference block of 1024, so that
+    /// a member computes each row exactly as it would on all of X).
+    static constexpr Index rows_per_block = 8192;
+
+    template <class Eval>
+    Vector mean_over_members(const Matrix& X, const char* who, Eval&& eval) const {
+        detail::require(fitted(), std::string(who) + ": the ensemble is not fitted");
+        const Index n = X.rows(), blocks = (n + rows_per_block - 1) / rows_per_block;
+        Vector out = Vector::Zero(n);
+        const auto run = [&](Index, Index b0, Index b1) {
+            for (Index b = b0; b < b1; ++b) {
+                const Index s = b * rows_per_block, m = std::min(rows_per_block, n - s);
+                const Matrix rows = X.middleRows(s, m);
+                for (const C& member : members_) out.segment(s, m) += eval(member, rows);
+                out.segment(s, m) /= static_cast<double>(members_.size());
+            }
+        };
+        ThreadPool& pool = shared_pool(threads_);
+        if (blocks >= 2 && pool.size() >= 2)
+            pool.parallel_chunks(blocks, std::min<Index>(blocks, static_cast<Index>(pool.size())), run);
+        else
+            run(0, 0, blocks);
+        return out;
+    }
+
     void set_member_threads(unsigned threads) {
         if constexpr (requires(C& c) { c.set_threads(threads); })
             for (C& m : members_) m.set_threads(threads);
@@ -157,8 +218,11 @@ private:
     template <class Fit>
     void fit_members(Fit&& fit_one, std::uint64_t seed) {
         std::vector<C> trained(static_cast<std::size_t>(n_members_), prototype_);
+        std::atomic<int> done{0};
         auto one = [&](Index k) {
             fit_one(trained[static_cast<std::size_t>(k)], derive_seed(seed, static_cast<std::uint64_t>(k)));
+            const int d = ++done;
+            if (progress_) progress_(d, n_members_);
         };
         ThreadPool& pool = shared_pool(threads_);
         if (n_members_ >= 2 && pool.size() >= 2) pool.parallel_for(n_members_, one);
@@ -169,6 +233,8 @@ private:
     int n_members_ = 1;
     unsigned threads_ = 0;
     ValidationSplits splits_ = ValidationSplits::randomized;
+    Index subsample_ = 0;
+    std::function<void(int, int)> progress_;
     std::vector<C> members_;
 };
 

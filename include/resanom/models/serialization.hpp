@@ -1,22 +1,13 @@
 // resanom/models/serialization.hpp — the versioned binary container every trained resanom model
-// is saved in, and the little-endian writer/reader models serialize themselves with.
-//
-// File layout (all integers little-endian):
-//   bytes 0–7    magic "RESANOM\x1a"
-//   u32          format version (model_format_version; version 1, without the columns, is read
-//                too; any other version is refused)
-//   u32 + bytes  model kind, e.g. "hgb" or "ensemble/hgb"
-//   u32 n        (version 2) the input columns the model was trained on: n × (i64 index, u32 +
-//                bytes name), ModelColumns; n = 0 when the caller did not say
-//   u64          payload size in bytes
-//   payload      written by the model (ModelWriter)
-//   u64          FNV-1a 64 checksum of the payload
-// Loading a file that is not a resanom model, of another format version, of another kind,
-// truncated or corrupted raises io_error naming the file. Files are written atomically.
+// is saved in (magic, format version, kind, input columns, payload, checksum; little-endian,
+// written atomically), the writer/reader models serialize themselves with, and save_model /
+// load_model for any StoredModel. Any mismatch on loading raises io_error naming the file.
+// docs/models/hgb.md ("Model files") gives the layout and the versions.
 #pragma once
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -35,7 +26,10 @@ namespace resanom {
 inline constexpr std::int64_t max_model_features = std::int64_t{1} << 24;
 
 /// Bumped whenever any model's payload changes meaning. 2: the input columns in the header.
-inline constexpr std::uint32_t model_format_version = 2;
+/// 3: an autoencoder stores the FVU on its training events, and the autoencoder ensemble is the
+/// generic ensemble (files of the autoencoder kinds from versions 1 and 2 are refused; every other
+/// kind reads unchanged).
+inline constexpr std::uint32_t model_format_version = 3;
 
 /// The input columns a model was trained on, as the caller's files numbered them (and named them,
 /// when they had a header): stored in the model file, so that a model applied to other columns of
@@ -167,6 +161,7 @@ inline std::string read_whole_file(const std::string& path) {
 }
 
 struct ModelFile {
+    std::uint32_t version = 0;
     std::string kind;
     ModelColumns columns;
     std::string payload;
@@ -179,11 +174,15 @@ inline ModelFile read_model_file(const std::string& path) {
         r.fail("not a resanom model file (bad magic bytes)");
     (void)r.get<std::uint64_t>();
     const auto version = r.get<std::uint32_t>();
-    r.check(version == model_format_version || version == 1,
-            "model file format version " + std::to_string(version) + ", but this resanom reads versions 1 and " +
+    r.check(version >= 1 && version <= model_format_version,
+            "model file format version " + std::to_string(version) + ", but this resanom reads versions 1 to " +
                 std::to_string(model_format_version));
     ModelFile f;
+    f.version = version;
     f.kind = r.get_string();
+    if (version < 3 && f.kind.find("autoencoder") != std::string::npos)
+        r.fail("an autoencoder model of format version " + std::to_string(version) +
+               ", whose layout changed in version 3; train it again");
     if (version >= 2) {
         const auto n = r.get<std::uint32_t>();
         r.check(n <= static_cast<std::uint64_t>(max_model_features) && n <= r.remaining() / 12,
@@ -255,6 +254,42 @@ inline std::string read_model_payload(const std::string& path, std::string_view 
     if (f.kind != expected_kind)
         throw io_error(path, "holds a model of kind '" + f.kind + "', expected '" + std::string(expected_kind) + "'");
     return std::move(f.payload);
+}
+
+/// A model that stores itself in a model payload: its kind (`kind`, or `kind_name()` for kinds
+/// built from a member's, such as "ensemble/hgb"), write(ModelWriter&) and read(ModelReader&).
+template <class M>
+concept StoredModel = requires(const M& m, ModelWriter& w, ModelReader& r) {
+    m.write(w);
+    { M::read(r) } -> std::same_as<M>;
+} && (requires { { M::kind } -> std::convertible_to<std::string_view>; } ||
+      requires { { M::kind_name() } -> std::convertible_to<std::string>; });
+
+/// The kind a StoredModel is saved as.
+template <StoredModel M>
+std::string stored_kind() {
+    if constexpr (requires { M::kind_name(); })
+        return M::kind_name();
+    else
+        return std::string(M::kind);
+}
+
+/// Saves a model, and the input columns it was trained on when given (ModelColumns), atomically.
+template <StoredModel M>
+void save_model(const M& model, const std::string& path, const ModelColumns& columns = {}) {
+    ModelWriter w;
+    model.write(w);
+    write_model_file(path, stored_kind<M>(), w.bytes(), columns);
+}
+
+/// Loads a model saved by save_model; io_error naming the file when it holds something else.
+template <StoredModel M>
+M load_model(const std::string& path) {
+    const std::string payload = read_model_payload(path, stored_kind<M>());
+    ModelReader r(payload, path);
+    M model = M::read(r);
+    r.check(r.at_end(), "corrupt model file (trailing bytes)");
+    return model;
 }
 
 }  // namespace resanom

@@ -1,15 +1,8 @@
-// resanom/search/config.hpp — the configuration of a whole search as one validated value: which
-// method (the table of methods and what each needs), classifier and hyperparameters, statistic,
-// windows, working points, δ_sys sources and σ_sys rule, seed and threads. run_search
-// (search/run.hpp) runs it; the `resanom search` tool parses its flags into it.
-//
-//   SearchConfig        the value; validate() throws input_error, naming fields as SearchNames says
-//   methods()           the table: name, template or not, references needed, sculpting of the cut
-//   search_layout(text) the window layouts by name (das2024, collins2021, LO:HI:WIDTH:STEP) with the
-//                       bump hunt's bins that go with them
-//   bump_hunt_edges(windows)   the bump hunt's default bins for a list of windows
-//
-// docs/search.md explains the choices the configuration makes when a field is left open.
+// resanom/search/config.hpp — the configuration of a whole search as one validated value
+// (SearchConfig: method, classifier and hyperparameters, statistic, windows, working points, δ_sys
+// sources, σ_sys rule, seed, threads; validate() throws input_error), the table of methods
+// (methods()), the window layouts by name (search_layout) and the bump hunt's default bins.
+// run_search (search/run.hpp) runs it; docs/search.md explains what an open field chooses.
 #pragma once
 
 #include <algorithm>

@@ -1,15 +1,9 @@
 // resanom/search/run.hpp — the whole search of `resanom search` as one call: run_search(config,
-// data) builds the configured method's pipeline (the classifier and statistic held in AnyClassifier
-// and AnyStatistic, so each method is compiled once), measures δ_sys from a background-only
-// reference or CATHODE's sidebands, runs every window (search/search.hpp) and returns the report
-// with everything it applied: the statistic, the δ_sys source and shifts, the σ_sys rule, the bump
-// hunt's configuration, the autoencoder's latent size, the windows' seeds.
-//
-//   SearchData          the events: data, simulations/ideal background, reference, test sample
-//   SearchObservers     optional progress callbacks (library code never prints)
-//   run_search(c, d)    → SearchRun
-//
-// A C++ analysis runs the tool's search with it in a few lines (examples/search_config.cpp).
+// SearchData, SearchObservers) builds the configured method's pipeline, measures δ_sys from a
+// background-only reference or CATHODE's sidebands, runs every window (search/search.hpp) and
+// returns a SearchRun: the report and everything it applied (statistic, δ_sys source and shifts,
+// σ_sys rule, bump-hunt configuration, the autoencoder's latent size, the windows' seeds).
+// examples/search_config.cpp runs the tool's search in a few lines; docs/search.md explains it.
 #pragma once
 
 #include <concepts>
@@ -306,14 +300,13 @@ SearchRun run_search(const Config& c, const SearchData& d, const SearchObservers
         run.shifts = run.shifts ? combine_in_quadrature(*run.shifts, sb) : sb;   // Das et al. 2024, §3.2: MC ⊕ SB
     }
     ds::begin(obs, "windows", n_windows, generator_steps + c.folds);
-    SearchOptions opt;
-    opt.windows = c.windows;
-    opt.test = d.test;
-    opt.multi = c.multi;
-    opt.progress = obs.window_done;
-    opt.on_step = obs.step;
-    opt.on_window = obs.window;
-    opt.sic_eps_b = c.eps_b;
+    const SearchOptions opt{.windows = c.windows,
+                            .test = d.test,
+                            .multi = c.multi,
+                            .sic_eps_b = c.eps_b,
+                            .progress = obs.window_done,
+                            .on_window = obs.window,
+                            .on_step = obs.step};
     const AnyStatistic stat = ds::make_statistic(c, run.statistic, dsys, run.shifts);
     run.report = ds::with_pipeline(ctx, stat, [&](const auto& p) { return search(p, d.data, d.references, opt, c.seed); });
     return run;

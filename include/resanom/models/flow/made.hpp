@@ -33,13 +33,12 @@
 #include "resanom/core/error.hpp"
 #include "resanom/core/random.hpp"
 #include "resanom/core/types.hpp"
+#include "resanom/models/nn/tensor.hpp"
 
 namespace resanom::flow {
 
-template <class S>
-using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;  ///< features × events
-template <class S>
-using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+using nn::Mat;  // features × events
+using nn::Vec;
 
 /// The sizes of a MADE block.
 struct MadeShape {

@@ -1,25 +1,10 @@
 // resanom/models/flow/maf.hpp — ConditionalMaf, the conditional density estimator p(x | m) of
-// CATHODE (Golling et al. 2024, §2; Das et al. 2024, §2.2.3): a masked autoregressive flow
-// (network.hpp, made.hpp) behind the logit-and-standardize preprocessing, trained with Adam on
-// minibatches, with a validation split, best-epoch selection and CATHODE's averaging over the few
-// best epochs. It models the DensityEstimator concept (core/concepts.hpp) and saves itself in the
-// versioned model container.
-//
-// Units. log_prob returns the log-density of the ORIGINAL features: the flow learns p(z | m) of
-// z = standardize(logit(u(x))) (core/preprocess.hpp: LogitScaler, then Standardizer), and
-//   log p(x | m) = log p_flow(z(x) | m) + log|det ∂z/∂x|.
-// The conditional values are standardized too (no Jacobian: they are conditioned on, not modelled).
-// Out of range: the logit maps the fitted [min, max] of each feature (widened by the margin) to
-// the real line, so the density is zero outside it. log_prob returns −∞ there (default), or
-// throws input_error naming the row and column (OutOfRangeLogProb::error), or clips the value into
-// the range first (::clip). Samples always lie inside the range.
-//
-// Averaging (MafParams::average_best = N > 1): the flows of the N epochs of lowest validation loss
-// are kept; log_prob is log of their mean density, and sample draws row i from flow (i mod N), so
-// that a sample is the equal mixture CATHODE draws from its ten best epochs.
-//
-// The flow trains in single precision (as the PyTorch reference does); preprocessing, losses and
-// log-densities are accumulated in double.
+// CATHODE (Golling et al. 2024, §2; Das et al. 2024, §2.2.3): the masked autoregressive flow of
+// network.hpp behind the logit-and-standardize preprocessing, trained in the shared loop of
+// models/nn/ with CATHODE's averaging over the best epochs; a DensityEstimator, saved in the model
+// container. log_prob is in the units of the original features (every Jacobian included) and −∞
+// outside the fitted range unless MafParams::out_of_range says otherwise; the flow trains in
+// single precision. docs/models/flow.md explains units, ranges and the averaging.
 #pragma once
 
 #include <algorithm>
@@ -39,6 +24,8 @@
 #include "resanom/core/random.hpp"
 #include "resanom/core/types.hpp"
 #include "resanom/models/flow/network.hpp"
+#include "resanom/models/nn/adam.hpp"
+#include "resanom/models/nn/train_loop.hpp"
 #include "resanom/models/serialization.hpp"
 
 namespace resanom {
@@ -46,16 +33,9 @@ namespace resanom {
 /// What log_prob does with features outside the fitted range (see the header comment).
 enum class OutOfRangeLogProb : std::uint8_t { minus_infinity = 0, error = 1, clip = 2 };
 
-/// What the progress callback hears after each epoch.
-struct FlowEpochReport {
-    int epoch = 0;  ///< 1-based
-    int max_epochs = 0;
-    double train_nll = 0.0;  ///< mean NLL of the epoch's minibatches (original units, nats/event)
-    double val_nll = std::numeric_limits<double>::quiet_NaN();  ///< NaN without validation split
-    bool improved = false;
-    double seconds = 0.0;
-};
-
+/// The flow reports its epochs as every network does (train_loss, val_loss: mean negative
+/// log-likelihood in nats per event, in the units of the original features).
+using FlowEpochReport = nn::EpochReport;
 /// Hyperparameters; defaults are the CATHODE reference configuration (the CATHODE
 /// authors' public code: 15 MADE blocks, 128 hidden, ReLU, batch norm, reversed order, Adam 1e-4,
 /// weight decay 1e-6, batch 256, 100 epochs); the validation fraction is the tool's.
@@ -76,7 +56,7 @@ struct MafParams {
     OutOfRangeLogProb out_of_range = OutOfRangeLogProb::minus_infinity;
     unsigned threads = 0;  ///< 0: all cores; results do not depend on it
     Index chunks = 2;      ///< column chunks per minibatch (parallel units; fixed for reproducibility)
-    std::function<void(const FlowEpochReport&)> progress;
+    nn::EpochCallback progress;
 
     void validate() const {
         const auto req = [](bool ok, const std::string& what) { detail::require(ok, "MafParams: " + what); };
@@ -96,15 +76,8 @@ struct MafParams {
     }
 };
 
-/// What a training run did.
-struct FlowHistory {
-    std::vector<double> train_nll, val_nll, epoch_seconds;
-    int epochs_run = 0;
-    int best_epoch = 0;  ///< 1-based; the best single epoch
-    double best_val_nll = std::numeric_limits<double>::quiet_NaN();
-    std::vector<int> kept_epochs;  ///< epochs whose flows the model holds (best first)
-    double seconds = 0.0;
-};
+/// What a training run did (losses in nats per event; kept_epochs: the averaged flows' epochs).
+using FlowHistory = nn::TrainHistory;
 
 class ConditionalMaf {
 public:
@@ -117,7 +90,7 @@ public:
 
     const MafParams& params() const noexcept { return p_; }
     /// Sets the progress callback (not saved with the model).
-    void set_progress(std::function<void(const FlowEpochReport&)> f) { p_.progress = std::move(f); }
+    void set_progress(nn::EpochCallback f) { p_.progress = std::move(f); }
     /// Sets the number of threads (not saved with the model; results do not depend on it).
     void set_threads(unsigned threads) noexcept { p_.threads = threads; }
     bool fitted() const noexcept { return !flows_.empty(); }
@@ -185,95 +158,32 @@ public:
         ThreadPool* pool = p_.threads == 1 ? nullptr : &shared_pool(p_.threads);
         const Index B = std::min(p_.batch_size, n_train);
         auto works = net.make_train_work(B, p_.chunks);
-        flow::Vec<float> grad(net.n_params()), m1 = flow::Vec<float>::Zero(net.n_params()),
-            m2 = flow::Vec<float>::Zero(net.n_params());
-        std::vector<Index> idx(static_cast<std::size_t>(n_train));
-        std::iota(idx.begin(), idx.end(), Index{0});
-        Rng shuffle_rng(derive_seed(seed, 2));
-
-        struct Snapshot {
-            double val;
-            int epoch;
-            flow::Vec<float> params, state;
-        };
-        std::vector<Snapshot> kept;
-        FlowHistory h;
-        std::int64_t step = 0;
-        for (int epoch = 1; epoch <= p_.epochs; ++epoch) {
-            const auto t0 = std::chrono::steady_clock::now();
-            shuffle(idx.begin(), idx.end(), shuffle_rng);
-            double loss_sum = 0.0;
-            Index batches = 0;
-            // Two threads synchronize twice per block and step; on a machine shared with other work
-            // a descheduled worker can make that slower than one thread. So each epoch times its
-            // first steps both ways and continues with the faster. Only speed depends on this: the
-            // chunking, and so every result, is the same either way.
-            double t_one = 0.0, t_pool = 0.0;
-            ThreadPool* step_pool = pool;
-            for (Index b0 = 0, s = 0; b0 < n_train; b0 += B, ++s) {
-                const Index nb = std::min(B, n_train - b0);
-                if (nb < 2) break;  // a batch of one has no batch variance
-                constexpr Index probe = 8;  // steps 1..8 on one thread, 9..16 on the pool (step 0 warms up)
-                const bool timed = pool != nullptr && s >= 1 && s <= 2 * probe;
-                if (timed) step_pool = s <= probe ? nullptr : pool;
-                const auto ts = std::chrono::steady_clock::now();
-                const double loss = net.loss_and_gradient(Ztr, Mtr, idx.data() + b0, nb, works, grad, step_pool);
-                if (timed) {
-                    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
-                    (s <= probe ? t_one : t_pool) += dt;
-                    if (s == 2 * probe) step_pool = t_pool < t_one ? pool : nullptr;
-                }
-                if (!std::isfinite(loss))
-                    throw numeric_error("ConditionalMaf::fit: the loss became non-finite at epoch " + std::to_string(epoch) +
-                                        ", step " + std::to_string(batches + 1) + " (try a lower learning rate)");
-                loss_sum += loss;
-                ++batches;
-                adam_step(net.params(), grad, m1, m2, ++step, step_pool);
-            }
-            net.set_batch_norm_statistics(Ztr, Mtr, pool);
-            FlowEpochReport rep;
-            rep.epoch = epoch;
-            rep.max_epochs = p_.epochs;
-            rep.train_nll = loss_sum / static_cast<double>(batches) - logj_tr;
-            h.train_nll.push_back(rep.train_nll);
-            double score = -static_cast<double>(epoch);  // without validation: the latest epochs
-            if (n_val > 0) {
-                const Vector lp = net.log_prob(Zva, Mva, pool);
-                rep.val_nll = -lp.mean() - logj_va;
-                if (!std::isfinite(rep.val_nll))
-                    throw numeric_error("ConditionalMaf::fit: the validation loss became non-finite at epoch " +
-                                        std::to_string(epoch) + " (try a lower learning rate)");
-                h.val_nll.push_back(rep.val_nll);
-                score = rep.val_nll;
-                if (!(h.best_epoch > 0) || rep.val_nll < h.best_val_nll) {
-                    h.best_epoch = epoch;
-                    h.best_val_nll = rep.val_nll;
-                    rep.improved = true;
-                }
-            } else {
-                h.best_epoch = epoch;
-                rep.improved = true;
-            }
-            // keep the average_best lowest scores (ties: the earlier epoch)
-            const auto better = [](const Snapshot& a, const Snapshot& b) { return a.val < b.val || (a.val == b.val && a.epoch < b.epoch); };
-            if (static_cast<int>(kept.size()) < p_.average_best || better(Snapshot{score, epoch, {}, {}}, kept.back())) {
-                if (static_cast<int>(kept.size()) == p_.average_best) kept.pop_back();
-                kept.push_back(Snapshot{score, epoch, net.params(), net.state()});
-                std::sort(kept.begin(), kept.end(), better);
-            }
-            rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            h.epoch_seconds.push_back(rep.seconds);
-            h.epochs_run = epoch;
-            if (p_.progress) p_.progress(rep);
-        }
+        auto task = nn::make_train_task(
+            net, n_train, n_val > 0, std::numeric_limits<double>::infinity(),
+            [&](const Index* rows, Index nb, std::uint64_t, ThreadPool* p, flow::Vec<float>& grad) {
+                return net.loss_and_gradient(Ztr, Mtr, rows, nb, works, grad, p);
+            },
+            [logj_tr](double sum, Index steps) { return sum / static_cast<double>(steps) - logj_tr; },
+            [&](ThreadPool* p) { net.set_batch_norm_statistics(Ztr, Mtr, p); },
+            [&](ThreadPool* p) { return -net.log_prob(Zva, Mva, p).mean() - logj_va; });
+        nn::TrainOptions o;
+        o.epochs = p_.epochs;
+        o.batch_size = p_.batch_size;
+        o.keep_best = p_.average_best;
+        o.min_batch = 2;  // a batch of one has no batch variance
+        o.parallel_min_flops = std::numeric_limits<double>::infinity();  // always probe (two syncs per block)
+        o.probe_steps = 8;
+        o.progress = p_.progress;
+        nn::Adam<float> adam(nn::AdamOptions{p_.learning_rate, p_.adam_beta1, p_.adam_beta2, p_.adam_epsilon,
+                                             p_.weight_decay, 0.0});
+        std::vector<nn::EpochWeights<float>> kept;
+        FlowHistory h = nn::train_epochs(task, adam, o, derive_seed(seed, 2), pool, kept, "ConditionalMaf::fit");
         flows_.clear();
-        h.kept_epochs.clear();
         for (auto& s : kept) {
             Net f = net;
             f.params() = std::move(s.params);
             f.state() = std::move(s.state);
             flows_.push_back(std::move(f));
-            h.kept_epochs.push_back(s.epoch);
         }
         h.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
         history_ = std::move(h);
@@ -360,21 +270,11 @@ public:
     }
 
     // ------------------------------------------------------------------ model files
-    void save(const std::string& path, const ModelColumns& columns = {}) const {
-        require_fitted("save");
-        ModelWriter w;
-        write(w);
-        write_model_file(path, kind, w.bytes(), columns);
-    }
-    static ConditionalMaf load(const std::string& path) {
-        const std::string payload = read_model_payload(path, kind);
-        ModelReader r(payload, path);
-        ConditionalMaf m = read(r);
-        r.check(r.at_end(), "corrupt model file (trailing bytes)");
-        return m;
-    }
+    void save(const std::string& path, const ModelColumns& columns = {}) const { save_model(*this, path, columns); }
+    static ConditionalMaf load(const std::string& path) { return load_model<ConditionalMaf>(path); }
 
     void write(ModelWriter& w) const {
+        require_fitted("save");
         w.put<std::uint32_t>(payload_version);
         w.put<std::uint32_t>(sizeof(Scalar));
         const Net& f = flows_[0];
@@ -402,7 +302,7 @@ public:
         vec(cond_.scale());
         for (const auto& p : f.permutations()) w.put_vector(std::vector<std::int64_t>(p.begin(), p.end()));
         w.put<std::int32_t>(history_.best_epoch);
-        w.put<double>(history_.best_val_nll);
+        w.put<double>(history_.best_val_loss);
         w.put<std::int32_t>(history_.epochs_run);
         w.put<std::uint64_t>(flows_.size());
         for (std::size_t s = 0; s < flows_.size(); ++s) {
@@ -459,7 +359,7 @@ public:
                 perms.emplace_back(v.begin(), v.end());
             }
             m.history_.best_epoch = r.get<std::int32_t>();
-            m.history_.best_val_nll = r.get<double>();
+            m.history_.best_val_loss = r.get<double>();
             m.history_.epochs_run = r.get<std::int32_t>();
             const auto nflows = r.get<std::uint64_t>();
             r.check(nflows >= 1 && nflows <= 100000, "corrupt flow count");
@@ -503,33 +403,6 @@ private:
                                                   std::to_string(m.rows()) + " conditional values");
         detail::require_finite(X, who + ": features");
         detail::require_finite(m, who + ": conditional values");
-    }
-
-    // Adam (PyTorch's form, weight decay added to the gradient), elementwise over fixed pieces.
-    void adam_step(flow::Vec<float>& params, const flow::Vec<float>& grad, flow::Vec<float>& m1, flow::Vec<float>& m2,
-                   std::int64_t t, ThreadPool* pool) const {
-        const double td = static_cast<double>(t);
-        const float b1 = static_cast<float>(p_.adam_beta1), b2 = static_cast<float>(p_.adam_beta2);
-        const float c1 = 1.0f - b1, c2 = 1.0f - b2, wd = static_cast<float>(p_.weight_decay);
-        const float step = static_cast<float>(p_.learning_rate / (1.0 - std::pow(p_.adam_beta1, td)));
-        const float isb2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(p_.adam_beta2, td)));
-        const float eps = static_cast<float>(p_.adam_epsilon);
-        const auto task = [&](Index, Index i0, Index i1) {
-            float* __restrict p = params.data();
-            const float* __restrict g = grad.data();
-            float* __restrict m = m1.data();
-            float* __restrict v = m2.data();
-            for (Index i = i0; i < i1; ++i) {
-                const float gi = g[i] + wd * p[i];
-                m[i] = b1 * m[i] + c1 * gi;
-                v[i] = b2 * v[i] + c2 * gi * gi;
-                p[i] -= step * m[i] / (std::sqrt(v[i]) * isb2 + eps);
-            }
-        };
-        if (pool != nullptr && pool->size() > 1)
-            pool->parallel_chunks(params.size(), pool->size(), task);
-        else
-            task(0, 0, params.size());
     }
 
     MafParams p_;

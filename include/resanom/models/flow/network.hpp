@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <numbers>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "resanom/core/error.hpp"
@@ -381,13 +382,18 @@ public:
                 w.s2[static_cast<std::size_t>(i)] = q;
             }
         };
+        // Σ over chunks, in chunk order, of the partial sums (s1, s2) of feature i
+        const auto chunk_sums = [&](Index i) {
+            double a = 0.0, q = 0.0;
+            for (Index c = 0; c < K; ++c) {
+                a += ws[static_cast<std::size_t>(c)].s1[static_cast<std::size_t>(i)];
+                q += ws[static_cast<std::size_t>(c)].s2[static_cast<std::size_t>(i)];
+            }
+            return std::pair<double, double>{a, q};
+        };
         const auto combine_forward = [&](int b) {
             for (Index i = 0; i < dd; ++i) {
-                double a = 0.0, q = 0.0;
-                for (Index c = 0; c < K; ++c) {
-                    a += ws[static_cast<std::size_t>(c)].s1[static_cast<std::size_t>(i)];
-                    q += ws[static_cast<std::size_t>(c)].s2[static_cast<std::size_t>(i)];
-                }
+                const auto [a, q] = chunk_sums(i);
                 const double mu = a * invB;
                 const double var = std::max(q * invB - mu * mu, 0.0) + batch_norm_eps;
                 bn_mean_[static_cast<std::size_t>(b * dd + i)] = mu;
@@ -413,11 +419,7 @@ public:
         std::vector<double> sdy(static_cast<std::size_t>(dd)), sdyx(static_cast<std::size_t>(dd));
         const auto combine_backward = [&](int b) {
             for (Index i = 0; i < dd; ++i) {
-                double a = 0.0, c = 0.0;
-                for (Index ch = 0; ch < K; ++ch) {
-                    a += ws[static_cast<std::size_t>(ch)].s1[static_cast<std::size_t>(i)];
-                    c += ws[static_cast<std::size_t>(ch)].s2[static_cast<std::size_t>(i)];
-                }
+                const auto [a, c] = chunk_sums(i);
                 sdy[static_cast<std::size_t>(i)] = a;
                 sdyx[static_cast<std::size_t>(i)] = c;
                 // parameter gradients of BN_b (chunk 0's gradient carries them; the others hold 0)

@@ -255,6 +255,7 @@ public:
 
     // --- serialization (models/serialization.hpp) ---------------------------------------------
     void write(ModelWriter& w) const {
+        detail::require(fitted(), "Hgb: the model is not trained");
         w.put<std::int64_t>(n_features_);
         w.put<double>(baseline_);
         w.put<std::uint64_t>(trees_.size());
@@ -309,21 +310,10 @@ public:
     }
 
     /// Saves the trained model (format: models/serialization.hpp, kind "hgb").
-    void save(const std::string& path, const ModelColumns& columns = {}) const {
-        detail::require(fitted(), "Hgb::save: the model is not trained");
-        ModelWriter w;
-        write(w);
-        write_model_file(path, kind, w.bytes(), columns);
-    }
+    void save(const std::string& path, const ModelColumns& columns = {}) const { save_model(*this, path, columns); }
 
     /// Loads a model saved by save(); io_error naming the file when it is not one.
-    static Hgb load(const std::string& path) {
-        const std::string payload = read_model_payload(path, kind);
-        ModelReader r(payload, path);
-        Hgb m = read(r);
-        r.check(r.at_end(), "corrupt hgb model (trailing bytes)");
-        return m;
-    }
+    static Hgb load(const std::string& path) { return load_model<Hgb>(path); }
 
 private:
     static void check_set(const TrainingSet& s, const std::string& what) {
@@ -390,14 +380,9 @@ private:
         hgb::BinMapper mapper;
         mapper.fit(train.X, params_.max_bins, params_.bin_subsample, derive_seed(seed, 1), &pool);
         const hgb::BinnedMatrix B = mapper.transform(train.X, &pool);
-        hgb::GrowerParams gp;
-        gp.max_leaf_nodes = params_.max_leaf_nodes;
-        gp.max_depth = params_.max_depth;
-        gp.min_samples_leaf = params_.min_samples_leaf;
-        gp.l2_regularization = params_.l2_regularization;
-        gp.min_gain_to_split = params_.min_gain_to_split;
-        gp.min_hessian_to_split = params_.min_hessian_to_split;
-        gp.learning_rate = params_.learning_rate;
+        const hgb::GrowerParams gp{params_.max_leaf_nodes,    params_.max_depth,         params_.min_samples_leaf,
+                                   params_.l2_regularization, params_.min_gain_to_split, params_.min_hessian_to_split,
+                                   params_.learning_rate};  // GrowerParams' fields, in their order
         hgb::TreeGrower grower(B, mapper, gp, &pool);
 
         const Index n = train.size();

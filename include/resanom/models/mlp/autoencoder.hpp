@@ -1,16 +1,8 @@
 // resanom/models/mlp/autoencoder.hpp — the unsupervised anomaly score of Collins et al. 2021, §3.2:
-// Autoencoder (one network) and AutoencoderEnsemble (a model of the Scorer concept).
-//
-// An Autoencoder standardizes its training features, learns x → x through a narrow latent layer
-// (d → hidden… → latent → …hidden → d, ReLU hidden layers, linear latent and output, BatchNorm
-// after the first hidden layer) with the MSE loss and Adam, and scores an event by its
-// reconstruction error, the per-event MSE in standardized units. The ensemble trains `ensemble`
-// members on seeded random subsamples for a fixed number of epochs (Collins et al. 2021: 50 members, 50 000
-// events, one epoch — more training makes the AE learn the anomalies too) and scores with the mean
-// of the members' MSE. Model selection uses the fraction of variance unexplained
-// (Collins et al. 2021, App. C, eq. C.2): F = Σ_i |Y_i − y_i|² / Σ_i |Y_i − ⟨Y⟩|², which for
-// standardized features is the mean per-event MSE (eq. C.3); select_latent_by_fvu chooses the
-// latent size by it (App. C).
+// Autoencoder (one network; score = per-event reconstruction MSE in standardized units) and
+// AutoencoderEnsemble (Ensemble<Autoencoder> with the paper's settings), both Scorers, and the
+// choice of the latent size by the fraction of variance unexplained (App. C, select_latent_by_fvu).
+// docs/models/autoencoder.md explains the architecture, the ensemble and the FVU.
 #pragma once
 
 #include <algorithm>
@@ -28,8 +20,9 @@
 #include "resanom/core/parallel.hpp"
 #include "resanom/core/preprocess.hpp"
 #include "resanom/core/random.hpp"
+#include "resanom/models/ensemble.hpp"
 #include "resanom/models/serialization.hpp"
-#include "resanom/models/mlp/adam.hpp"
+#include "resanom/models/nn/adam.hpp"
 #include "resanom/models/mlp/loss.hpp"
 #include "resanom/models/mlp/network.hpp"
 #include "resanom/models/mlp/serialize.hpp"
@@ -105,6 +98,7 @@ public:
         history_ = nn::train(net, adam, d, nullptr, nn::Mse(), o, derive_seed(seed, 2), &shared_pool(p_.threads));
         net_ = std::move(net);
         st_ = std::move(st);
+        training_fvu_ = fvu(X);
     }
 
     /// The reconstruction of each row of X, in the units of X.
@@ -127,7 +121,11 @@ public:
         return (Z - R).squaredNorm() / den;
     }
 
+    /// The FVU on the events the autoencoder was fitted on.
+    double training_fvu() const noexcept { return training_fvu_; }
+
     bool fitted() const noexcept { return net_.built(); }
+    Index n_features() const noexcept { return net_.built() ? net_.in_width() : 0; }
     const AutoencoderParams& params() const noexcept { return p_; }
     const nn::Network<Scalar>& network() const noexcept { return net_; }
     const Standardizer& standardizer() const noexcept { return st_; }
@@ -136,8 +134,10 @@ public:
     static constexpr std::string_view kind = "autoencoder";
 
     void write(ModelWriter& w) const {
+        resanom::detail::require(fitted(), "Autoencoder: not fitted");
         nn::write_standardizer(w, st_);
         nn::write_network(w, net_);
+        w.put<double>(training_fvu_);
     }
     static Autoencoder read(ModelReader& r) {
         Autoencoder a;
@@ -145,21 +145,11 @@ public:
         a.net_ = nn::read_network<Scalar>(r);
         if (a.net_.in_width() != a.st_.mean().size() || a.net_.out_width() != a.net_.in_width())
             r.fail("the stored network is not an autoencoder of the stored features");
+        a.training_fvu_ = r.get<double>();
         return a;
     }
-    void save(const std::string& path, const ModelColumns& columns = {}) const {
-        resanom::detail::require(fitted(), "Autoencoder::save: not fitted");
-        ModelWriter w;
-        write(w);
-        write_model_file(path, kind, w.bytes(), columns);
-    }
-    static Autoencoder load(const std::string& path) {
-        const std::string payload = read_model_payload(path, kind);
-        ModelReader r(payload, path);
-        Autoencoder a = read(r);
-        r.check(r.at_end(), "corrupt model file (trailing bytes)");
-        return a;
-    }
+    void save(const std::string& path, const ModelColumns& columns = {}) const { save_model(*this, path, columns); }
+    static Autoencoder load(const std::string& path) { return load_model<Autoencoder>(path); }
 
 private:
     void check(const Matrix& X) const {
@@ -195,6 +185,7 @@ private:
     nn::Network<Scalar> net_;
     Standardizer st_;
     nn::TrainHistory history_;
+    double training_fvu_ = 0.0;
 };
 
 /// Ensemble settings; defaults from Collins et al. 2021, §3.2.
@@ -211,100 +202,49 @@ struct AutoencoderEnsembleParams {
     }
 };
 
-class AutoencoderEnsemble {
+/// Ensemble<Autoencoder> with the settings of AutoencoderEnsembleParams: `ensemble` members, each on
+/// a random subsample of `subsample` events (member k: Ensemble::fit's seeds), scored by the mean of
+/// the members' per-event MSE.
+class AutoencoderEnsemble : public Ensemble<Autoencoder> {
 public:
-    AutoencoderEnsemble() = default;
-    explicit AutoencoderEnsemble(AutoencoderEnsembleParams p) : p_(std::move(p)) { p_.validate(); }
-
-    /// Called with (members done, members) as members finish (from worker threads; keep it cheap
-    /// and thread-safe).
-    void set_progress(std::function<void(int, int)> cb) { progress_ = std::move(cb); }
-
-    /// Member k trains on a subsample drawn with derive_seed(seed, k), from derive_seed(seed, k).
-    void fit(const Matrix& X, std::uint64_t seed) {
-        p_.validate();
-        resanom::detail::require(X.rows() > 0 && X.cols() > 0, "AutoencoderEnsemble::fit: no events or no features");
-        resanom::detail::require_finite(X, "AutoencoderEnsemble::fit: features");
-        std::vector<Autoencoder> members(static_cast<std::size_t>(p_.ensemble), Autoencoder(p_.member));
-        std::vector<double> fvus(members.size(), 0.0);
-        ThreadPool& pool = shared_pool(p_.threads);
-        std::atomic<int> done{0};
-        pool.parallel_for(static_cast<Index>(members.size()), [&](Index k) {
-            const std::uint64_t s = derive_seed(seed, static_cast<std::uint64_t>(k));
-            Rng rng(s);
-            const Index m = std::min(p_.subsample, X.rows());
-            auto perm = permutation(static_cast<std::size_t>(X.rows()), rng);
-            IndexList rows(perm.begin(), perm.begin() + m);
-            std::sort(rows.begin(), rows.end());
-            const Matrix sub = X(rows, Eigen::all);
-            auto& a = members[static_cast<std::size_t>(k)];
-            a.fit(sub, derive_seed(s, 1));
-            fvus[static_cast<std::size_t>(k)] = a.fvu(sub);
-            const int d = ++done;
-            if (progress_) progress_(d, static_cast<int>(members.size()));
-        });
-        members_ = std::move(members);
-        fvu_ = 0.0;
-        for (double f : fvus) fvu_ += f;
-        fvu_ /= static_cast<double>(fvus.size());
-    }
-
-    /// Mean over members of the per-event reconstruction MSE (higher = more anomalous).
-    Vector score(const Matrix& X) const {
-        resanom::detail::require(fitted(), "AutoencoderEnsemble::score: not fitted");
-        std::vector<Vector> parts(members_.size());
-        ThreadPool& pool = shared_pool(p_.threads);
-        pool.parallel_for(static_cast<Index>(members_.size()),
-                          [&](Index k) { parts[static_cast<std::size_t>(k)] = members_[static_cast<std::size_t>(k)].score(X); });
-        Vector s = Vector::Zero(X.rows());
-        for (const auto& p : parts) s += p;  // member order: reproducible
-        return s / static_cast<double>(members_.size());
+    AutoencoderEnsemble() : AutoencoderEnsemble(AutoencoderEnsembleParams{}) {}
+    explicit AutoencoderEnsemble(AutoencoderEnsembleParams p)
+        : Ensemble<Autoencoder>(Autoencoder(checked(p).member), p.ensemble, p.threads), p_(std::move(p)) {
+        set_subsample(p_.subsample);
     }
 
     /// Mean over members of the FVU on each member's training subsample (Collins et al. 2021, App. C).
-    double fvu() const noexcept { return fvu_; }
+    double fvu() const {
+        resanom::detail::require(fitted(), "AutoencoderEnsemble::fvu: not fitted");
+        double f = 0.0;
+        for (const auto& m : members()) f += m.training_fvu();
+        return f / static_cast<double>(members().size());
+    }
     /// Mean over members of the FVU on X.
     double fvu(const Matrix& X) const {
         resanom::detail::require(fitted(), "AutoencoderEnsemble::fvu: not fitted");
         double f = 0.0;
-        for (const auto& m : members_) f += m.fvu(X);
-        return f / static_cast<double>(members_.size());
+        for (const auto& m : members()) f += m.fvu(X);
+        return f / static_cast<double>(members().size());
     }
 
-    bool fitted() const noexcept { return !members_.empty(); }
-    const std::vector<Autoencoder>& members() const noexcept { return members_; }
     const AutoencoderEnsembleParams& params() const noexcept { return p_; }
 
-    void save(const std::string& path, const ModelColumns& columns = {}) const {
-        resanom::detail::require(fitted(), "AutoencoderEnsemble::save: not fitted");
-        ModelWriter w;
-        w.put<double>(fvu_);
-        w.put<std::uint64_t>(members_.size());
-        for (const auto& m : members_) m.write(w);
-        write_model_file(path, kind, w.bytes(), columns);
-    }
-    static constexpr std::string_view kind = "ensemble/autoencoder";
+    /// Loads an ensemble saved by save() (members' hyperparameters as stored; the ensemble size
+    /// from the file).
     static AutoencoderEnsemble load(const std::string& path) {
-        const std::string payload = read_model_payload(path, kind);
-        ModelReader r(payload, path);
         AutoencoderEnsemble e;
-        e.fvu_ = r.get<double>();
-        const auto n = r.get<std::uint64_t>();
-        if (n == 0 || n > 100000) r.fail("corrupt ensemble size " + std::to_string(n));
-        for (std::uint64_t k = 0; k < n; ++k) e.members_.push_back(Autoencoder::read(r));
-        r.check(r.at_end(), "corrupt model file (trailing bytes)");
-        for (const auto& m : e.members_)
-            r.check(m.network().in_width() == e.members_.front().network().in_width(),
-                    "corrupt ensemble file (members of different input widths)");
-        e.p_.ensemble = static_cast<int>(n);
+        static_cast<Ensemble<Autoencoder>&>(e) = Ensemble<Autoencoder>::load(path, e.p_.threads);
+        e.p_.ensemble = e.size();
         return e;
     }
 
 private:
+    static const AutoencoderEnsembleParams& checked(const AutoencoderEnsembleParams& p) {
+        p.validate();
+        return p;
+    }
     AutoencoderEnsembleParams p_{};
-    std::vector<Autoencoder> members_;
-    double fvu_ = 0.0;
-    std::function<void(int, int)> progress_;
 };
 
 static_assert(Scorer<AutoencoderEnsemble>);

@@ -1,15 +1,8 @@
 // resanom/models/mlp/layers.hpp — the layers of resanom's dense networks: what each layer is
 // (LayerSpec, and the type-level specs Dense<64>, ReLU, LeakyReLU<0.1>, ELU<>, Tanh, Sigmoid,
 // Identity, Dropout<0.2>, BatchNorm<> that Sequential<...> composes), and the elementwise kernels
-// of the activations, forward and backward.
-//
-// Storage order, chosen on purpose: a minibatch is a (features × batch) column-major matrix, one
-// event per column, so that every event's activations are contiguous, a Dense layer is one GEMM
-// Y = W·X with W (out × in) column-major, and splitting a minibatch across threads is a split into
-// column blocks. Activations are computed from the layer's output alone in the backward pass
-// (ReLU: y > 0; Tanh: 1 − y²; Sigmoid: y(1 − y); ELU: y + α for y ≤ 0), so no pre-activation copy
-// is kept, and a Dense layer followed by an activation leaves its bias to the activation, which
-// adds it in the same pass over memory (bias + activation fused).
+// of the activations, forward (bias fused) and backward (from the layer's output alone).
+// docs/models/mlp.md explains the storage order and the fusions.
 #pragma once
 
 #include <algorithm>
@@ -23,17 +16,9 @@
 
 #include "resanom/core/error.hpp"
 #include "resanom/core/types.hpp"
+#include "resanom/models/nn/tensor.hpp"
 
 namespace resanom::nn {
-
-template <class S>
-using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;  ///< features × batch, column-major
-template <class S>
-using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
-template <class S>
-using MatRef = Eigen::Ref<Mat<S>>;
-template <class S>
-using ConstMatRef = Eigen::Ref<const Mat<S>>;
 
 enum class LayerKind : std::uint8_t {
     dense = 0,

@@ -4,7 +4,7 @@
 // describe them.
 #pragma once
 
-#include "resanom/models/mlp/adam.hpp"
+#include "resanom/models/nn/adam.hpp"
 #include "resanom/models/mlp/autoencoder.hpp"
 #include "resanom/models/mlp/layers.hpp"
 #include "resanom/models/mlp/loss.hpp"

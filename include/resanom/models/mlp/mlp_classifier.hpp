@@ -27,7 +27,7 @@
 #include "resanom/core/random.hpp"
 #include "resanom/core/training_set.hpp"
 #include "resanom/models/serialization.hpp"
-#include "resanom/models/mlp/adam.hpp"
+#include "resanom/models/nn/adam.hpp"
 #include "resanom/models/mlp/loss.hpp"
 #include "resanom/models/mlp/network.hpp"
 #include "resanom/models/mlp/serialize.hpp"
@@ -142,7 +142,7 @@ public:
     explicit MlpClassifier(MlpParams p) : p_(std::move(p)) { p_.validate(); }
 
     /// Called after every epoch of fit (optional; library code never prints).
-    void set_progress(std::function<void(const nn::EpochReport&)> cb) { progress_ = std::move(cb); }
+    void set_progress(nn::EpochCallback cb) { progress_ = std::move(cb); }
 
     /// Splits a validation set of val_fraction off `train` (seeded), unless val_fraction is 0.
     void fit(const TrainingSet& train, std::uint64_t seed) {
@@ -215,22 +215,12 @@ public:
     static constexpr std::string_view kind = "mlp";
 
     /// Writes the trained classifier (architecture, weights, standardization) to `path`.
-    void save(const std::string& path, const ModelColumns& columns = {}) const {
-        resanom::detail::require(fitted(), "MlpClassifier::save: the classifier is not fitted");
-        ModelWriter w;
-        write(w);
-        write_model_file(path, kind, w.bytes(), columns);
-    }
-    static MlpClassifier load(const std::string& path) {
-        const std::string payload = read_model_payload(path, kind);
-        ModelReader r(payload, path);
-        MlpClassifier c = read(r);
-        r.check(r.at_end(), "corrupt model file (trailing bytes)");
-        return c;
-    }
+    void save(const std::string& path, const ModelColumns& columns = {}) const { save_model(*this, path, columns); }
+    static MlpClassifier load(const std::string& path) { return load_model<MlpClassifier>(path); }
 
     /// Into / from a model payload (Ensemble<MlpClassifier> stores its members this way).
     void write(ModelWriter& w) const {
+        resanom::detail::require(fitted(), "MlpClassifier: the classifier is not fitted");
         nn::write_standardizer(w, standardizer_);
         nn::write_network(w, net_);
         w.put<std::int32_t>(history_.epochs_run);
@@ -273,13 +263,12 @@ private:
         const nn::Dataset<Scalar> tr = dataset(st, train);
         nn::Dataset<Scalar> va;
         if (val != nullptr) va = dataset(st, *val);
-        nn::TrainOptions o;
-        o.epochs = p_.epochs;
-        o.batch_size = p_.batch_size;
-        o.patience = p_.patience;
-        o.clip_norm = p_.clip_norm;
-        o.chunks = p_.chunks;
-        o.progress = progress_;
+        const nn::TrainOptions o{.epochs = p_.epochs,
+                                 .batch_size = p_.batch_size,
+                                 .patience = p_.patience,
+                                 .clip_norm = p_.clip_norm,
+                                 .chunks = p_.chunks,
+                                 .progress = progress_};
         nn::Adam<Scalar> adam(p_.adam);
         ThreadPool& pool = shared_pool(p_.threads);
         history_ = nn::train(net, adam, tr, val != nullptr ? &va : nullptr, loss, o, derive_seed(seed, 8), &pool, &vloss);
@@ -291,7 +280,7 @@ private:
     nn::Network<Scalar> net_;
     Standardizer standardizer_;
     nn::TrainHistory history_;
-    std::function<void(const nn::EpochReport&)> progress_;
+    nn::EpochCallback progress_;
 };
 
 static_assert(Classifier<MlpClassifier>);

@@ -1,18 +1,7 @@
 // resanom/models/mlp/network.hpp — a dense network as a type: Network<S> (a list of layers, its
 // parameters in one flat vector), Sequential<Dense<64>, ReLU, ...> and readable aliases, and the
-// forward and backward passes over preallocated minibatch buffers (Workspace).
-//
-// All trainable parameters live in one contiguous vector (per Dense layer: W, out × in
-// column-major, then b; per BatchNorm: γ then β), and a gradient vector has the same layout. The
-// optimizer, gradient clipping, the reduction of per-thread gradients, the best-epoch snapshot and
-// serialization are then single loops over flat memory. Layers read their weights through
-// Network::weight(i) / bias(i) (Eigen maps into that vector) — a masked Dense layer (the MADE
-// blocks of a flow) is W ⊙ M through the same maps. BatchNorm's running statistics are the
-// network's non-trainable `state` vector.
-//
-// A Workspace holds every buffer one thread needs for one minibatch of up to `capacity` events:
-// the activations of every layer, their gradients, dropout masks and BatchNorm statistics, and the
-// parameter gradient. forward()/backward() write into it and never allocate.
+// forward and backward passes over preallocated minibatch buffers (Workspace) that never allocate.
+// docs/models/mlp.md explains the storage order and the parameter layout.
 #pragma once
 
 #include <algorithm>

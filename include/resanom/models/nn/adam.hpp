@@ -1,6 +1,6 @@
-// resanom/models/mlp/adam.hpp — the Adam optimizer (Kingma & Ba, arXiv:1412.6980) over a flat
-// parameter vector, with L2 weight decay, the learning-rate decay of Keras used by Collins et al. 2021, §3.1,
-// and gradient-norm clipping.
+// resanom/models/nn/adam.hpp — the Adam optimizer (Kingma & Ba, arXiv:1412.6980) of every resanom
+// network (dense networks, autoencoders, flows) over a flat parameter vector, with L2 weight decay,
+// the learning-rate decay of Keras used by Collins et al. 2021, §3.1, and gradient-norm clipping.
 //
 // Step t (from 1), gradient g (weight decay adds λθ, as torch.optim.Adam does):
 //   m ← β1 m + (1 − β1) g,   v ← β2 v + (1 − β2) g²,
@@ -13,7 +13,9 @@
 #include <string>
 
 #include "resanom/core/error.hpp"
-#include "resanom/models/mlp/layers.hpp"
+#include "resanom/core/parallel.hpp"
+#include "resanom/core/types.hpp"
+#include "resanom/models/nn/tensor.hpp"
 
 namespace resanom::nn {
 
@@ -51,41 +53,62 @@ public:
         t_ = 0;
     }
 
-    /// One update of params from grad (same layout). No allocation.
-    void step(Eigen::Ref<Vec<S>> params, const Eigen::Ref<const Vec<S>>& grad) {
+    /// One update of params from grad (same layout). No allocation. With a pool of two or more
+    /// threads and at least `parallel_min_params` parameters, fixed pieces of the vector update in
+    /// parallel; the update is elementwise, so the result is the same either way.
+    void step(Eigen::Ref<Vec<S>> params, const Eigen::Ref<const Vec<S>>& grad, ThreadPool* pool = nullptr) {
         resanom::detail::require(params.size() == m_.size() && grad.size() == m_.size(), "Adam::step: size mismatch (call reset)");
         ++t_;
         const double t = static_cast<double>(t_);
         const double lr = o_.learning_rate / (1.0 + o_.decay * (t - 1.0));
         const double bc1 = 1.0 - std::pow(o_.beta1, t), bc2 = 1.0 - std::pow(o_.beta2, t);
-        const S b1 = static_cast<S>(o_.beta1), b2 = static_cast<S>(o_.beta2);
-        const S c1 = static_cast<S>(1.0 - o_.beta1), c2 = static_cast<S>(1.0 - o_.beta2);
-        const S wd = static_cast<S>(o_.weight_decay);
-        const S step = static_cast<S>(lr / bc1);
-        const S inv_sqrt_bc2 = static_cast<S>(1.0 / std::sqrt(bc2));
-        const S eps = static_cast<S>(o_.epsilon);
-        // Whole-vector Eigen array expressions rather than a scalar loop: Eigen vectorizes sqrt and
-        // the division, which a plain loop over std::sqrt does not get (GCC keeps sqrt scalar
-        // while errno may be set). Three passes over the parameters (a few megabytes at most).
-        auto p = params.array();
-        auto m = m_.array();
-        auto v = v_.array();
-        if (wd != S(0)) {
-            const auto g = grad.array() + wd * p;
-            m = b1 * m + c1 * g;
-            v = b2 * v + c2 * g.square();
-        } else {
-            const auto g = grad.array();
-            m = b1 * m + c1 * g;
-            v = b2 * v + c2 * g.square();
-        }
-        p -= step * m / (v.sqrt() * inv_sqrt_bc2 + eps);
+        const Coefficients c{static_cast<S>(o_.beta1),
+                             static_cast<S>(o_.beta2),
+                             static_cast<S>(1.0 - o_.beta1),
+                             static_cast<S>(1.0 - o_.beta2),
+                             static_cast<S>(o_.weight_decay),
+                             static_cast<S>(lr / bc1),
+                             static_cast<S>(1.0 / std::sqrt(bc2)),
+                             static_cast<S>(o_.epsilon)};
+        const Index n = params.size();
+        if (pool != nullptr && pool->size() > 1 && n >= parallel_min_params)
+            pool->parallel_chunks(n, static_cast<Index>(pool->size()),
+                                  [&](Index, Index i0, Index i1) { update(params, grad, c, i0, i1 - i0); });
+        else
+            update(params, grad, c, 0, n);
     }
+
+    /// Below this many parameters an update runs on one thread (waking a worker costs more).
+    static constexpr Index parallel_min_params = Index{1} << 16;
 
     std::int64_t steps() const noexcept { return t_; }
     const AdamOptions& options() const noexcept { return o_; }
 
 private:
+    struct Coefficients {
+        S b1, b2, c1, c2, wd, step, inv_sqrt_bc2, eps;
+    };
+
+    // Whole-piece Eigen array expressions rather than a scalar loop: Eigen vectorizes sqrt and the
+    // division, which a plain loop over std::sqrt does not get (GCC keeps sqrt scalar while errno
+    // may be set).
+    void update(Eigen::Ref<Vec<S>>& params, const Eigen::Ref<const Vec<S>>& grad, const Coefficients& c, Index i0,
+                Index len) {
+        auto p = params.segment(i0, len).array();
+        auto m = m_.segment(i0, len).array();
+        auto v = v_.segment(i0, len).array();
+        if (c.wd != S(0)) {
+            const auto g = grad.segment(i0, len).array() + c.wd * p;
+            m = c.b1 * m + c.c1 * g;
+            v = c.b2 * v + c.c2 * g.square();
+        } else {
+            const auto g = grad.segment(i0, len).array();
+            m = c.b1 * m + c.c1 * g;
+            v = c.b2 * v + c.c2 * g.square();
+        }
+        p -= c.step * m / (v.sqrt() * c.inv_sqrt_bc2 + c.eps);
+    }
+
     AdamOptions o_;
     Vec<S> m_, v_;
     std::int64_t t_ = 0;
