@@ -1,11 +1,11 @@
 // resanom/toys/bimodal.hpp — the two-simulation bimodal toy of Chen et al. 2023, §4.3 (Multi-SALAD,
-// SALAD-Switch): a two-mode Gaussian background, two simulations that each mismodel a different
-// mode, and a resonant anomaly.
+// SALAD-Switch): a two-mode background, two simulations each mismodelling one mode, an anomaly.
 //
 // BimodalToyParams, bimodal_data, bimodal_simulation(k), bimodal_toy. The paper's garbled text is
-// reconstructed with Example 1 of §4.2 (background ½N(−μ, σ²) + ½N(+μ, σ²), simulation k mismodels
-// mode k towards the anomaly); m is uniform (x ⊥ m), the anomaly uniform in the SR. docs/toys.md
-// ("Bimodal two-simulation toy") says what is read from the paper and what is reconstructed.
+// reconstructed with Example 1 of §4.2 (background ½N(−μ, σ²) + ½N(+μ, σ²), both Gaussian;
+// simulation k mismodels mode k towards the anomaly); m is uniform (x ⊥ m), the resonant anomaly
+// uniform in the SR. docs/toys.md ("Bimodal two-simulation toy") says what is read from the paper
+// and what is reconstructed.
 #pragma once
 
 #include <cmath>

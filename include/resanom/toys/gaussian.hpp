@@ -1,6 +1,5 @@
 // resanom/toys/gaussian.hpp — the two-dimensional Gaussian toy of Benkendorfer et al. 2021, §III
-// (SA-CWoLa/SALAD demonstration), plus the small helpers every toy generator shares
-// (resanom::toys::detail).
+// (SA-CWoLa/SALAD demonstration), plus the helpers every toy shares (resanom::toys::detail).
 //
 // GaussianToyParams (eqs. 3.1–3.3), gaussian_data, gaussian_simulation, gaussian_toy. Each event
 // also gets an m drawn uniformly inside its region (SR 3.3–3.7 TeV, sidebands of width sb_width),
