@@ -1,19 +1,14 @@
 // resanom/resanom.hpp — the umbrella header: includes every public part of resanom.
 //
-// resanom is a header-only C++20 library for resonant anomaly detection. Include this one header,
-// or only the headers of the parts you use (each says at its top what lives there):
-//   core/   errors, the random engine, events, training sets, regions and window scans, concepts,
-//           preprocessing with log-Jacobians, out-of-fold prediction
-//   io/     .npy and CSV reading and atomic writing
-//   models/ histogram gradient-boosted trees, dense networks (MLP, autoencoders), ensembles,
-//           the MAF normalizing flow (conditional density estimation), model files
-//   stats/  ROC/SIC metrics, histograms, sideband fits, significances, direct background
-//           estimation, KDE, KS test, window scans and the global significance
-//   toys/   the built-in toy datasets of the papers
-//   methods/ the papers' methods as template generators and scorers, the pipelines
-//           WeakSupervision<G, C, T> and Unsupervised<S, T>, combinations, run-time holders
-//   search/ the sliding-window search, δ_sys from a background-only reference, the global
-//           significance
+// Include this one header, or only the headers of the parts you use (each says what lives there):
+//   core/    errors, the random engine, events, training sets, regions and window scans, concepts,
+//            preprocessing with log-Jacobians, out-of-fold prediction
+//   io/      .npy and CSV reading and atomic writing;   toys/  the built-in toy datasets of the papers
+//   models/  HGB, dense networks (MLP, autoencoders), ensembles, the MAF flow, model files
+//   stats/   ROC/SIC, histograms, sideband fits, significances, direct estimation, KDE, KS, scans
+//   methods/ the papers' methods, the pipelines WeakSupervision<G, C, T> and Unsupervised<S, T>,
+//            combinations, run-time holders
+//   search/  the sliding-window search, δ_sys from a background-only reference, global significance
 #pragma once
 
 #include "resanom/core/concepts.hpp"

@@ -1,18 +1,11 @@
 // resanom/core/parallel.hpp — a small persistent thread pool for resanom's parallel loops.
 //
-// Starting threads costs tens of microseconds, too much for loops that run thousands of times
-// (a histogram per tree node, a minibatch per step), so the workers persist and sleep between
-// jobs. Two loop forms:
-//   parallel_for(n, fn)               fn(i) for i in [0, n), items handed out one at a time
-//                                     through an atomic counter (for coarse items; loops over
-//                                     many cheap items should use parallel_chunks);
-//   parallel_chunks(n, k, fn)         fn(c, begin, end) for k fixed contiguous chunks, so that a
-//                                     reduction combined in chunk order is bit-reproducible
-//                                     whatever thread runs which chunk.
-// The calling thread takes part. A loop started from inside a pool task runs serially (no nested
-// parallelism, no deadlock). The first exception thrown by a task is rethrown to the caller after
-// the loop has finished. ThreadPool(1) runs everything on the caller. shared_pool(T) hands out one
-// persistent pool per size for the whole process.
+//   parallel_for(n, fn)          fn(i) for i in [0, n), items handed out one at a time (coarse items)
+//   parallel_chunks(n, k, fn)    fn(c, begin, end) over k fixed chunks: reductions in chunk order are
+//                                bit-reproducible whatever thread runs which chunk
+//   shared_pool(T)               one persistent pool per size for the whole process
+// The caller takes part; a loop inside a task runs serially; the first task exception is rethrown
+// after the loop. docs/hardening.md ("Threads") explains the pool.
 #pragma once
 
 #include <algorithm>

@@ -1,18 +1,11 @@
 // resanom/io/csv.hpp — the Table type (a matrix with named columns), column selection by name or
 // index, and reading and writing numeric CSV files with a header row.
 //
-// Table lives here rather than in table.hpp because the CSV reader returns it and table.hpp, which
-// dispatches between npy and CSV, includes this header; include resanom/io/table.hpp to get all
-// of the I/O layer.
-//
-// CSV as read here: the first non-blank line is the header (one name per column); every further
-// non-blank line is one event with exactly as many fields, each a number. Blank lines are skipped,
-// CRLF and LF line ends are both accepted, a UTF-8 byte-order mark is ignored, spaces and tabs
-// around a field are trimmed, and a field may be double-quoted (RFC 4180, "" for a quote; quoted
-// fields cannot span lines). Numbers are parsed with std::from_chars, so the locale never
-// matters; "nan" and "inf" are accepted only with allow_nonfinite. Written numbers use the
-// shortest std::to_chars form that reads back to the same double, so a write/read round trip is
-// exact.
+// Table lives here, not in table.hpp, because the CSV reader returns it; include resanom/io/table.hpp
+// for the whole I/O layer. The reader takes a header row and numeric fields (optionally quoted,
+// parsed with std::from_chars, so the locale never matters; NaN and inf only with allow_nonfinite);
+// the writer uses the shortest round-tripping std::to_chars form, so write/read is exact.
+// docs/data-formats.md ("CSV") gives the full grammar and the error messages.
 #pragma once
 
 #include <charconv>

@@ -1,23 +1,11 @@
 // resanom/io/npy.hpp — reading and writing NumPy .npy arrays (the writes staged and atomic through
 // io/staging.hpp).
 //
-// Reading accepts what numpy.save writes for the dtypes resanom deals in: float32, float64, int32
-// and int64, little-endian ('<', or '|'), C order, 1-D or 2-D, format versions 1.0, 2.0 and 3.0.
-// Values are converted to double into a column-major resanom::Matrix (a 1-D array of n values
-// becomes n×1). Writing produces float64, C order, format 1.0, with the same header bytes numpy
-// writes, so identical input gives identical files.
-//
-// What comes from xtensor (xtensor/xnpy.hpp) and what does not:
-//  - xt::detail::parse_header turns the header's Python dict literal into descr, fortran_order and
-//    shape, and xt::detail::write_header produces numpy's header text and its 64-byte padding.
-//    Reusing them keeps one implementation of the header grammar in the dependency tree.
-//  - Everything around them is ours. xtensor's loader allocates from the header's shape before
-//    looking at the file size and never checks that the data were all there; its parser has
-//    undefined behaviour on empty values and silently reads a non-numeric dimension as 0. So the
-//    preamble, the header's overall shape (checked against a strict pattern before xtensor sees
-//    it), the dtype, the size arithmetic (checked against the file size before any allocation),
-//    the data and the conversion to double are handled here, and xtensor's std::runtime_error is
-//    rethrown as resanom::io_error naming the file.
+// read_npy accepts float32, float64, int32 and int64, little-endian, C order, 1-D or 2-D, format
+// versions 1.0–3.0, and converts to a column-major resanom::Matrix of doubles; writing produces
+// float64, C order, format 1.0 with numpy's header bytes (same input, same file). xtensor parses and
+// writes the header dictionary only; every size is checked against the file before any allocation.
+// docs/data-formats.md (".npy") lists what is accepted and refused, and what comes from xtensor.
 #pragma once
 
 #include <unistd.h>

@@ -1,15 +1,13 @@
 // resanom/io/staging.hpp — crash-safe output files, shared by every resanom writer (npy, CSV, model
-// files) and the tool: a file is written to a temporary next to its target and renamed into place
-// only when complete, so readers never see a partial file and a failure leaves the old one.
+// files) and the tool: a file is written to a temporary and renamed into place only when complete.
 //
 //   stage_write(path, writer) → StagedFile    write a temporary, commit() renames it into place
 //   atomic_write(path, writer)                 stage and commit one file
 //   StagedFiles                                several outputs all-or-nothing
 //   remove_pending_temporaries()               async-signal-safe cleanup for a SIGINT handler
 //   SignalSafePaths<N>                         the lock-free path registry behind it
-//
-// Also the checks every reader and writer shares: a readable regular file, a writable target.
-// No fsync: this guards against failures of the process, not against power loss.
+// Also the readable-file and writable-target checks every reader and writer shares. No fsync: this
+// guards against failures of the process, not power loss (docs/data-formats.md, "Atomic writes").
 #pragma once
 
 #include <unistd.h>

@@ -1,6 +1,8 @@
 // resanom/io/table.hpp — the I/O layer in one include: read_table and write_table choose .npy or
-// CSV by the file's extension. Table, column_index and the CSV functions are in csv.hpp, the
-// .npy functions in npy.hpp; both are included here.
+// CSV by the file's extension.
+//
+// Table, column_index and the CSV functions are in csv.hpp, the .npy functions in npy.hpp; both are
+// included here.
 #pragma once
 
 #include <cctype>

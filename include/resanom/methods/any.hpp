@@ -1,7 +1,7 @@
-// resanom/methods/any.hpp — parts chosen at run time: AnyClassifier holds any Classifier (the
-// tool's --classifier hgb|mlp), AnyStatistic any TestStatistic (--statistic), AnyGenerator any
-// TemplateGenerator (--combine's list of methods).
+// resanom/methods/any.hpp — parts chosen at run time: AnyClassifier, AnyStatistic, AnyGenerator.
 //
+// AnyClassifier holds any Classifier (the tool's --classifier hgb|mlp), AnyStatistic any
+// TestStatistic (--statistic), AnyGenerator any TemplateGenerator (--combine's list of methods).
 // Pipelines are templates over their parts; a program that lets its user choose the classifier at
 // run time would otherwise instantiate every pipeline once per classifier. AnyClassifier erases the
 // type behind one indirect call per fit() and per predict() — calls that each run a whole training

@@ -1,20 +1,11 @@
 // resanom/methods/cathode.hpp — CATHODE (Golling et al. 2024, §2.1; Das et al. 2024, §2.2.3) as a
-// TemplateGenerator over any DensityEstimator D (the MAF flow of models/flow/maf.hpp in the
-// papers):
+// TemplateGenerator over any DensityEstimator D (the MAF flow of models/flow/maf.hpp in the papers).
 //
-//   1. D learns p(x | m) on all data outside the signal region (Das et al. 2024, §2.2.3);
-//   2. SR mass values are drawn from a Gaussian KDE of the SR data's m (stats/kde.hpp), truncated
-//      to the SR — oversampling × N_SR of them (Das et al. 2024: ×4);
-//   3. x ~ p(x | m) at those m: the background template;
-//   4. training set: SR data (label 1, weight 1) vs the samples (label 0, weight 1/oversampling, so
-//      that both classes carry the same total weight).
-// The samples are training rows (data_row −1, each its own fold group) and the template
-// (template_row maps them), so they are scored out-of-fold like the data.
-//
-// cathode_sideband_shifts() is the δ_sys^SB of Das et al. 2024, §3.2: the flow (trained outside the
-// SR) samples the sidebands, a classifier separates a random selection of the sideband data from
-// those samples, and the relative excess of data over the samples' expectation at each working
-// point is each window's shift.
+// Cathode<D>: D learns p(x | m) outside the signal region, x is sampled at SR masses drawn from a
+// KDE of the SR data's m (oversampling × N_SR samples), and SR data are trained against the samples,
+// which are also the background template (scored out-of-fold like the data).
+// cathode_sideband_shifts(): δ_sys^SB from the sidebands (Das et al. 2024, §3.2).
+// docs/methods/cathode.md explains the method, its weights and defaults.
 #pragma once
 
 #include <algorithm>

@@ -1,24 +1,10 @@
 // resanom/methods/combine.hpp — combining several methods (Golling et al. 2024, §4).
 //
-// Golling et al. 2024, §4, studies "the two most straightforward combinations that weight all methods in the
-// same way":
-//  * Sample level: "we take 250k samples from each method so that each contributes equally. We then
-//    train a binary classifier to discriminate the combined synthetic samples from the SR data."
-//    CombinedSamples<G1, G2, …> is a TemplateGenerator over other generators: label 1 is the SR
-//    data (own weights); label 0 is the union of every generator's background template, each
-//    template scaled to an equal share — total weight (SR data weight)/k — which is the weighted
-//    form of "the same number of samples from each". The combined template is that union; its
-//    events are all training rows (template_row points to them), and template events that are data
-//    events (CWoLa's sidebands) keep their data_row, so they are scored out-of-fold. Generator i
-//    runs with seed derive_seed(seed, i) and sees the same GeneratorInput as the others (choose
-//    generators whose reference conventions agree). Each must produce a background template, and
-//    none may map features (FeatureMappingGenerator), since one classifier sees every row.
-//  * Score level: "we simply average the score attributed to a given test set event over each of
-//    the methods." combine_scores averages the data and test scores of several WindowResults of
-//    the same window and data (each member scoring every event by its fold's classifier, with one
-//    fold assignment for all members, so the mean is too); evaluate_scores applies a TestStatistic
-//    to the averaged data scores. There is no common background template at the
-//    score level, so use a statistic that does not need one (BumpHunt cutting on data).
+// Sample level: CombinedSamples<G1, G2, …>, a TemplateGenerator that trains SR data against the
+// union of the generators' background templates, each scaled to an equal share. Score level:
+// combine_scores averages the out-of-fold scores of several WindowResults of one window, and
+// evaluate_scores judges the mean with a TestStatistic (one without a template: the bump hunt).
+// docs/methods/combined.md explains both.
 #pragma once
 
 #include <cstdint>

@@ -1,26 +1,10 @@
 // resanom/methods/cwola.hpp — Classification Without Labels (CWoLa) and its simulation-augmented
 // variant (SA-CWoLa) as TemplateGenerators.
 //
-// CWoLa (Benkendorfer et al. 2021, §II.B; Das et al. 2024, §2.2.2; Collins et al. 2021, §3.1): a
-// classifier learns SR data (label 1) against short-sideband data (label 0). Collins et al. 2021,
-// §3.1, fixes the weights: "the low and high sidebands have equal total weight, the signal region
-// has the same total weight as the sum of the sidebands, and the sum of all event weights in the
-// training data is equal to the total number of training events" (Benkendorfer et al. 2021, §II.B,
-// states the same balance). With n training events:
-//   Σ_SR w = n/2,  Σ_SBlow w = Σ_SBhigh w = n/4,
-// each region keeping the relative weights of its events. The background template (for direct
-// estimation, Das et al. 2024, §2.2.2) is the sideband events with those weights. It is biased when the
-// features x correlate with m: the SB then differs from the SR background — the very effect that
-// makes CWoLa antitag in the Gaussian toy of Benkendorfer et al. 2021, §III.
-//
-// SA-CWoLa (Benkendorfer et al. 2021, eq. 2.3): the loss
-//   L = −Σ_{SR,data} log f − Σ_{SB,data} log(1−f) − λ (Σ_{SR,sim} log(1−f) + Σ_{SB,sim} log f)
-// i.e. the CWoLa rows plus simulation rows with inverted labels — SR simulation as label 0, SB
-// simulation as label 1 — weighted by λ (default 1). The simulation is balanced like the data:
-// Σ_{SR,sim} w = λ·Σ_{SR,data} w and Σ_{SBlow,sim} w = Σ_{SBhigh,sim} w = λ·Σ_{SR,data} w / 2 (for
-// simulation and data of equal size this is eq. 2.3 with unit weights; the normalization makes λ
-// independent of the simulation's size). Simulation rows have data_row −1. SA-CWoLa has no
-// background template: the paper judges it with the bump hunt (§II.C).
+// Cwola: SR data (label 1) against short-sideband data (label 0), weighted Σ_SR w = n/2 and n/4 per
+// sideband (Collins et al. 2021, §3.1); its template is the weighted sidebands. SaCwola adds
+// simulation rows with inverted labels, weighted by λ (Benkendorfer et al. 2021, eq. 2.3); it has
+// no template. docs/methods/cwola.md and docs/methods/sa_cwola.md explain both.
 #pragma once
 
 #include <cmath>

@@ -1,7 +1,9 @@
 // resanom/methods/generator_support.hpp — small pieces shared by the template generators of
-// methods/ (IAD, CWoLa, SA-CWoLa, SALAD and its multi-simulation variants, Multi-CWoLa, combined
-// samples): assembling a GeneratedTemplate from labelled parts, rescaling weights to a total, and
-// the precise input checks every generator performs (empty regions, missing references).
+// methods/: GeneratedTemplate assembly, weight rescaling and the generators' input checks.
+//
+// Shared by IAD, CWoLa, SA-CWoLa, SALAD and its multi-simulation variants, Multi-CWoLa and combined
+// samples: assembling a GeneratedTemplate from labelled parts, rescaling weights to a total, and the
+// precise input checks every generator performs (empty regions, missing references).
 #pragma once
 
 #include <cmath>

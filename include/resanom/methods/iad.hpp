@@ -1,15 +1,8 @@
 // resanom/methods/iad.hpp — the idealized anomaly detector (IAD) as a TemplateGenerator.
 //
-// Das et al. 2024, §2.2.1: the IAD is "the classifier trained on SR data vs. a perfectly modelled,
-// signal-free background sample in the SR" — the benchmark every data-driven template is measured
-// against. Here the background-only reference is GeneratorInput::references[0] (exactly one
-// reference), restricted to the signal region:
-//   label 1: the SR data events, with their own weights;
-//   label 0: the SR events of the reference, their weights scaled to the SR data's total weight
-//            (a common scale only; the classifiers balance the classes anyway, and the relative
-//            weights within the reference are its own).
-// The background template of direct estimation (Das et al. 2024, §3, eq. 3) is that reference in the SR;
-// its template_row points to its training rows, so each template event is scored out-of-fold.
+// Iad (Das et al. 2024, §2.2.1): SR data (label 1) against the SR events of one background-only
+// reference, GeneratorInput::references[0] (label 0, scaled to the SR data's weight); that
+// reference in the SR is the background template. docs/methods/iad.md explains it.
 #pragma once
 
 #include <cstdint>

@@ -1,26 +1,11 @@
 // resanom/methods/methods.hpp — the umbrella of methods/ and readable names for the methods of the
-// papers, each a WeakSupervision<Generator, Classifier, Statistic> (pipeline.hpp), with factory
-// functions that set the papers' defaults where a default-constructed part would not:
+// papers, each a WeakSupervision<Generator, Classifier, Statistic> (pipeline.hpp).
 //
-//   IadHgb, CwolaHgb, SaladHgb, CathodeHgb…   the direct-estimation setting of Das et al. 2024: an
-//                                             ensemble of HGB classifiers (App. A.1: 50 members)
-//                                             and DirectEstimate (§3); factories iad_hgb(),
-//                                             cwola_hgb(), salad_hgb()
-//   CwolaHunting                              Collins et al. 2021, §3.1: CWoLa, nested cross-validation with
-//                                             best-of-10 selection (NestedCvSelect), the bump hunt
-//                                             cutting on data; factory cwola_hunting()
-//   SaCwolaMlp, SaladMlp                      Benkendorfer et al. 2021: MLP classifiers (3×64 ReLU,
-//                                             20 epochs, batch 200) and the bump hunt (§II.C);
-//                                             sa_cwola_mlp(), salad_mlp()
-//   MultiSaladMlp, SaladSwitchMlp             Chen et al. 2023, §4 with MLP classifiers (App. E.2: 3×32 ReLU,
-//                                             50 epochs, batch 200) and direct estimation
-//   MultiCwolaMlp, CwolaAverageMlp            Chen et al. 2023, §3 with MLP classifiers and the bump hunt
-//                                             (no template)
-//   CombinedHgb<G…>                           the sample-level combination of Golling et al. 2024, §4
-// The umbrella also brings in cathode.hpp (CATHODE over any DensityEstimator) and any.hpp (parts
-// chosen at run time), written alongside.
-// Each alias default-constructs with the library defaults of its parts (Ensemble of 1, MLP
-// defaults); the factories give the papers' values.
+// Aliases (IadHgb, CwolaHgb, SaladHgb, CwolaHunting, SaCwolaMlp, SaladMlp, MultiSaladMlp,
+// SaladSwitchMlp, MultiCwolaMlp, CwolaAverageMlp, CombinedHgb<G…>) default-construct with the
+// library defaults of their parts; the factories (iad_hgb(), cwola_hunting(), …) and the papers'
+// classifier settings (das2024_hgb_ensemble(), collins2021_cwola_mlp(), …) give the papers' values.
+// docs/methods/README.md lists each alias with its paper and factory.
 #pragma once
 
 #include <utility>

@@ -1,44 +1,11 @@
 // resanom/methods/multi_cwola.hpp — Multi-CWoLa (Chen et al. 2023, §3.1, Alg. 1) and its CWoLa baselines
 // (Chen et al. 2023, §3.3).
 //
-// Setting: k ≥ 3 resonant features m^1…m^k, each with its own interval I_i (GeneratorInput::multi,
-// one window per column of the data's m). Following the paper's glossary (Table 2), the signal
-// region of feature i is SR_i = {m^i ∈ I_i} and its sideband the rest, SB_i = {m^i ∉ I_i}.
-//
-// Multi-CWoLa (Alg. 1):
-//  * noisy labels M_i(m) = 1[m^i ∈ I_i] (step 2), and M̂_i = 2M_i − 1 ∈ {−1, 1};
-//  * the label model (eq. 3.3) makes the M_i conditionally independent given y with accuracies
-//    α_i = p(M_i = 1 | y = 1) = p(M_i = 0 | y = 0), so that E[ŷ M̂_a] E[ŷ M̂_b] = E[M̂_a M̂_b];
-//  * triplet method (eqs. 3.4–3.6): for a triplet (a, b, c),
-//      |E[ŷ M̂_a]| = √( E[M̂_a M̂_b] E[M̂_a M̂_c] / E[M̂_b M̂_c] )  (and cyclically for b, c),
-//    with empirical (event-weighted) means. Each signal region is assumed positively correlated
-//    with the signal (§3.1.2), which fixes the sign: E[ŷ M̂_i] = +√(…). For k > 3 every triplet
-//    (a < b < c) containing i gives an estimate and they are averaged; a triplet whose ratio is
-//    not positive and finite (the model cannot hold there) is skipped, and a feature left without
-//    any estimate is an input error;
-//  * step 6: α_i = (E[ŷ M̂_i] + 1)/2, clipped to [1/2, 1 − 1e-9] (positive correlation; a
-//    finite-sample estimate above 1 would give negative probabilities);
-//  * step 7 (Bayes with the known class balance π = p(y = 1), §3.1.3):
-//      p(y=1 | M) = π Π_i α_i^{M_i} (1−α_i)^{1−M_i} / [that + (1−π) Π_i (1−α_i)^{M_i} α_i^{1−M_i}];
-//    π defaults to 0.149, the class balance of the paper's training sets (App. E.1);
-//  * step 8–9: every event is a training row with soft label p(y=1 | M(m)) and its own weight
-//    (data_row = its row). The paper draws ŷ from that distribution; training on the soft label is
-//    the expectation of that loss and needs no extra randomness. There is no background template:
-//    judge Multi-CWoLa with the bump hunt, or by its scores.
-//
-// Baselines (§3.3), all on every event of the data:
-//  * CwolaOnFeature{i} — standard CWoLa in this setting (App. E.1: one thresholded resonant
-//    feature, SR_i vs SB_i): label M_i;
-//  * CwolaIntersect — label 1[m ∈ SR_1 ∩ … ∩ SR_k] ("CWoLa + intersect");
-//  * CwolaThresholds — label M_{i0}, with the other thresholded features M_j (j ≠ i0) appended to x
-//    as inputs ("CWoLa + thresholding"); its features(events) member lets the pipeline feed the
-//    classifier the same inputs when scoring;
-//  * CwolaAverage<C, T> — "runs standard CWoLa k times, once per resonant feature … the model scores
-//    are averaged": a small pipeline that runs WeakSupervision<CwolaOnFeature, C, ·> for every
-//    feature with the same seed (hence the same folds), averages the out-of-fold scores
-//    (combine_scores) and applies the statistic T to the mean.
-// For the hard-label baselines both classes are scaled to equal total weight n/2 (the CWoLa
-// convention of Collins et al. 2021, §3.1), each keeping its events' relative weights.
+// MultiCwola: k ≥ 3 resonant features (GeneratorInput::multi, one window each) give noisy labels
+// M_i = 1[m^i ∈ I_i]; the triplet method (eqs. 3.4–3.6) estimates their accuracies and every event
+// is trained on with the soft label p(y=1 | M) (eq. 3.3, class balance π = 0.149). No background
+// template. Baselines: CwolaOnFeature, CwolaIntersect, CwolaThresholds, CwolaAverage<C, T>.
+// docs/methods/multi_cwola.md explains the algorithm, its steps and the baselines.
 #pragma once
 
 #include <algorithm>

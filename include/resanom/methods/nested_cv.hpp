@@ -1,30 +1,11 @@
 // resanom/methods/nested_cv.hpp — NestedCvSelect<C>: the model selection of CWoLa Hunting
 // (Collins et al. 2021, §3.1) as a Classifier wrapper.
 //
-// Collins et al. 2021, §3.1: "We set one of the samples aside for testing and perform four rounds of training
-// and validation with the other four, using one of the subsets for validation each time. For each
-// round, we train ten neural networks … on the same training and validation data, using a
-// different initialization each time. We measure the performance of each classifier on validation
-// data using the metric ε_val, defined as the true positive rate for the correct classification of
-// signal region events, evaluated at a threshold with a false positive rate f = 1% for incorrectly
-// classifying events from the sideband region. Only the best out of the ten models is saved. …
-// At the end of the four rounds, we use the mean of the outputs of the four selected models."
-//
-// The outer loop (one test fold of five) is the pipeline's out-of-fold scoring
-// (WeakSupervision); NestedCvSelect is the classifier trained on the other k−1 = 4 folds: fit splits
-// its training set at random into `inner_folds` (default 4) parts; for each part as validation it
-// trains `n_trainings` (default 10) copies of C on the rest — member j of round r with seed
-// derive_seed(seed, r·n_trainings + j); a ValidatingClassifier also gets the validation part for
-// its early stopping, as the paper's networks do — and keeps the copy with the highest ε_val (the
-// first on ties). ε_val = signal efficiency at background efficiency `fpr` (default 1 %), label 1 =
-// SR and label 0 = SB, weighted by w·y and w·(1−y). predict is the mean of the kept models.
-// The inner split is random rather than along the outer fold boundaries (the same in distribution:
-// the outer folds are random too). It does not see data_row groups, which is harmless for CWoLa,
-// where every data event is one training row.
-//
-// CWoLa Hunting = WeakSupervision<Cwola, NestedCvSelect<C>, BumpHunt> with the bump hunt cutting on
-// the data (the x % most signal-like events of each test fold, BumpHuntCut::data); see
-// methods.hpp (cwola_hunting()).
+// fit splits its training set into inner_folds (4) rounds; each round trains n_trainings (10)
+// copies of C and keeps the one with the best ε_val (signal efficiency at fpr = 1 %); predict is
+// the mean of the kept models. Reproducible: member j of round r gets derive_seed(seed, r·n_trainings + j).
+// CWoLa Hunting = WeakSupervision<Cwola, NestedCvSelect<C>, BumpHunt> (methods.hpp, cwola_hunting()).
+// docs/methods/cwola_hunting.md explains the procedure and how resanom maps it.
 #pragma once
 
 #include <cstdint>

@@ -1,38 +1,11 @@
 // resanom/methods/salad.hpp — Simulation Assisted Likelihood-free Anomaly Detection (SALAD) and its
 // multi-simulation forms (Chen et al. 2023, §4): Multi-SALAD and the SALAD-Switch baseline.
 //
-// SALAD (Benkendorfer et al. 2021, eqs. 2.1–2.2; Chen et al. 2023, §4 and App. B.1 / Alg. 2):
-//  1. Reweighting (eq. 2.2): a parametrized classifier g(x, m) — m, the window's resonant feature,
-//     is an extra input — learns long-sideband data (label 1) against long-sideband simulation
-//     (label 0). Chen et al. 2023, App. B.1, derives w = g/(1−g) = p(x, m | y=0)/p_sim(x, m | y=0) under
-//     "q(z=1) = q(z=0) (i.e. balanced simulation and real dataset)"; resanom enforces that balance
-//     by scaling the simulation's weights in g's training set to the data's total weight, so the
-//     ratio holds whatever class weighting the classifier C applies.
-//  2. The weights w(x, m) = g/(1−g) (times each simulation event's own weight) are interpolated into
-//     the SR: they are applied to the SR simulation. g is clipped to [clip, 1 − clip] (default
-//     1e-6) so that a saturated g cannot give an infinite weight.
-//  3. Detection (eq. 2.1, Chen et al. 2023, eq. B.2): SR data (label 1) against the weighted SR simulation
-//     (label 0). The label-0 weights are finally scaled by one common factor so that they total
-//     the SR data's weight (a presentation choice; the classifiers balance the classes anyway, and
-//     the relative weights are the w above). The weighted SR simulation is the background template.
-//
-// The reweighting classifier C: the paper uses a neural network g(x, m); resanom's default is
-// MlpClassifier with the settings of Benkendorfer et al. 2021, §II (three hidden layers of 64 ReLU
-// nodes, 20 epochs, batch 200, Adam defaults; inputs standardized), because a network interpolates
-// smoothly in m from the sidebands into the SR. Any Classifier works (Salad<Hgb> is much faster; a
-// tree model is piecewise constant in m inside the SR, which is harmless when x and m are
-// independent there).
-//
-// Multi-SALAD (Chen et al. 2023, §4.1, Alg. 2): the k simulations are combined into one reference, "whether
-// it be with uniform or stratified sampling": uniform = plain concatenation (Alg. 2, step 2,
-// default); stratified = the same number of events from each simulation (or given fractions),
-// drawn without replacement, as many in total as the smallest simulation allows. Then SALAD.
-//
-// SALAD-Switch (Chen et al. 2023, §4.1 and §4.3): "maintain distinctions among simulations by reweighing
-// each pair to learn k weight functions w_i(x, m), and then using one overall loss function that
-// weights points from each D_SR,i^sim with w_i": g_i is trained on simulation i vs the data, w_i is
-// applied to simulation i only, and all k weighted SR simulations are label 0 of one training set
-// (one common scale factor, so each simulation's share is the weight its own w_i gives it).
+// Salad<C>: a classifier C learns w(x, m) = g/(1−g) from long-sideband data vs simulation
+// (Benkendorfer et al. 2021, eq. 2.2), the weights are applied to the SR simulation, and SR data are
+// trained against it (eq. 2.1); the weighted SR simulation is the background template.
+// MultiSalad<C> combines k simulations into one reference first; SaladSwitch<C> learns one w_i per
+// simulation. docs/methods/salad.md explains the algorithm, its weights and defaults.
 #pragma once
 
 #include <algorithm>

@@ -1,29 +1,12 @@
-// resanom/search/search.hpp — the sliding-window search: one pipeline (methods/pipeline.hpp) run
-// over a list of windows (core/regions.hpp: das2024_windows, collins2021_windows, scan_windows), with
-// per-window ROC/SIC when truth is available, and the global significance of the largest local
-// excess.
+// resanom/search/search.hpp — the sliding-window search: one pipeline (methods/pipeline.hpp) run over
+// a list of windows, with per-window ROC/SIC and the global significance of the largest local excess.
 //
-//   AllOf<S1, S2, ...>     a TestStatistic that evaluates several statistics (direct estimation
-//                          and the bump hunt together, the CLI's --statistic both)
-//   search(p, data, refs, options, seed) → SearchReport
-//   measure_reference(p, reference, refs, windows, eps_b, seed, direct, bumphunt) → the per-window
-//                          shifts of a background-only reference for the direct estimate (Das et al.
-//                          2024, eq. 4) and for the bump hunt (its sculpting: a diagnostic; as a
-//                          correction it is not calibrated, docs/validation.md); reference_shifts(…)
-//                          the direct part; delta_sys_mc(…) → δ_sys^MC (eq. 5) with the paper's
-//                          σ_sys = |δ_sys| (systematic_shifts(reference_shifts(…)): the calibrated one)
-//
-// Global significance. The local significances of a search come from many windows and working
-// points, each after its own trained cut; the exact look-elsewhere correction would rerun the whole
-// search on background-only pseudo-data, which costs as much as the search times the number of
-// toys. resanom reports the Bonferroni bound instead: p_global = min(1, N · p_min) over the N
-// (window, working point) tests that gave a verdict (Significance::counts(): unreached working
-// points and failed fits are no tests), Z_global = Φ⁻¹(1 − p_global). It is valid for any
-// dependence between the tests and conservative when they are correlated, as overlapping windows
-// and nested working points are: the true global significance is at least Z_global. It is computed
-// in ln p, so Z_global stays finite however small p_min is (a local Z of +∞ counts as the largest
-// finite double's Z, ≈ 38.5). For the bump-hunt fit of a fixed spectrum, stats/scan.hpp computes
-// the pseudo-experiment version.
+//   search(p, data, refs, options, seed) → SearchReport   over the windows of core/regions.hpp
+//   AllOf<S1, S2, ...>       several TestStatistics at once (the CLI's --statistic both)
+//   measure_reference(…), reference_shifts(…), delta_sys_mc(…)
+//                            shifts of a background-only reference (Das et al. 2024, eqs. 4–5)
+// Global significance: the Bonferroni bound over the (window, working point) tests, computed in
+// ln p. docs/search.md explains the search, δ_sys and the global significance.
 #pragma once
 
 #include <algorithm>

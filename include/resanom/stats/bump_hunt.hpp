@@ -1,19 +1,11 @@
 // resanom/stats/bump_hunt.hpp — the bump hunt as a TestStatistic (Benkendorfer et al. 2021, §II.C;
-// Collins et al. 2021, §3.1, §4.3 and App. A): cut on the classifier score at each working point,
-// histogram the selected m spectrum, fit it with the signal region masked (dijet_fit.hpp), and
-// judge the SR with the profile-likelihood significance of Benkendorfer et al. 2021, eqs. 2.5–2.6
-// (significance.hpp).
+// Collins et al. 2021, §3.1, §4.3 and App. A): cut, histogram, sideband fit, profile likelihood.
 //
-// The cut. Its threshold realizes ε_B on a reference sample: the background template (as in direct
-// estimation), the data in the fit range (CWoLa Hunting's "x % most signal-like events", Collins et
-// al. 2021, §3.1) or the data in the signal region, applied to every event (the autoencoder's cut,
-// Collins et al. 2021, §4.3). When the scores come from k-fold scoring (ScoredEvents::fold), the
-// threshold is taken per test fold — each fold's classifier cuts its own events at its own ε_B, as
-// Collins et al. 2021, §3.1, select the x % per test set — so that no classifier's scale leaks
-// into the shape of the selected spectrum. A working point whose reference cannot realize ε_B
-// (WorkingPointRule), or whose sidebands hold too few selected events for the fit
-// (min_sideband_events_per_parameter), is reported unreached. The fit range may depend on the working point
-// (FitRangeRule; Collins et al. 2021, §4.3 widen it at the 0.1 % cut). docs/statistics.md.
+// BumpHunt cuts on the score at each working point (threshold from the template, the data in the fit
+// range or the SR data, per test fold when the scores carry folds), fits the selected m spectrum with
+// the signal region masked (dijet_fit.hpp) and judges the SR by Benkendorfer et al. 2021, eqs.
+// 2.5–2.6 (significance.hpp). Unreachable working points and thin sidebands are reported unreached.
+// docs/statistics.md ("Bump hunt") explains the cut, the fit ranges and the verdict.
 #pragma once
 
 #include <cmath>

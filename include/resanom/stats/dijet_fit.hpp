@@ -1,18 +1,11 @@
 // resanom/stats/dijet_fit.hpp — the sideband fit of a binned m spectrum with the signal region
-// masked (the bump hunt of Benkendorfer et al. 2021, §II.C and Collins et al. 2021, §4.3, App. A):
-//  * background functions: the 4-parameter dijet function p0 (1−x)^p1 / x^(p2 + p3 ln x),
-//    x = m/√s (Benkendorfer et al. 2021, eq. 2.4; Collins et al. 2021, eq. 4.1), and the linear
-//    alternative p0 + p1 x (Collins et al. 2021, §4.3, used there after autoencoder cuts);
-//  * expected counts integrated over each bin by Gauss–Legendre quadrature (not the density at
-//    the bin centre times the width);
-//  * a binned Poisson likelihood minimized by Newton's method with the analytic gradient and
-//    Hessian, a backtracking (Armijo) line search, Levenberg damping where the Hessian is not
-//    positive definite, several starting points from linearized least squares, and a convergence
-//    test on the Newton decrement; or least squares (Neyman χ²) by Eigen's Levenberg–Marquardt;
-//  * the parameter covariance from the Hessian, the predicted SR count with its uncertainty by
-//    linear propagation, and χ²/ndf and a KS p-value over the sideband bins.
-// SidebandFitter precomputes everything that depends only on the bins, so pseudo-experiments
-// refit quickly; fit_sideband() is the one-call form. Formulas: docs/statistics.md.
+// masked (the bump hunt of Benkendorfer et al. 2021, §II.C and Collins et al. 2021, §4.3, App. A).
+//
+// The dijet function (Benkendorfer et al. 2021, eq. 2.4; Collins et al. 2021, eq. 4.1) or a linear
+// one, integrated over each bin; a binned Poisson likelihood minimized by Newton's method (or least
+// squares by Levenberg–Marquardt); the SR prediction with its uncertainty, χ²/ndf and a KS p-value.
+// SidebandFitter precomputes what depends only on the bins (fast refits); fit_sideband() is the
+// one-call form. docs/statistics.md ("Sideband fit") gives the formulas and the minimizer.
 #pragma once
 
 #include <unsupported/Eigen/NonLinearOptimization>

@@ -1,11 +1,12 @@
-// resanom/stats/direct_estimate.hpp — direct background estimation (Das et al. 2024, §3): the working
-// point that passes a fraction ε_B of the background template, the background expectation
-// N_exp = ε_B N_SR (1 + δ_sys) (eq. 3), its relative uncertainty σ_exp (eqs. 8–9), the Asimov
-// significance (eq. 6, with eq. 7 alongside), and the estimators of the systematic shift δ_sys:
-// from a signal-free reference sample (eqs. 4–5, averaged over windows, with σ_sys = |δ_sys| as in
-// the paper or the RMS of the per-window shifts), from sidebands (§3.2), and their combination in
-// quadrature. DirectEstimate models the TestStatistic concept.
-// Formulas and conventions: docs/statistics.md.
+// resanom/stats/direct_estimate.hpp — direct background estimation (Das et al. 2024, §3): the
+// expected background N_exp = ε_B N_SR (1 + δ_sys) of a cut on the template, and DirectEstimate.
+//
+// The working point that passes a fraction ε_B of the background template, N_exp (eq. 3), its
+// relative uncertainty σ_exp (eqs. 8–9), the Asimov significance (eq. 6, with eq. 7 alongside), and
+// the estimators of the systematic shift δ_sys: from a signal-free reference sample (eqs. 4–5,
+// averaged over windows, with σ_sys = |δ_sys| as in the paper or the RMS of the per-window shifts),
+// from sidebands (§3.2), and their combination in quadrature. DirectEstimate models the
+// TestStatistic concept. Formulas and conventions: docs/statistics.md.
 #pragma once
 
 #include <cmath>

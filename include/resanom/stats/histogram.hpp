@@ -1,10 +1,10 @@
-// resanom/stats/histogram.hpp — binned spectra of the resonant feature m: a Histogram with
-// arbitrary increasing edges (uniform and log-uniform helpers), per-bin sums of weights and sums of
-// squared weights, and under/overflow. It is what the sideband fit (dijet_fit.hpp), the bump hunt
-// and the window scans consume.
+// resanom/stats/histogram.hpp — binned spectra of the resonant feature m: Histogram, with per-bin
+// sums of weights and of squared weights, under/overflow, and uniform and log-uniform edges.
 //
-// Bins are half-open, [edge_i, edge_{i+1}), like resanom::Interval, so an event exactly on an edge
-// falls into the bin above it, and one at the last edge into the overflow.
+// Edges may be any increasing sequence. It is what the sideband fit (dijet_fit.hpp), the bump hunt
+// and the window scans consume. Bins are half-open, [edge_i, edge_{i+1}), like resanom::Interval,
+// so an event exactly on an edge falls into the bin above it, and one at the last edge into the
+// overflow.
 #pragma once
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // resanom/stats/kde.hpp — a one-dimensional Gaussian kernel density estimate with event weights,
 // Scott's or Silverman's bandwidth (or a given one), density and CDF evaluation, and sampling.
+//
 // CATHODE draws the m values of its signal-region samples from a KDE of the SR data's m
 // (Das et al. 2024, §2.2.3, following Hallin et al.); sample_in() does that, truncated to the SR.
 // Formulas: docs/statistics.md.

@@ -1,8 +1,10 @@
-// resanom/stats/ks.hpp — Kolmogorov–Smirnov tests: the one-sample test against a continuous CDF
-// (exact p-values by Marsaglia, Tsang & Wang 2003 for moderate n·D, the asymptotic Kolmogorov
-// distribution otherwise), the two-sample test, weighted variants through the effective number of
-// events, and the binned test of a fitted spectrum outside the signal region (Collins et al. 2021, App. A;
-// Benkendorfer et al. 2021, Fig. 8). Conventions: docs/statistics.md.
+// resanom/stats/ks.hpp — Kolmogorov–Smirnov tests: one-sample against a continuous CDF, two-sample,
+// weighted, and the binned test of a fitted spectrum outside the signal region.
+//
+// One-sample p-values are exact (Marsaglia, Tsang & Wang 2003) for moderate n·D and from the
+// asymptotic Kolmogorov distribution otherwise; the weighted variants use the effective number of
+// events; the binned test is that of Collins et al. 2021, App. A; Benkendorfer et al. 2021, Fig. 8.
+// Conventions: docs/statistics.md.
 #pragma once
 
 #include <algorithm>

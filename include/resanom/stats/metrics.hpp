@@ -1,17 +1,11 @@
 // resanom/stats/metrics.hpp — classifier performance metrics as the resonant-AD papers use them:
-// ROC curve and AUC with event weights and soft labels, the significance improvement
-// characteristic SIC = ε_S/√ε_B, its maximum restricted to statistically meaningful working points,
-// ε_S / SIC / rejection at a fixed efficiency, and the score cut that passes a given fraction of a
-// background template (direct background estimation, Das et al. 2024, §3). Definitions: docs/metrics.md.
+// ROC/AUC, SIC and its floored maximum, working points at fixed efficiency, the template cut.
 //
-// Conventions shared by every function here:
-//  * A cut at threshold t passes the events with score >= t. Events with equal scores therefore
-//    always pass or fail together, so every curve and number below is exact in the presence of ties.
-//  * An event i with weight w_i and label y_i ∈ [0,1] contributes w_i·y_i to the signal and
-//    w_i·(1−y_i) to the background (hard labels are the special case y ∈ {0,1}; a soft label is the
-//    probability that the event is signal). An empty weight vector means unit weights.
-//  * One sort of the events by decreasing score, ties ordered by row index so that the result is
-//    bit-for-bit reproducible; everything else is linear. Cost O(n log n).
+// roc_curve, auc, sic_curve, max_sic (≥ 25 background events), at_eps_b, sic_at_eps_b,
+// eps_s_at_eps_b, rejection_at_eps_s, threshold_at_eps_b and pass_fraction (direct estimation, Das
+// et al. 2024, §3). Conventions: a cut passes score ≥ t (ties pass together, so results are exact);
+// event i counts w_i·y_i as signal and w_i·(1−y_i) as background; one O(n log n) sort, ties by row.
+// docs/metrics.md gives the definitions.
 #pragma once
 
 #include <algorithm>

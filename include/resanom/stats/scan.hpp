@@ -1,11 +1,12 @@
-// resanom/stats/scan.hpp — window scans of a binned spectrum: the local profile-likelihood
-// significance of every signal-region window (each with its own sideband fit, SR masked), and the
-// global significance of the largest local excess from background-only pseudo-experiments
-// (the look-elsewhere effect; none of the papers does this, searches need it): the spectrum is fit
-// without a mask, Poisson toys are drawn from that fitted background, every window is refit in
-// every toy, and the global p-value is the fraction of toys whose largest local Z reaches the
-// observed one. Toys run on a ThreadPool with per-toy seeds derive_seed(seed, t), so results are
-// identical for any thread count. Formulas: docs/statistics.md.
+// resanom/stats/scan.hpp — window scans of a binned spectrum: the local significance of every
+// signal-region window, and the global significance of the largest one from pseudo-experiments.
+//
+// Each window gets its own sideband fit (SR masked) and profile-likelihood significance. The global
+// significance accounts for the look-elsewhere effect (none of the papers does this, searches need
+// it): the spectrum is fit without a mask, Poisson toys are drawn from that fitted background, every
+// window is refit in every toy, and the global p-value is the fraction of toys whose largest local Z
+// reaches the observed one. Toys run on a ThreadPool with per-toy seeds derive_seed(seed, t), so
+// results are identical for any thread count. Formulas: docs/statistics.md.
 #pragma once
 
 #include <algorithm>

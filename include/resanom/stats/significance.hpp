@@ -1,11 +1,12 @@
-// resanom/stats/significance.hpp — significances of a counting experiment:
+// resanom/stats/significance.hpp — significances of a counting experiment: profile likelihood,
+// Asimov, and conversions between Z and one-sided p-values.
+//
 //  * the profile-likelihood significance of a signal-region excess over a background predicted by
 //    a sideband fit, Benkendorfer et al. 2021, eqs. 2.5–2.6 (q0, Z = √q0 by Wilks, one-sided p-value);
 //  * the Asimov significance with a relative background uncertainty, Das et al. 2024, eq. 6, and its
 //    Gaussian limit, eq. 7;
 //  * conversions between Z and one-sided p-values through Boost.Math (tails via complement(), so
-//    p-values stay accurate far beyond Z = 10).
-// Formulas and conventions: docs/statistics.md.
+//    p-values stay accurate far beyond Z = 10). Formulas and conventions: docs/statistics.md.
 #pragma once
 
 #include <boost/math/distributions/normal.hpp>

@@ -1,36 +1,11 @@
 // resanom/toys/bimodal.hpp — the two-simulation bimodal toy of Chen et al. 2023, §4.3 (Multi-SALAD,
-// SALAD-Switch): a two-mode Gaussian background, two simulations that each mismodel a different
-// mode, and a resonant anomaly.
+// SALAD-Switch): a two-mode background, two simulations each mismodelling one mode, an anomaly.
 //
-// What the paper says, and what is reconstructed. The extracted text of §4.3 is garbled (Greek
-// letters, minus signs and the end of the sentence are lost); it reads
-//   "The true background is P(·|y=0) = ½N(1;0.2) + ½N(1;0.2), and the anomaly is
-//    P(·|y=1) = ½N(2;0.2) + ½N(2;0.2). Simulation 1 is ½N(1;0.2) + …, and simulation 2 is …"
-// Together with Example 1 of §4.2 (two simulations N(μ, σ²) and N(−μ, σ²) whose equal mixture is
-// the true background; "P_sim¹, P_sim² and P have the same marginal distribution over m with
-// x ⊥ m | y") this is reconstructed as:
-//   background  ½ N(−μ, σ²) + ½ N(+μ, σ²),     μ = 1, σ² = 0.2 (the second argument of N is a
-//               variance, as in Example 1's N(μ, σ²));
-//   anomaly     ½ N(−a, σ_a²) + ½ N(+a, σ_a²), a = 2, σ_a² = 0.2 (the lost signs restored
-//               symmetrically);
-//   simulation k (k = 0, 1) reproduces one mode exactly and mismodels the other: mode 0 (at −μ)
-//               for simulation 0, mode 1 (at +μ) for simulation 1. The mismodelled mode is moved
-//               outward, towards the anomaly, by `mismodel_shift` and its variance scaled by
-//               `mismodel_var_scale`. The exact numbers of the simulations are lost in the text;
-//               the direction is fixed by Table 1, where a classifier of data vs either raw
-//               simulation ("None") has AUC ≈ 28 % < 50 %: the raw simulations must be more
-//               anomaly-like than the data.
-// The concatenation of both simulations then mismodels each mode by half, so its SALAD weights are
-// bounded (≤ 2 where the shifted mode dominates) while each single simulation's are not — the
-// mechanism §4.2–4.3 describe.
-// Dimensions: the text writes scalar means and variances, so x is 1-d by default; `dim` > 1 places
-// the modes at ±μ·(1, …, 1) with covariance σ²·I.
-// The resonant feature m (TeV): background and simulations uniform on [m_lo, m_hi) (x ⊥ m, as in
-// Example 1); the anomaly uniform in the signal region [sr_lo, sr_hi). The default m range is the
-// SR of Benkendorfer et al. 2021 plus its long sidebands (200 + 300 GeV on each side), so short-SB
-// (CWoLa) and long-SB (SALAD reweighting) windows are both available.
-// Sample sizes: the text gives only the test set (App. E.2: 200 000 background + 200 000 anomaly);
-// the training sizes below are resanom's choice.
+// BimodalToyParams, bimodal_data, bimodal_simulation(k), bimodal_toy. The paper's garbled text is
+// reconstructed with Example 1 of §4.2 (background ½N(−μ, σ²) + ½N(+μ, σ²), both Gaussian;
+// simulation k mismodels mode k towards the anomaly); m is uniform (x ⊥ m), the resonant anomaly
+// uniform in the SR. docs/toys.md ("Bimodal two-simulation toy") says what is read from the paper
+// and what is reconstructed.
 #pragma once
 
 #include <cmath>

@@ -1,33 +1,11 @@
-// resanom/toys/dijet.hpp — an LHC-Olympics-like dijet toy: m_jj from the dijet function
-// (Benkendorfer et al. 2021, eq. 2.4), QCD-like jet masses and N-subjettiness ratios with a tunable
-// correlation with m_jj (Benkendorfer et al. 2021, §IV), a Z' → XY signal, and background
-// "simulations" with controlled mismodelling.
+// resanom/toys/dijet.hpp — an LHC-Olympics-like dijet toy: m_jj from the dijet function (Benkendorfer
+// et al. 2021, eq. 2.4), jet masses and τ21 tunably correlated with m_jj (§IV), a Z' → XY signal.
 //
-// Events have the layout of the LHC Olympics R&D signal-region files (see docs/toys.md): resonant feature mjj, and
-// features mj_min (mass of the lighter jet), delta_m (heavier minus lighter jet mass), tau21_min
-// (τ21 of the lighter jet), tau21_max (τ21 of the heavier jet); masses in TeV, τ21 in (0, 1).
-// dijet_table() gives the 6-column LHCO matrix (mjj, mj_min, delta_m, tau21_min, tau21_max, label).
-//
-// How an event is made (every number is a documented, defaulted parameter below):
-//  background  m_jj ~ p0 (1−x)^p1 / x^(p2 + p3 ln x), x = m_jj/√s, sampled exactly
-//  (DijetMassSampler);
-//              each of the two jets independently: mass from a log-normal with a soft kinematic
-//              ceiling (and, after the correlation shift, a soft floor), τ21 ~ Beta whose mean
-//              falls with the jet mass (massive QCD jets look more two-pronged, as in LHCO);
-//  signal      m_jj ~ N(3.5, 0.12) TeV; the Y jet (100 GeV) and the X jet (500 GeV) smeared by a
-//              Gaussian resolution, two-pronged τ21 ~ Beta with low means; a fraction of X jets
-//              is reconstructed like a QCD jet (a prong lost), giving LHCO's low-mass tail;
-//  correlation m_j ↦ m_j + α (m_jj − pivot) for each jet, α_light for the lighter and α_heavy for
-//              the heavier jet — Benkendorfer et al. 2021, §IV's m_ji ↦ m_ji + α_i m_jj with an
-//              added pivot (default 3.5 TeV), so the SR marginals stay LHCO-like whatever α is;
-//              pivot = 0 is the paper's form (it used α1 = 0.1, α2 = 0.2). The default α pair
-//              (lhco_alpha_light, lhco_alpha_heavy) reproduces the slopes of the LHCO background's
-//              jet masses on m_jj inside the SR. QCD jet masses then pass the smooth positive soft
-//              floor, signal jets max(0, ·), so no mass is ever ≤ 0 or piled up;
-//  then the jets are ordered by their final masses: mj_min = lighter, delta_m = heavier − lighter,
-//              and each jet keeps its own τ21.
-// Rows are in a seeded random order (signal mixed into background). Everything is drawn from one
-// resanom::Rng in a fixed sequence, so a seed gives the same bits on any thread count.
+// DijetToyParams (every number a documented default), dijet_data, dijet_simulation (background
+// "simulations" with controlled mismodelling, DijetMismodel), dijet_toy, DijetMassSampler (exact
+// sampling of eq. 2.4), and dijet_table: the LHCO R&D layout mjj, mj_min, delta_m, tau21_min,
+// tau21_max, label (TeV; τ21 in (0, 1)). One Rng in a fixed sequence: a seed gives the same bits on
+// any thread count. docs/toys.md ("Dijet toy") explains how an event is made and compares with LHCO.
 #pragma once
 
 #include <algorithm>

@@ -1,15 +1,9 @@
 // resanom/toys/gaussian.hpp — the two-dimensional Gaussian toy of Benkendorfer et al. 2021, §III
-// (SA-CWoLa/SALAD demonstration), plus the small helpers every toy generator shares
-// (resanom::toys::detail).
+// (SA-CWoLa/SALAD demonstration), plus the helpers every toy shares (resanom::toys::detail).
 //
-// Benkendorfer et al. 2021, §III, draws "data" and "simulation" from 2-d Gaussians whose parameters
-// differ between the signal region (SR) and the sideband (SB) (eqs. 3.1 and 3.3) and injects a
-// Gaussian signal into the SR (eq. 3.2). The paper uses SR and SB only as labels; resanom needs a
-// resonant feature m, so each event also gets an m drawn uniformly inside its region: SR = [sr_lo,
-// sr_hi), SB = the two adjacent bands of width sb_width. The defaults are the windows of
-// Benkendorfer et al. 2021, §II.C (SR 3.3–3.7 TeV, short sidebands 3.1–3.3 and 3.7–3.9 TeV). m
-// carries no information within a region, exactly as in the paper, where the region is all that is
-// known about an event's mass.
+// GaussianToyParams (eqs. 3.1–3.3), gaussian_data, gaussian_simulation, gaussian_toy. Each event
+// also gets an m drawn uniformly inside its region (SR 3.3–3.7 TeV, sidebands of width sb_width),
+// which carries no information within the region, as in the paper. docs/toys.md ("Gaussian toy").
 #pragma once
 
 #include <Eigen/Cholesky>

@@ -1,14 +1,10 @@
 // resanom/toys/multi_resonant.hpp — the toy with several resonant features of Chen et al. 2023, §3
 // (Multi-CWoLa): each resonant feature's window is a noisy vote for the signal.
 //
-// The label model of Chen et al. 2023 (eq. 3.3): resonant feature a puts an event inside its window with
-// probability α_a when the event is signal and 1 − α_a when it is background, independently of
-// the other features given the class. The toy draws exactly that: m_a uniform inside the window
-// [window_lo, window_hi) when the vote says "inside", otherwise uniform on the rest of [0, 1)
-// (left or right of the window with equal probability). The d features x are N(0, I) for the
-// background and N(shift·1, I) for the signal, so a classifier can learn the class from x alone.
-// The defaults (k = 3, α = 0.8, 0.75, 0.7, class balance 0.149 of App. E.1) are those of the
-// fidelity test and examples/chen2023_multi_cwola.cpp; docs/toys.md describes the toy.
+// MultiResonantToyParams and multi_resonant_sample draw the label model of eq. 3.3 exactly: m_a
+// falls inside its window with probability α_a for signal and 1 − α_a for background; x is N(0, I)
+// or N(shift·1, I). Defaults (k = 3, α = 0.8, 0.75, 0.7, class balance 0.149 of App. E.1) are those
+// of the fidelity test and examples/chen2023_multi_cwola.cpp; docs/toys.md describes the toy.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,9 @@
 // resanom/toys/toys.hpp — the built-in toy generators (the default data of the demo, the tests and
-// the examples): the Gaussian toy of Benkendorfer et al. 2021, §III, the two-simulation bimodal toy
-// of Chen et al. 2023, §4.3, the several-resonant-feature toy of Chen et al. 2023, §3 and the
-// LHC-Olympics-like dijet toy, plus toy_table(), one matrix layout for all of them. docs/toys.md
-// describes each toy and its parameters.
+// the examples) in one include, plus toy_table(), one matrix layout for all of them.
+//
+// The Gaussian toy of Benkendorfer et al. 2021, §III, the two-simulation bimodal toy of Chen et al.
+// 2023, §4.3, the several-resonant-feature toy of Chen et al. 2023, §3 and the LHC-Olympics-like
+// dijet toy. docs/toys.md describes each toy and its parameters.
 #pragma once
 
 #include <string>

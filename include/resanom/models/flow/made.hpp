@@ -1,26 +1,11 @@
 // resanom/models/flow/made.hpp — one conditional MADE block of the MAF flow: its autoregressive
 // degrees and masks, its parameter layout, and hand-written forward, backward and inverse kernels.
 //
-// A block maps z (d values) given the conditional input m (k values) to
-//   u_i = (z_i − μ_i) · exp(−s_i),   log|det ∂u/∂z| = −Σ_i s_i,
-// where (μ_i, s̃_i) come from a masked two-hidden-layer ReLU network of z_<i and m, and the
-// log-scale is soft-clamped, s_i = c · tanh(s̃_i / c) (c = MadeShape::clamp), so that no block can
-// scale by more than e^c — a smooth bound that keeps its gradient, unlike a hard clip.
-//
-// Degrees. The hidden units are sorted by degree: unit h of H has degree g(h) = ⌊h·d/H⌋ ∈ {0..d−1}
-// and sees the inputs z_j with j < g(h) (0-based) and every conditional input; output i (μ_i and
-// s̃_i) sees the hidden units of degree ≤ i. Degree-0 units see m alone, so that every output,
-// including the first, depends on m (with the degrees 1..d−1 of the MADE paper the first output of
-// each block would be a constant). Because the units are sorted, every mask is block triangular:
-//   hidden→hidden rows of group g see the columns [0, start[g+1]),
-// so the dominant H×H product is d row-block GEMMs over column prefixes (a fraction (d+1)/(2d) of
-// the dense flops), and the inverse needs only one forward pass per block in all: the group-g
-// hidden units depend on z_<g alone, so pass g computes just their rows and output g.
-//
-// Storage order: features × events, column-major (one event per column), as in models/mlp: every
-// product is an Eigen GEMM on contiguous columns and a minibatch splits across threads by columns.
-// Masked weights are stored as zeros and their gradients are never written, so Adam (even with
-// weight decay) keeps them at exactly zero and the forward pass needs no W ⊙ M.
+// A block maps z given m to u_i = (z_i − μ_i)·exp(−s_i), log|det ∂u/∂z| = −Σ_i s_i, with (μ_i, s̃_i)
+// from a masked two-hidden-layer ReLU network of z_<i and m and s_i = c·tanh(s̃_i/c) (c =
+// MadeShape::clamp). Hidden units are sorted by degree, so masks are block triangular and the inverse
+// costs one forward pass. Storage: features × events, column-major; masked weights are stored zeros.
+// docs/models/flow.md ("A block", "Implementation and speed") explains degrees, masks and kernels.
 #pragma once
 
 #include <algorithm>

@@ -1,21 +1,11 @@
 // resanom/models/flow/network.hpp — the MAF flow as a network in the preprocessed space:
-// FlowNet<S> composes, per block, a conditional MADE affine transform (made.hpp), a batch-norm
-// transform and a permutation, over a standard normal base; it runs log-densities and the inverse
-// (sampling) in inference mode, and the minibatch loss with its hand-written gradient for training.
+// FlowNet<S>, blocks of conditional MADE (made.hpp), batch norm and a permutation over N(0, I).
 //
-// Block b maps its input z_b to z_{b+1} = P_b · BN_b(MADE_b(z_b | m)), the order of the CATHODE
-// reference code (MADE, BatchNormFlow, Reverse). With base N(0, I):
-//   log p(z_0 | m) = −½|z_B|² − (d/2) log 2π + Σ_b [−Σ_i s_bi + Σ_i (log γ_bi − ½ log σ²_bi)].
-// BN_b(x) = γ (x − μ)/σ + β with σ² = variance + ε (ε = 1e-5): in training the minibatch's mean and
-// (biased) variance, in inference the running statistics, which the trainer sets to the statistics
-// of the whole training set under the current weights after every epoch (the reference code's
-// momentum-0 pass). Permutations are the reversal (default) or random ones drawn from the seed.
-//
-// Training: a minibatch of B events is split into K fixed column chunks (K = 2 by default, one per
-// core), each with its own buffers and gradient. Batch norm couples the chunks: at every block the
-// chunks' partial sums (Σx, Σx² forward; Σdy, Σdy·x̂ backward, in double) are combined in chunk
-// order between two parallel calls. The split depends on B and K only, and every reduction runs in
-// chunk order, so results are bit-identical with one or two threads.
+// Block b: z_{b+1} = P_b · BN_b(MADE_b(z_b | m)) (the CATHODE reference order); log_prob and the
+// inverse (sampling) run in inference mode, loss_and_gradient trains a minibatch with hand-written
+// gradients over K fixed column chunks (K = 2) coupled by batch norm. The split depends on B and K
+// only and every reduction runs in chunk order: bit-identical with one or two threads.
+// docs/models/flow.md explains the log-density, batch norm and the threading.
 #pragma once
 
 #include <algorithm>

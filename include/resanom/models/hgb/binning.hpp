@@ -1,18 +1,10 @@
 // resanom/models/hgb/binning.hpp — quantile binning of features for the histogram gradient-boosted
 // trees: BinMapper learns per-feature bin thresholds, BinnedMatrix holds the binned events.
 //
-// Each feature gets at most max_bins ≤ 255 bins for its non-missing values, numbered 0..nb−1, plus
-// the dedicated missing-value bin 255 (NaN). With few distinct values the thresholds are the
-// midpoints between consecutive distinct values (every value its own bin); otherwise they are
-// quantiles of the values, computed from a seeded subsample of at most `subsample` events for
-// large inputs (as LightGBM and scikit-learn do). A value x falls in bin b when
-// thresholds[b−1] < x ≤ thresholds[b], so "bin ≤ b" and "x ≤ thresholds[b]" are the same test and
-// a tree split found on bins predicts on raw values exactly.
-//
-// BinnedMatrix is row-major uint8 (one event's d bins contiguous): a node histogram reads each of
-// its events once, touching one cache line per event instead of d. Measured on 300k × 8
-// (bench_hgb, one thread): 222 M events/s at the root and 200 M/s for every 8th event, against
-// 152 M/s and 107 M/s with column-major bins built feature by feature.
+// At most max_bins ≤ 255 bins per feature plus the missing-value bin 255 (NaN); x is in bin b when
+// thresholds[b−1] < x ≤ thresholds[b], so a split found on bins predicts on raw values exactly.
+// BinnedMatrix is row-major uint8. docs/models/hgb.md ("The algorithm", step 1; "Kernels") explains
+// the thresholds and the layout.
 #pragma once
 
 #include <algorithm>

@@ -1,20 +1,11 @@
 // resanom/models/hgb/grower.hpp — grows one tree of the boosted ensemble from gradients and
-// hessians: gradient/hessian histograms per node, histogram subtraction for siblings, split
-// finding with a learned direction for missing values, and best-first (leaf-wise) growth.
+// hessians: node histograms, split finding and best-first (leaf-wise) growth.
 //
-// A TreeGrower owns its workspace (row-index partition, histogram slots, per-chunk partial
-// histograms) and reuses it for every tree of a fit, so growing a tree allocates only the tree.
-//
-// Split gain (second-order Taylor expansion of the loss, as in XGBoost/LightGBM):
-//   gain = G_L²/(H_L + λ) + G_R²/(H_R + λ) − G²/(H + λ),    leaf value = −η·G/(H + λ)
-// with G, H the sums of gradients and hessians, λ = l2_regularization, η = learning_rate. A split
-// is allowed when both children have ≥ min_samples_leaf events and hessian ≥ min_hessian_to_split,
-// and gain > min_gain_to_split. Ties go to the lowest feature, then missing values right before
-// left, then the lowest bin. Missing values (bin 255) are tried on both sides, and alone.
-//
-// Reproducibility: a node's histogram is summed over fixed contiguous chunks of its rows, the
-// number of chunks depending on the node size only, and the chunk sums are added in chunk order —
+// TreeGrower (histogram subtraction for siblings; one workspace reused for every tree of a fit),
+// accumulate_histogram, best_split_of_feature (second-order gain, a learned direction for missing
+// values). Reproducibility: node histograms are summed over fixed row chunks added in chunk order,
 // so the tree is bit-identical whatever the number of threads.
+// docs/models/hgb.md ("The algorithm", step 3) gives the gain, the split rules and tie-breaking.
 #pragma once
 
 #include <algorithm>

@@ -1,22 +1,11 @@
 // resanom/models/hgb/hgb.hpp — the histogram gradient-boosted trees classifier (Hgb): the
 // algorithm of LightGBM and scikit-learn's HistGradientBoostingClassifier, written for resanom.
-// Models the ValidatingClassifier concept; HgbParams holds its hyperparameters.
 //
-// Loss (binary log-loss on raw scores F, p = σ(F), with soft labels y ∈ [0,1], event weights w
-// and class factors s1, s0 — all ones unless class_weight is balanced, see class_balance_factors):
-//   ℓ_i = −w_i [ s1·y_i·log p_i + s0·(1 − y_i)·log(1 − p_i) ]
-// Writing a_i = w_i s1 y_i, b_i = w_i s0 (1 − y_i), c_i = a_i + b_i, t_i = a_i / c_i:
-//   ∂ℓ/∂F = c_i (p_i − t_i),   ∂²ℓ/∂F² = c_i p_i (1 − p_i).
-// The baseline raw score is log(Σa / Σb), the constant minimizing the loss (the weighted label
-// mean in logit space). Each tree then fits a second-order step (grower.hpp) scaled by the
-// learning rate. Early stopping (Das et al. 2024, App. A.1) watches the weighted mean validation loss,
-// kept incrementally: the validation raw scores are updated with each new tree only; after
-// `patience` trees without an improvement of more than `tol`, fitting stops and the model keeps
-// the trees up to the best iteration.
-//
-// Predictions use the trees' raw thresholds (x ≤ threshold goes left; NaN follows the learned
-// missing direction), so predict needs no bin mapper. Results are bit-identical for a given seed
-// whatever the thread count (see grower.hpp).
+// Hgb models the ValidatingClassifier concept; HgbParams holds its hyperparameters (Das et al. 2024,
+// App. A.1). Binary log-loss with soft labels, weights and class factors (event_loss,
+// event_grad_hess); trees grown by grower.hpp; early stopping keeps the trees up to the best
+// iteration. Results are bit-identical for a given seed whatever the thread count.
+// docs/models/hgb.md explains the loss, the algorithm and the hyperparameters.
 #pragma once
 
 #include <algorithm>
