@@ -79,14 +79,17 @@ struct MafParams {
 /// What a training run did (losses in nats per event; kept_epochs: the averaged flows' epochs).
 using FlowHistory = nn::TrainHistory;
 
-class ConditionalMaf {
+/// The flow in precision S (ConditionalMaf: float, as the PyTorch reference). A template, so that a
+/// translation unit that only names the type does not compile the flow's kernels.
+template <class Precision>
+class BasicConditionalMaf {
 public:
-    using Scalar = float;
+    using Scalar = Precision;
     using Net = flow::FlowNet<Scalar>;
     /// The kind in model files (models/serialization.hpp).
     static constexpr const char* kind = "flow/maf";
 
-    explicit ConditionalMaf(MafParams p = {}) : p_(std::move(p)) { p_.validate(); }
+    explicit BasicConditionalMaf(MafParams p = {}) : p_(std::move(p)) { p_.validate(); }
 
     const MafParams& params() const noexcept { return p_; }
     /// Sets the progress callback (not saved with the model).
@@ -132,19 +135,19 @@ public:
         std::iota(order.begin(), order.end(), Index{0});
         Rng split_rng(derive_seed(seed, 0));
         shuffle(order.begin(), order.end(), split_rng);
-        const auto take = [&](Index begin, Index count, flow::Mat<float>& Z, flow::Mat<float>& M, double& mean_logj) {
+        const auto take = [&](Index begin, Index count, flow::Mat<Scalar>& Z, flow::Mat<Scalar>& M, double& mean_logj) {
             Z.resize(d, count);
             M.resize(k, count);
             mean_logj = 0.0;
             for (Index j = 0; j < count; ++j) {
                 const Index e = order[static_cast<std::size_t>(begin + j)];
-                Z.col(j) = Zall.row(e).transpose().cast<float>();
-                M.col(j) = Mall.row(e).transpose().cast<float>();
+                Z.col(j) = Zall.row(e).transpose().template cast<Scalar>();
+                M.col(j) = Mall.row(e).transpose().template cast<Scalar>();
                 mean_logj += logj[e];
             }
             if (count > 0) mean_logj /= static_cast<double>(count);
         };
-        flow::Mat<float> Ztr, Mtr, Zva, Mva;
+        flow::Mat<Scalar> Ztr, Mtr, Zva, Mva;
         double logj_tr = 0.0, logj_va = 0.0;
         take(0, n_train, Ztr, Mtr, logj_tr);
         take(n_train, n_val, Zva, Mva, logj_va);
@@ -160,7 +163,7 @@ public:
         auto works = net.make_train_work(B, p_.chunks);
         auto task = nn::make_train_task(
             net, n_train, n_val > 0, std::numeric_limits<double>::infinity(),
-            [&](const Index* rows, Index nb, std::uint64_t, ThreadPool* p, flow::Vec<float>& grad) {
+            [&](const Index* rows, Index nb, std::uint64_t, ThreadPool* p, flow::Vec<Scalar>& grad) {
                 return net.loss_and_gradient(Ztr, Mtr, rows, nb, works, grad, p);
             },
             [logj_tr](double sum, Index steps) { return sum / static_cast<double>(steps) - logj_tr; },
@@ -174,9 +177,9 @@ public:
         o.parallel_min_flops = std::numeric_limits<double>::infinity();  // always probe (two syncs per block)
         o.probe_steps = 8;
         o.progress = p_.progress;
-        nn::Adam<float> adam(nn::AdamOptions{p_.learning_rate, p_.adam_beta1, p_.adam_beta2, p_.adam_epsilon,
+        nn::Adam<Scalar> adam(nn::AdamOptions{p_.learning_rate, p_.adam_beta1, p_.adam_beta2, p_.adam_epsilon,
                                              p_.weight_decay, 0.0});
-        std::vector<nn::EpochWeights<float>> kept;
+        std::vector<nn::EpochWeights<Scalar>> kept;
         FlowHistory h = nn::train_epochs(task, adam, o, derive_seed(seed, 2), pool, kept, "ConditionalMaf::fit");
         flows_.clear();
         for (auto& s : kept) {
@@ -211,8 +214,8 @@ public:
         const OutOfRange pol = p_.out_of_range == OutOfRangeLogProb::clip ? OutOfRange::clip : OutOfRange::error;
         const Matrix Z = zstd_.transform(logit_.transform(Xc, pol));
         const Vector logj = logit_.log_abs_det_jacobian(Xc, pol).array() + zstd_.log_abs_det_jacobian();
-        const flow::Mat<float> Zf = Z.transpose().cast<float>();
-        const flow::Mat<float> Mf = cond_.transform(m).transpose().cast<float>();
+        const flow::Mat<Scalar> Zf = Z.transpose().template cast<Scalar>();
+        const flow::Mat<Scalar> Mf = cond_.transform(m).transpose().template cast<Scalar>();
         ThreadPool* pool = p_.threads == 1 ? nullptr : &shared_pool(p_.threads);
         Vector acc;
         const double S = static_cast<double>(flows_.size());
@@ -244,12 +247,12 @@ public:
         detail::require_finite(m, "ConditionalMaf::sample: conditional values");
         const Index n = m.rows(), d = n_features();
         if (n == 0) return Matrix(0, d);
-        flow::Mat<float> base(d, n);
+        flow::Mat<Scalar> base(d, n);
         for (Index j = 0; j < n; ++j)
-            for (Index i = 0; i < d; ++i) base(i, j) = static_cast<float>(normal(rng));
-        const flow::Mat<float> Mf = cond_.transform(m).transpose().cast<float>();
+            for (Index i = 0; i < d; ++i) base(i, j) = static_cast<Scalar>(normal(rng));
+        const flow::Mat<Scalar> Mf = cond_.transform(m).transpose().template cast<Scalar>();
         ThreadPool* pool = p_.threads == 1 ? nullptr : &shared_pool(p_.threads);
-        flow::Mat<float> Zf(d, n);
+        flow::Mat<Scalar> Zf(d, n);
         const Index S = static_cast<Index>(flows_.size());
         if (S == 1) {
             Zf = flows_[0].inverse(base, Mf, pool);
@@ -257,21 +260,21 @@ public:
             for (Index s = 0; s < S; ++s) {
                 const Index cnt = (n - s + S - 1) / S;
                 if (cnt <= 0) continue;
-                flow::Mat<float> bs(d, cnt), ms(Mf.rows(), cnt);
+                flow::Mat<Scalar> bs(d, cnt), ms(Mf.rows(), cnt);
                 for (Index j = 0; j < cnt; ++j) {
                     bs.col(j) = base.col(s + j * S);
                     ms.col(j) = Mf.col(s + j * S);
                 }
-                const flow::Mat<float> zs = flows_[static_cast<std::size_t>(s)].inverse(bs, ms, pool);
+                const flow::Mat<Scalar> zs = flows_[static_cast<std::size_t>(s)].inverse(bs, ms, pool);
                 for (Index j = 0; j < cnt; ++j) Zf.col(s + j * S) = zs.col(j);
             }
         }
-        return logit_.inverse(zstd_.inverse(Zf.transpose().cast<double>()));
+        return logit_.inverse(zstd_.inverse(Zf.transpose().template cast<double>()));
     }
 
     // ------------------------------------------------------------------ model files
     void save(const std::string& path, const ModelColumns& columns = {}) const { save_model(*this, path, columns); }
-    static ConditionalMaf load(const std::string& path) { return load_model<ConditionalMaf>(path); }
+    static BasicConditionalMaf load(const std::string& path) { return load_model<BasicConditionalMaf>(path); }
 
     void write(ModelWriter& w) const {
         require_fitted("save");
@@ -312,7 +315,7 @@ public:
         }
     }
 
-    static ConditionalMaf read(ModelReader& r) {
+    static BasicConditionalMaf read(ModelReader& r) {
         const auto version = r.get<std::uint32_t>();
         r.check(version == payload_version, "flow payload version " + std::to_string(version) + ", this resanom reads " +
                                                 std::to_string(payload_version));
@@ -343,7 +346,7 @@ public:
             const auto v = r.get_vector<double>();
             return Vector(Eigen::Map<const Vector>(v.data(), static_cast<Index>(v.size())));
         };
-        ConditionalMaf m;
+        BasicConditionalMaf m;
         try {
             p.validate();
             m.p_ = p;
@@ -411,5 +414,7 @@ private:
     std::vector<Net> flows_;
     FlowHistory history_;
 };
+
+using ConditionalMaf = BasicConditionalMaf<float>;
 
 }  // namespace resanom

@@ -71,12 +71,15 @@ struct AutoencoderParams {
     }
 };
 
-class Autoencoder {
+/// One autoencoder with its network in precision S (Autoencoder: float). A template, so that a
+/// translation unit that only names the type does not compile the network's kernels.
+template <class S>
+class BasicAutoencoder {
 public:
-    using Scalar = float;
+    using Scalar = S;
 
-    Autoencoder() = default;
-    explicit Autoencoder(AutoencoderParams p) : p_(std::move(p)) { p_.validate(); }
+    BasicAutoencoder() = default;
+    explicit BasicAutoencoder(AutoencoderParams p) : p_(std::move(p)) { p_.validate(); }
 
     void fit(const Matrix& X, std::uint64_t seed) {
         p_.validate();
@@ -139,8 +142,8 @@ public:
         nn::write_network(w, net_);
         w.put<double>(training_fvu_);
     }
-    static Autoencoder read(ModelReader& r) {
-        Autoencoder a;
+    static BasicAutoencoder read(ModelReader& r) {
+        BasicAutoencoder a;
         a.st_ = nn::read_standardizer(r);
         a.net_ = nn::read_network<Scalar>(r);
         if (a.net_.in_width() != a.st_.mean().size() || a.net_.out_width() != a.net_.in_width())
@@ -149,7 +152,7 @@ public:
         return a;
     }
     void save(const std::string& path, const ModelColumns& columns = {}) const { save_model(*this, path, columns); }
-    static Autoencoder load(const std::string& path) { return load_model<Autoencoder>(path); }
+    static BasicAutoencoder load(const std::string& path) { return load_model<BasicAutoencoder>(path); }
 
 private:
     void check(const Matrix& X) const {
@@ -176,7 +179,7 @@ private:
             if (mse != nullptr)
                 loss.per_event<Scalar>(ws.output(m), in.middleCols(s, m), mse->segment(s, m));
             else
-                R.middleRows(s, m) = ws.output(m).transpose().cast<double>();
+                R.middleRows(s, m) = ws.output(m).transpose().template cast<double>();
         }
         return R;
     }
@@ -187,6 +190,8 @@ private:
     nn::TrainHistory history_;
     double training_fvu_ = 0.0;
 };
+
+using Autoencoder = BasicAutoencoder<float>;
 
 /// Ensemble settings; defaults from Collins et al. 2021, §3.2.
 struct AutoencoderEnsembleParams {
@@ -205,36 +210,39 @@ struct AutoencoderEnsembleParams {
 /// Ensemble<Autoencoder> with the settings of AutoencoderEnsembleParams: `ensemble` members, each on
 /// a random subsample of `subsample` events (member k: Ensemble::fit's seeds), scored by the mean of
 /// the members' per-event MSE.
-class AutoencoderEnsemble : public Ensemble<Autoencoder> {
+template <class S>
+class BasicAutoencoderEnsemble : public Ensemble<BasicAutoencoder<S>> {
+    using Base = Ensemble<BasicAutoencoder<S>>;
+
 public:
-    AutoencoderEnsemble() : AutoencoderEnsemble(AutoencoderEnsembleParams{}) {}
-    explicit AutoencoderEnsemble(AutoencoderEnsembleParams p)
-        : Ensemble<Autoencoder>(Autoencoder(checked(p).member), p.ensemble, p.threads), p_(std::move(p)) {
-        set_subsample(p_.subsample);
+    BasicAutoencoderEnsemble() : BasicAutoencoderEnsemble(AutoencoderEnsembleParams{}) {}
+    explicit BasicAutoencoderEnsemble(AutoencoderEnsembleParams p)
+        : Base(BasicAutoencoder<S>(checked(p).member), p.ensemble, p.threads), p_(std::move(p)) {
+        this->set_subsample(p_.subsample);
     }
 
     /// Mean over members of the FVU on each member's training subsample (Collins et al. 2021, App. C).
     double fvu() const {
-        resanom::detail::require(fitted(), "AutoencoderEnsemble::fvu: not fitted");
+        resanom::detail::require(this->fitted(), "AutoencoderEnsemble::fvu: not fitted");
         double f = 0.0;
-        for (const auto& m : members()) f += m.training_fvu();
-        return f / static_cast<double>(members().size());
+        for (const auto& m : this->members()) f += m.training_fvu();
+        return f / static_cast<double>(this->members().size());
     }
     /// Mean over members of the FVU on X.
     double fvu(const Matrix& X) const {
-        resanom::detail::require(fitted(), "AutoencoderEnsemble::fvu: not fitted");
+        resanom::detail::require(this->fitted(), "AutoencoderEnsemble::fvu: not fitted");
         double f = 0.0;
-        for (const auto& m : members()) f += m.fvu(X);
-        return f / static_cast<double>(members().size());
+        for (const auto& m : this->members()) f += m.fvu(X);
+        return f / static_cast<double>(this->members().size());
     }
 
     const AutoencoderEnsembleParams& params() const noexcept { return p_; }
 
     /// Loads an ensemble saved by save() (members' hyperparameters as stored; the ensemble size
     /// from the file).
-    static AutoencoderEnsemble load(const std::string& path) {
-        AutoencoderEnsemble e;
-        static_cast<Ensemble<Autoencoder>&>(e) = Ensemble<Autoencoder>::load(path, e.p_.threads);
+    static BasicAutoencoderEnsemble load(const std::string& path) {
+        BasicAutoencoderEnsemble e;
+        static_cast<Base&>(e) = Base::load(path, e.p_.threads);
         e.p_.ensemble = e.size();
         return e;
     }
@@ -246,6 +254,8 @@ private:
     }
     AutoencoderEnsembleParams p_{};
 };
+
+using AutoencoderEnsemble = BasicAutoencoderEnsemble<float>;
 
 static_assert(Scorer<AutoencoderEnsemble>);
 static_assert(Scorer<Autoencoder>);
@@ -278,7 +288,8 @@ struct LatentSelection {
 /// (each on its random subsample, as the ensemble's members) are trained and their FVU on all of X
 /// averaged; L grows while adding a dimension lowers the FVU by more than factor/n. Unsupervised:
 /// it sees the features only. Size L is seeded with derive_seed(seed, L).
-inline LatentSelection select_latent_by_fvu(const Matrix& X, const AutoencoderEnsembleParams& base,
+template <class S = float>
+LatentSelection select_latent_by_fvu(const Matrix& X, const AutoencoderEnsembleParams& base,
                                             const LatentSelectionParams& sel = {}, std::uint64_t seed = 0) {
     sel.validate();
     resanom::detail::require(X.rows() > 0 && X.cols() > 0, "select_latent_by_fvu: no events or no features");
@@ -289,7 +300,7 @@ inline LatentSelection select_latent_by_fvu(const Matrix& X, const AutoencoderEn
         AutoencoderEnsembleParams p = base;
         p.member.latent = L;
         p.ensemble = sel.trainings;
-        AutoencoderEnsemble trial(p);
+        BasicAutoencoderEnsemble<S> trial(p);
         trial.fit(X, derive_seed(seed, static_cast<std::uint64_t>(L)));
         out.fvu.push_back(trial.fvu(X));
         if (L > 1 && growing) {

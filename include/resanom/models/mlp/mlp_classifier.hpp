@@ -134,12 +134,16 @@ inline void check_training_set(const TrainingSet& t, const std::string& what) {
 
 }  // namespace detail::mlp
 
-class MlpClassifier {
+/// The classifier with its network in precision S (MlpClassifier: float, as the reference
+/// implementations; double for checks). A template, so that a translation unit that only names the
+/// type does not compile the network's kernels.
+template <class S>
+class BasicMlpClassifier {
 public:
-    using Scalar = float;
+    using Scalar = S;
 
-    MlpClassifier() = default;
-    explicit MlpClassifier(MlpParams p) : p_(std::move(p)) { p_.validate(); }
+    BasicMlpClassifier() = default;
+    explicit BasicMlpClassifier(MlpParams p) : p_(std::move(p)) { p_.validate(); }
 
     /// Called after every epoch of fit (optional; library code never prints).
     void set_progress(nn::EpochCallback cb) { progress_ = std::move(cb); }
@@ -216,7 +220,7 @@ public:
 
     /// Writes the trained classifier (architecture, weights, standardization) to `path`.
     void save(const std::string& path, const ModelColumns& columns = {}) const { save_model(*this, path, columns); }
-    static MlpClassifier load(const std::string& path) { return load_model<MlpClassifier>(path); }
+    static BasicMlpClassifier load(const std::string& path) { return load_model<BasicMlpClassifier>(path); }
 
     /// Into / from a model payload (Ensemble<MlpClassifier> stores its members this way).
     void write(ModelWriter& w) const {
@@ -227,8 +231,8 @@ public:
         w.put<std::int32_t>(history_.best_epoch);
         w.put<double>(history_.best_val_loss);
     }
-    static MlpClassifier read(ModelReader& r) {
-        MlpClassifier c;
+    static BasicMlpClassifier read(ModelReader& r) {
+        BasicMlpClassifier c;
         c.standardizer_ = nn::read_standardizer(r);
         c.net_ = nn::read_network<Scalar>(r);
         if (c.net_.in_width() != c.standardizer_.mean().size() || c.net_.out_width() != 1)
@@ -282,6 +286,8 @@ private:
     nn::TrainHistory history_;
     nn::EpochCallback progress_;
 };
+
+using MlpClassifier = BasicMlpClassifier<float>;
 
 static_assert(Classifier<MlpClassifier>);
 static_assert(ValidatingClassifier<MlpClassifier>);
