@@ -1,7 +1,7 @@
 // tools/resanom/classify_mlp.hpp — the MLP model of `resanom classify --model mlp`
 // (docs/cli.md): maps the command-line options onto MlpParams and says what the JSON
 // summary reports per member ("iterations" = epochs run, "val_loss" = best validation loss).
-// classify.cpp's generic run_model<C> does the rest (reading, Ensemble<C>, --save/--load-model):
+// classify_model.hpp's generic run_model<C> does the rest (reading, Ensemble<C>, --save/--load-model):
 //   template <> struct MemberReport<MlpClassifier> : MlpMemberReport {};
 //   if (o.model == "mlp") return run_model(o, MlpClassifier(mlp_params(o)));
 #pragma once

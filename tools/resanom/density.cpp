@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common.hpp"
@@ -43,8 +44,8 @@ std::vector<Index> feature_columns(const DensityOptions& o, Index n_cols) {
     return cols;
 }
 
-void run(const DensityOptions& o) {
-    // ---- flags, before any work
+/// The flags, checked before any work.
+void check_flags(const DensityOptions& o) {
     if (o.load_model.empty() && o.train.empty()) throw usage_error("--train is required (or --load-model)");
     if (!o.load_model.empty() && !o.train.empty()) throw usage_error("--train and --load-model exclude each other");
     if (o.sample_cond.empty() != o.out.empty())
@@ -73,7 +74,9 @@ void run(const DensityOptions& o) {
     if (o.batch_norm != "on" && o.batch_norm != "off") throw usage_error("--batch-norm must be on or off, got '" + o.batch_norm + "'");
     if (o.permutation != "reverse" && o.permutation != "random")
         throw usage_error("--permutation must be reverse or random, got '" + o.permutation + "'");
+}
 
+MafParams maf_params(const DensityOptions& o) {
     MafParams p;
     p.blocks = o.blocks;
     p.hidden = static_cast<Index>(o.hidden);
@@ -86,33 +89,74 @@ void run(const DensityOptions& o) {
     p.permutation = o.permutation == "random" ? flow::Permutation::random : flow::Permutation::reverse;
     p.average_best = o.average_best;
     p.threads = o.common.threads;
+    return p;
+}
 
+/// --sample-cond: the conditional values to sample at.
+Matrix sample_conditions(const DensityOptions& o) {
+    const io::Table t = read_events(o.sample_cond, "--sample-cond");
+    Index col = 0;
+    if (o.sample_cond_col >= 0) {
+        col = static_cast<Index>(o.sample_cond_col);
+    } else if (t.data.cols() != 1) {
+        throw usage_error("--sample-cond " + o.sample_cond + " has " + std::to_string(t.data.cols()) +
+                          " columns: choose one with --sample-cond-col");
+    }
+    return select_columns(t, {col}, o.sample_cond, "--sample-cond-col");
+}
+
+/// --logprob: the events' features and conditional values. A loaded flow's file records the
+/// feature columns it learned (`trained`): they are the default, and other columns are refused.
+std::pair<Matrix, Matrix> logprob_events(const DensityOptions& o, const ModelColumns& trained) {
+    const io::Table t = read_events(o.logprob, "--logprob");
+    const Matrix m = select_columns(t, {static_cast<Index>(o.cond_col)}, o.logprob, "--cond-col");
+    const std::vector<Index> cols = o.features.empty() && !trained.empty()
+                                        ? std::vector<Index>(trained.index.begin(), trained.index.end())
+                                        : feature_columns(o, t.data.cols());
+    const Matrix X = select_columns(t, cols, o.logprob, "--features");
+    if (!o.load_model.empty()) require_model_columns(trained, model_columns_of(t, cols), o.load_model);
+    return {X, m};
+}
+
+/// Fits `maf` (made with `p`) to --train; returns the columns learned (recorded with --save-model).
+ModelColumns train(const DensityOptions& o, const MafParams& p, ConditionalMaf& maf, double& train_seconds) {
+    const io::Table t = read_events(o.train, "--train");
+    const std::vector<Index> cols = feature_columns(o, t.data.cols());
+    if (cols.empty()) throw usage_error("--features: no feature columns");
+    for (Index c : cols)
+        if (c == o.cond_col) throw usage_error("--features: column " + std::to_string(c) + " is the --cond-col");
+    const Matrix m = select_columns(t, {static_cast<Index>(o.cond_col)}, o.train, "--cond-col");
+    const Matrix X = select_columns(t, cols, o.train, "--features");
+    if (p.hidden < X.cols())
+        throw usage_error("--hidden " + std::to_string(p.hidden) + " is smaller than the number of features (" +
+                          std::to_string(X.cols()) + ")");
+    auto bar = std::make_shared<ProgressLine>(o.common.progress, "epochs");
+    maf.set_progress([bar](const FlowEpochReport& r) { bar->update(r.epoch, r.max_epochs); });
+    const auto t0 = std::chrono::steady_clock::now();
+    maf.fit(X, m, o.common.seed);
+    train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return model_columns_of(t, cols);
+}
+
+json summary(const FlowHistory& h, double train_seconds) {
+    double epoch_seconds = 0.0;
+    for (double s : h.epoch_seconds) epoch_seconds += s;
+    if (!h.epoch_seconds.empty()) epoch_seconds /= static_cast<double>(h.epoch_seconds.size());
+    json j{{"epochs", h.epochs_run},
+           {"epoch_seconds", epoch_seconds},
+           {"best_epoch", h.best_epoch},
+           {"best_val_nll", std::isfinite(h.best_val_nll) ? json(h.best_val_nll) : json(nullptr)},
+           {"train_seconds", train_seconds}};
+    return j;
+}
+
+void run(const DensityOptions& o) {
+    check_flags(o);
+    const MafParams p = maf_params(o);
     // ---- inputs, read and checked before training
-    Matrix sample_m;
-    if (!o.sample_cond.empty()) {
-        const io::Table t = read_events(o.sample_cond, "--sample-cond");
-        Index col = 0;
-        if (o.sample_cond_col >= 0) {
-            col = static_cast<Index>(o.sample_cond_col);
-        } else if (t.data.cols() != 1) {
-            throw usage_error("--sample-cond " + o.sample_cond + " has " + std::to_string(t.data.cols()) +
-                              " columns: choose one with --sample-cond-col");
-        }
-        sample_m = select_columns(t, {col}, o.sample_cond, "--sample-cond-col");
-    }
-    // A loaded flow's file records the feature columns it learned: they are the default, and other
-    // columns are refused.
+    const Matrix sample_m = o.sample_cond.empty() ? Matrix() : sample_conditions(o);
     const ModelColumns trained = o.load_model.empty() ? ModelColumns{} : model_columns(o.load_model);
-    Matrix lp_X, lp_m;
-    if (!o.logprob.empty()) {
-        const io::Table t = read_events(o.logprob, "--logprob");
-        lp_m = select_columns(t, {static_cast<Index>(o.cond_col)}, o.logprob, "--cond-col");
-        const std::vector<Index> cols = o.features.empty() && !trained.empty()
-                                            ? std::vector<Index>(trained.index.begin(), trained.index.end())
-                                            : feature_columns(o, t.data.cols());
-        lp_X = select_columns(t, cols, o.logprob, "--features");
-        if (!o.load_model.empty()) require_model_columns(trained, model_columns_of(t, cols), o.load_model);
-    }
+    const auto [lp_X, lp_m] = o.logprob.empty() ? std::pair<Matrix, Matrix>() : logprob_events(o, trained);
 
     ConditionalMaf maf(p);
     double train_seconds = 0.0;
@@ -121,22 +165,7 @@ void run(const DensityOptions& o) {
         maf = ConditionalMaf::load(o.load_model);
         maf.set_threads(o.common.threads);
     } else {
-        const io::Table t = read_events(o.train, "--train");
-        const std::vector<Index> cols = feature_columns(o, t.data.cols());
-        if (cols.empty()) throw usage_error("--features: no feature columns");
-        for (Index c : cols)
-            if (c == o.cond_col) throw usage_error("--features: column " + std::to_string(c) + " is the --cond-col");
-        const Matrix m = select_columns(t, {static_cast<Index>(o.cond_col)}, o.train, "--cond-col");
-        const Matrix X = select_columns(t, cols, o.train, "--features");
-        columns = model_columns_of(t, cols);
-        if (p.hidden < X.cols())
-            throw usage_error("--hidden " + std::to_string(p.hidden) + " is smaller than the number of features (" +
-                              std::to_string(X.cols()) + ")");
-        auto bar = std::make_shared<ProgressLine>(o.common.progress, "epochs");
-        maf.set_progress([bar](const FlowEpochReport& r) { bar->update(r.epoch, r.max_epochs); });
-        const auto t0 = std::chrono::steady_clock::now();
-        maf.fit(X, m, o.common.seed);
-        train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        columns = train(o, p, maf, train_seconds);
     }
     if (!o.logprob.empty() && lp_X.cols() != maf.n_features())
         throw usage_error("--features: the model takes " + std::to_string(maf.n_features()) + " features, " +
@@ -154,16 +183,7 @@ void run(const DensityOptions& o) {
     if (!o.out.empty()) io::write_npy(o.out, samples);
     if (!o.logprob_out.empty()) io::write_npy(o.logprob_out, logp);
 
-    const FlowHistory& h = maf.history();
-    double epoch_seconds = 0.0;
-    for (double s : h.epoch_seconds) epoch_seconds += s;
-    if (!h.epoch_seconds.empty()) epoch_seconds /= static_cast<double>(h.epoch_seconds.size());
-    json j{{"epochs", h.epochs_run},
-           {"epoch_seconds", epoch_seconds},
-           {"best_epoch", h.best_epoch},
-           {"best_val_nll", std::isfinite(h.best_val_loss) ? json(h.best_val_loss) : json(nullptr)},
-           {"train_seconds", train_seconds}};
-    emit(j);
+    emit(summary(maf.history(), train_seconds));
 }
 
 }  // namespace

@@ -53,65 +53,71 @@ struct Generated {
     std::vector<Events> simulations;
 };
 
+Generated dijet(const GenerateOptions& o) {
+    toys::DijetToyParams p;
+    p.n_bkg = count(o.n_bkg, p.n_bkg, "--n-bkg");
+    p.n_sig = count(o.n_sig, p.n_sig, "--n-sig");
+    if (o.n_sim) p.n_sim = count(o.n_sim, 0, "--n-sim");
+    // Without the flag: the LHCO-matched default (toys::lhco_alpha_light, lhco_alpha_heavy).
+    if (o.correlation) {
+        if (!std::isfinite(*o.correlation))
+            throw usage_error("--correlation must be a finite number, got " + std::to_string(*o.correlation));
+        p.set_correlation(*o.correlation);
+    }
+    if (o.sim_out.size() > p.simulations.size())
+        throw usage_error("--sim-out given " + std::to_string(o.sim_out.size()) + " times but the dijet toy has " +
+                          std::to_string(p.simulations.size()) + " simulations");
+    p.validate();
+    Generated g{toys::dijet_data(p, o.common.seed), {}};
+    for (std::size_t k = 0; k < o.sim_out.size(); ++k) g.simulations.push_back(toys::dijet_simulation(p, k, o.common.seed));
+    return g;
+}
+
+Generated sacwola_gauss(const GenerateOptions& o) {
+    toys::GaussianToyParams p;
+    p.n_bkg_sr = p.n_bkg_sb = count(o.n_bkg, p.n_bkg_sr, "--n-bkg");
+    p.n_sig = count(o.n_sig, p.n_sig, "--n-sig");
+    p.n_sim_sr = p.n_sim_sb = count(o.n_sim, p.n_bkg_sr, "--n-sim");
+    if (o.sim_out.size() > 1) throw usage_error("--sim-out: the sacwola-gauss toy has one simulation");
+    p.validate();
+    Generated g{toys::gaussian_data(p, o.common.seed), {}};
+    if (!o.sim_out.empty()) g.simulations.push_back(toys::gaussian_simulation(p, o.common.seed));
+    return g;
+}
+
+Generated bimodal(const GenerateOptions& o) {
+    toys::BimodalToyParams p;
+    p.n_bkg = count(o.n_bkg, p.n_bkg, "--n-bkg");
+    p.n_sig = count(o.n_sig, p.n_sig, "--n-sig");
+    p.n_sim = count(o.n_sim, p.n_bkg, "--n-sim");
+    if (o.sim_out.size() > 2) throw usage_error("--sim-out: the bimodal toy has two simulations");
+    p.validate();
+    Generated g{toys::bimodal_data(p, o.common.seed), {}};
+    for (std::size_t k = 0; k < o.sim_out.size(); ++k)
+        g.simulations.push_back(toys::bimodal_simulation(p, static_cast<int>(k), o.common.seed));
+    return g;
+}
+
+/// n = n-bkg + n-sig events, each signal with probability n-sig / n (the class balance of Chen et
+/// al. 2023, §3; the number of signal events drawn is binomial around n-sig).
+Generated multi_resonant(const GenerateOptions& o) {
+    toys::MultiResonantToyParams p;
+    const Index n_bkg = count(o.n_bkg, 8510, "--n-bkg");
+    const Index n_sig = count(o.n_sig, 1490, "--n-sig");
+    if (o.n_sim) throw usage_error("--n-sim: the multi-resonant toy has no simulation");
+    if (!o.sim_out.empty()) throw usage_error("--sim-out: the multi-resonant toy has no simulation");
+    if (n_bkg + n_sig == 0) throw usage_error("--n-bkg + --n-sig must be > 0 for the multi-resonant toy");
+    p.n = n_bkg + n_sig;
+    p.class_balance = static_cast<double>(n_sig) / static_cast<double>(p.n);
+    return {toys::multi_resonant_sample(p, o.common.seed), {}};
+}
+
 Generated generate(const GenerateOptions& o) {
-    if (o.toy == "dijet") {
-        toys::DijetToyParams p;
-        p.n_bkg = count(o.n_bkg, p.n_bkg, "--n-bkg");
-        p.n_sig = count(o.n_sig, p.n_sig, "--n-sig");
-        if (o.n_sim) p.n_sim = count(o.n_sim, 0, "--n-sim");
-        // Without the flag: the LHCO-matched default (toys::lhco_alpha_light, lhco_alpha_heavy).
-        if (o.correlation) {
-            if (!std::isfinite(*o.correlation))
-                throw usage_error("--correlation must be a finite number, got " + std::to_string(*o.correlation));
-            p.set_correlation(*o.correlation);
-        }
-        if (o.sim_out.size() > p.simulations.size())
-            throw usage_error("--sim-out given " + std::to_string(o.sim_out.size()) +
-                              " times but the dijet toy has " + std::to_string(p.simulations.size()) +
-                              " simulations");
-        p.validate();
-        Generated g{toys::dijet_data(p, o.common.seed), {}};
-        for (std::size_t k = 0; k < o.sim_out.size(); ++k)
-            g.simulations.push_back(toys::dijet_simulation(p, k, o.common.seed));
-        return g;
-    }
+    if (o.toy == "dijet") return dijet(o);
     if (o.correlation) throw usage_error("--correlation applies to --toy dijet only");
-    if (o.toy == "sacwola-gauss") {
-        toys::GaussianToyParams p;
-        p.n_bkg_sr = p.n_bkg_sb = count(o.n_bkg, p.n_bkg_sr, "--n-bkg");
-        p.n_sig = count(o.n_sig, p.n_sig, "--n-sig");
-        p.n_sim_sr = p.n_sim_sb = count(o.n_sim, p.n_bkg_sr, "--n-sim");
-        if (o.sim_out.size() > 1) throw usage_error("--sim-out: the sacwola-gauss toy has one simulation");
-        p.validate();
-        Generated g{toys::gaussian_data(p, o.common.seed), {}};
-        if (!o.sim_out.empty()) g.simulations.push_back(toys::gaussian_simulation(p, o.common.seed));
-        return g;
-    }
-    if (o.toy == "bimodal") {
-        toys::BimodalToyParams p;
-        p.n_bkg = count(o.n_bkg, p.n_bkg, "--n-bkg");
-        p.n_sig = count(o.n_sig, p.n_sig, "--n-sig");
-        p.n_sim = count(o.n_sim, p.n_bkg, "--n-sim");
-        if (o.sim_out.size() > 2) throw usage_error("--sim-out: the bimodal toy has two simulations");
-        p.validate();
-        Generated g{toys::bimodal_data(p, o.common.seed), {}};
-        for (std::size_t k = 0; k < o.sim_out.size(); ++k)
-            g.simulations.push_back(toys::bimodal_simulation(p, static_cast<int>(k), o.common.seed));
-        return g;
-    }
-    if (o.toy == "multi-resonant") {
-        // n = n-bkg + n-sig events, each signal with probability n-sig / n (the class
-        // balance of Chen et al. 2023, §3; the number of signal events drawn is binomial around n-sig).
-        toys::MultiResonantToyParams p;
-        const Index n_bkg = count(o.n_bkg, 8510, "--n-bkg");
-        const Index n_sig = count(o.n_sig, 1490, "--n-sig");
-        if (o.n_sim) throw usage_error("--n-sim: the multi-resonant toy has no simulation");
-        if (!o.sim_out.empty()) throw usage_error("--sim-out: the multi-resonant toy has no simulation");
-        if (n_bkg + n_sig == 0) throw usage_error("--n-bkg + --n-sig must be > 0 for the multi-resonant toy");
-        p.n = n_bkg + n_sig;
-        p.class_balance = static_cast<double>(n_sig) / static_cast<double>(p.n);
-        return {toys::multi_resonant_sample(p, o.common.seed), {}};
-    }
+    if (o.toy == "sacwola-gauss") return sacwola_gauss(o);
+    if (o.toy == "bimodal") return bimodal(o);
+    if (o.toy == "multi-resonant") return multi_resonant(o);
     throw usage_error("--toy: unknown toy '" + o.toy + "' (dijet, sacwola-gauss, bimodal, multi-resonant)");
 }
 

@@ -93,8 +93,7 @@ void run(const SearchFlags& o) {
 
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     json j = search_json(o, config, result, seconds);
-    const SearchReportInputs report_in{o, config, result, files.data, git_commit, seconds};
-    write_outputs(out_dir, j, result.report, files.data.size(), search_report_files(report_in));
+    write_outputs(out_dir, j, result.report, files.data.size(), search_report_files(o, config, result, files.data, seconds));
     // The pictures: gnuplot draws them from the committed data files; without gnuplot the
     // report stands and stderr says how to draw them later.
     std::string problem;
