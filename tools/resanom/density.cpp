@@ -145,7 +145,7 @@ json summary(const FlowHistory& h, double train_seconds) {
     json j{{"epochs", h.epochs_run},
            {"epoch_seconds", epoch_seconds},
            {"best_epoch", h.best_epoch},
-           {"best_val_nll", std::isfinite(h.best_val_nll) ? json(h.best_val_nll) : json(nullptr)},
+           {"best_val_nll", std::isfinite(h.best_val_loss) ? json(h.best_val_loss) : json(nullptr)},
            {"train_seconds", train_seconds}};
     return j;
 }
