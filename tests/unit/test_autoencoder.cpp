@@ -138,12 +138,18 @@ TEST_CASE("deterministic with a seed whatever the thread count; save/load identi
     std::memcpy(old.data() + 8, &two, 4);
     resanom_test::write_bytes(dir.file("old.bin"), old);
     CHECK_THROWS_WITH_AS(AutoencoderEnsemble::load(dir.file("old.bin")), doctest::Contains("train it again"), io_error);
+    a.members()[0].save(dir.file("single.bin"));
+    std::string single = resanom_test::slurp(dir.file("single.bin"));
+    std::memcpy(single.data() + 8, &two, 4);
+    resanom_test::write_bytes(dir.file("old_single.bin"), single);
+    CHECK_THROWS_WITH_AS(Autoencoder::load(dir.file("old_single.bin")), doctest::Contains("train it again"), io_error);
     // The ensemble is the generic one: an ensemble file loads as Ensemble<Autoencoder> too, and a
     // single autoencoder's file as an ensemble of one.
     const Ensemble<Autoencoder> g = Ensemble<Autoencoder>::load(dir.file("ae.bin"));
     CHECK(g.score(train) == a.score(train));
     a.members()[1].save(dir.file("one.bin"));
     const AutoencoderEnsemble one = AutoencoderEnsemble::load(dir.file("one.bin"));
+    CHECK(l.subsample() == l.params().subsample);  // a loaded ensemble refits as its parameters say
     CHECK(one.size() == 1);
     CHECK(one.score(train) == a.members()[1].score(train));
     CHECK(one.fvu() == a.members()[1].training_fvu());

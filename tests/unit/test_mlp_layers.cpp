@@ -10,6 +10,7 @@
 #include "resanom/core/parallel.hpp"
 #include "resanom/core/random.hpp"
 #include "resanom/models/nn/adam.hpp"
+#include "resanom/models/nn/train_loop.hpp"
 #include "resanom/models/mlp/loss.hpp"
 #include "resanom/models/mlp/network.hpp"
 
@@ -329,6 +330,74 @@ TEST_CASE("Adam on the pool updates in pieces exactly as on one thread") {
     }
     CHECK((p1.array() == p2.array()).all());
     CHECK((p1.array() != g.array()).any());
+}
+
+namespace {
+// A stand-in network for the training loop: one parameter that the steps move, a scripted
+// validation loss per epoch.
+struct ScriptedNet {
+    Vec<double> p = Vec<double>::Zero(1), s = Vec<double>::Zero(0);
+    Vec<double>& params() { return p; }
+    Vec<double>& state() { return s; }
+    Index n_params() const { return 1; }
+};
+
+TrainHistory run_script(const std::vector<double>& val, TrainOptions o, std::vector<EpochWeights<double>>& kept,
+                        std::vector<EpochReport>& reports) {
+    ScriptedNet net;
+    int epoch = 0;
+    o.progress = [&](const EpochReport& r) { reports.push_back(r); };
+    auto task = make_train_task(
+        net, 10, true, 0.0,
+        [&](const Index*, Index, std::uint64_t, ThreadPool*, Vec<double>& g) {
+            g.setConstant(-1.0);  // Adam moves the parameter by about lr each step
+            return 1.0;
+        },
+        [](double sum, Index steps) { return sum / static_cast<double>(steps); }, [&](ThreadPool*) { ++epoch; },
+        [&](ThreadPool*) { return val[static_cast<std::size_t>(epoch - 1)]; });
+    Adam<double> adam;
+    return train_epochs(task, adam, o, 1, nullptr, kept, "script");
+}
+}  // namespace
+
+TEST_CASE("the training loop: improvements by more than min_delta, patience, the kept epochs") {
+    TrainOptions o;
+    o.epochs = 6;
+    o.batch_size = 5;  // two steps per epoch
+    o.min_delta = 0.01;
+    o.patience = 2;
+    std::vector<EpochWeights<double>> kept;
+    std::vector<EpochReport> reps;
+    // epoch 1 improves (1.0), 2 improves (0.95 < 0.99), 3 and 4 do not (0.945, 0.942 ≥ 0.94): stop.
+    TrainHistory h = run_script({1.0, 0.95, 0.945, 0.942, 0.1, 0.1}, o, kept, reps);
+    CHECK(h.epochs_run == 4);
+    CHECK(h.stopped_early);
+    CHECK(h.best_epoch == 2);
+    CHECK(h.best_val_loss == 0.95);
+    REQUIRE(kept.size() == 1);
+    CHECK(kept[0].epoch == 2);  // the last improvement, not the lowest loss (0.942)
+    CHECK(h.kept_epochs == std::vector<int>{2});
+    REQUIRE(reps.size() == 4);
+    CHECK(reps[0].improved);
+    CHECK(reps[1].improved);
+    CHECK(!reps[2].improved);
+    CHECK(reps[3].train_loss == 1.0);
+    // The kept weights are those after epoch 2's 4 steps, each of which moves the parameter by the
+    // learning rate (gradient −1: m̂ = −1, v̂ = 1).
+    CHECK(kept[0].params[0] == doctest::Approx(4e-3).epsilon(1e-4));
+
+    // Keep the three lowest, no patience: epochs 5, 6 (ties: the earlier first), then 4.
+    o.patience = 0;
+    o.keep_best = 3;
+    kept.clear();
+    reps.clear();
+    h = run_script({1.0, 0.95, 0.945, 0.942, 0.1, 0.1}, o, kept, reps);
+    CHECK(h.epochs_run == 6);
+    CHECK(h.kept_epochs == std::vector<int>{5, 6, 4});
+    CHECK(h.best_epoch == 5);
+
+    // A non-finite validation loss stops training with numeric_error.
+    CHECK_THROWS_AS(run_script({1.0, std::nan("")}, o, kept, reps), numeric_error);
 }
 
 TEST_CASE("bad layer specs raise input_error naming the layer") {

@@ -4,13 +4,13 @@
 //
 // Member k is fitted with derive_seed(seed, k) — with its own random validation split
 // (ValidationSplits, Das et al. 2024, App. A.1) or its own subsample (scorers) — and the output is
-// the mean over members in member order; results do not depend on the thread count.
+// the mean over members in member order; results do not depend on the thread count (rows are
+// predicted in blocks: a member's output for a row must not depend on the other rows).
 // docs/models/hgb.md ("API", "Threads and reproducibility") describes the splits and the threads.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
-#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -203,10 +203,18 @@ private:
             }
         };
         ThreadPool& pool = shared_pool(threads_);
-        if (blocks >= 2 && pool.size() >= 2)
+        if (blocks >= 2 && pool.size() >= 2) {
             pool.parallel_chunks(blocks, std::min<Index>(blocks, static_cast<Index>(pool.size())), run);
-        else
+        } else if (blocks == 1 && members_.size() >= 2 && pool.size() >= 2) {
+            // one block (a held-out fold, say): the members in parallel, summed in member order
+            std::vector<Vector> parts(members_.size());
+            pool.parallel_for(static_cast<Index>(members_.size()),
+                              [&](Index k) { parts[static_cast<std::size_t>(k)] = eval(members_[static_cast<std::size_t>(k)], X); });
+            for (const Vector& p : parts) out += p;
+            out /= static_cast<double>(members_.size());
+        } else {
             run(0, 0, blocks);
+        }
         return out;
     }
 

@@ -180,7 +180,7 @@ inline ModelFile read_model_file(const std::string& path) {
     ModelFile f;
     f.version = version;
     f.kind = r.get_string();
-    if (version < 3 && f.kind.find("autoencoder") != std::string::npos)
+    if (version < 3 && (f.kind == "autoencoder" || f.kind == "ensemble/autoencoder"))
         r.fail("an autoencoder model of format version " + std::to_string(version) +
                ", whose layout changed in version 3; train it again");
     if (version >= 2) {

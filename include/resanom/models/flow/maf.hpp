@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <functional>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -162,7 +161,7 @@ public:
         const Index B = std::min(p_.batch_size, n_train);
         auto works = net.make_train_work(B, p_.chunks);
         auto task = nn::make_train_task(
-            net, n_train, n_val > 0, std::numeric_limits<double>::infinity(),
+            net, n_train, n_val > 0, 0.0,  // never "always the pool": each epoch times both ways
             [&](const Index* rows, Index nb, std::uint64_t, ThreadPool* p, flow::Vec<Scalar>& grad) {
                 return net.loss_and_gradient(Ztr, Mtr, rows, nb, works, grad, p);
             },
@@ -174,7 +173,6 @@ public:
         o.batch_size = p_.batch_size;
         o.keep_best = p_.average_best;
         o.min_batch = 2;  // a batch of one has no batch variance
-        o.parallel_min_flops = std::numeric_limits<double>::infinity();  // always probe (two syncs per block)
         o.probe_steps = 8;
         o.progress = p_.progress;
         nn::Adam<Scalar> adam(nn::AdamOptions{p_.learning_rate, p_.adam_beta1, p_.adam_beta2, p_.adam_epsilon,

@@ -6,13 +6,11 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
+#include <cmath>
 #include <cstdint>
-#include <functional>
-#include <memory>
+#include <limits>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "resanom/core/concepts.hpp"
@@ -98,10 +96,12 @@ public:
         o.batch_size = p_.batch_size;
         o.clip_norm = p_.clip_norm;
         nn::Adam<Scalar> adam(p_.adam);
-        history_ = nn::train(net, adam, d, nullptr, nn::Mse(), o, derive_seed(seed, 2), &shared_pool(p_.threads));
-        net_ = std::move(net);
-        st_ = std::move(st);
-        training_fvu_ = fvu(X);
+        BasicAutoencoder fitted(p_);
+        fitted.history_ = nn::train(net, adam, d, nullptr, nn::Mse(), o, derive_seed(seed, 2), &shared_pool(p_.threads));
+        fitted.net_ = std::move(net);
+        fitted.st_ = std::move(st);
+        fitted.training_fvu_ = fitted.fvu_or_nan(X);
+        *this = std::move(fitted);
     }
 
     /// The reconstruction of each row of X, in the units of X.
@@ -116,15 +116,12 @@ public:
 
     /// Fraction of variance unexplained on X (Collins et al. 2021, eq. C.2, in standardized units).
     double fvu(const Matrix& X) const {
-        check(X);
-        const Matrix Z = st_.transform(X);
-        const Matrix R = run(X, nullptr);
-        const double den = (Z.rowwise() - Z.colwise().mean()).squaredNorm();
-        resanom::detail::require(den > 0.0, "Autoencoder::fvu: the data have no variance");
-        return (Z - R).squaredNorm() / den;
+        const double f = fvu_or_nan(X);
+        resanom::detail::require(!std::isnan(f), "Autoencoder::fvu: the data have no variance");
+        return f;
     }
 
-    /// The FVU on the events the autoencoder was fitted on.
+    /// The FVU on the events the autoencoder was fitted on (NaN when they had no variance).
     double training_fvu() const noexcept { return training_fvu_; }
 
     bool fitted() const noexcept { return net_.built(); }
@@ -155,6 +152,15 @@ public:
     static BasicAutoencoder load(const std::string& path) { return load_model<BasicAutoencoder>(path); }
 
 private:
+    // The FVU on X, NaN when X has no variance.
+    double fvu_or_nan(const Matrix& X) const {
+        check(X);
+        const Matrix Z = st_.transform(X);
+        const Matrix R = run(X, nullptr);
+        const double den = (Z.rowwise() - Z.colwise().mean()).squaredNorm();
+        return den > 0.0 ? (Z - R).squaredNorm() / den : std::numeric_limits<double>::quiet_NaN();
+    }
+
     void check(const Matrix& X) const {
         resanom::detail::require(fitted(), "Autoencoder: not fitted");
         resanom::detail::require(X.cols() == net_.in_width(), "Autoencoder: X has " + std::to_string(X.cols()) +
@@ -243,6 +249,7 @@ public:
     static BasicAutoencoderEnsemble load(const std::string& path) {
         BasicAutoencoderEnsemble e;
         static_cast<Base&>(e) = Base::load(path, e.p_.threads);
+        e.set_subsample(e.p_.subsample);
         e.p_.ensemble = e.size();
         return e;
     }

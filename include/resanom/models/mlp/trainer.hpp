@@ -10,13 +10,9 @@
 // events of a minibatch and train it as one block.
 #pragma once
 
-#include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <functional>
-#include <limits>
-#include <memory>
-#include <numeric>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -148,7 +144,7 @@ TrainHistory train(Network<S>& net, Adam<S>& adam, const Dataset<S>& train, std:
         [total_w](double sum, Index) { return sum / total_w; }, [](ThreadPool*) {},
         [&](ThreadPool* p) { return evaluate_loss(static_cast<const Network<S>&>(net), *val, vloss, p); });
     std::vector<EpochWeights<S>> kept;
-    TrainHistory h = train_epochs(task, adam, opt, derive_seed(seed, 0), K > 1 ? pool : nullptr, kept, "training");
+    TrainHistory h = train_epochs(task, adam, opt, derive_seed(seed, 0), pool, kept, "training");
     net.params() = kept.front().params;
     net.state() = kept.front().state;
     return h;

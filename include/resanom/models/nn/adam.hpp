@@ -8,6 +8,7 @@
 //   θ ← θ − lr_t/(1 − β1^t) · m / (√v/√(1 − β2^t) + ε)      (PyTorch's form of the bias correction)
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -53,9 +54,9 @@ public:
         t_ = 0;
     }
 
-    /// One update of params from grad (same layout). No allocation. With a pool of two or more
-    /// threads and at least `parallel_min_params` parameters, fixed pieces of the vector update in
-    /// parallel; the update is elementwise, so the result is the same either way.
+    /// One update of params from grad (same layout). No allocation. From `parallel_min_params`
+    /// parameters on, the vector updates in fixed pieces, in parallel with a pool of two or more
+    /// threads; the result is the same either way.
     void step(Eigen::Ref<Vec<S>> params, const Eigen::Ref<const Vec<S>>& grad, ThreadPool* pool = nullptr) {
         resanom::detail::require(params.size() == m_.size() && grad.size() == m_.size(), "Adam::step: size mismatch (call reset)");
         ++t_;
@@ -71,15 +72,26 @@ public:
                              static_cast<S>(1.0 / std::sqrt(bc2)),
                              static_cast<S>(o_.epsilon)};
         const Index n = params.size();
-        if (pool != nullptr && pool->size() > 1 && n >= parallel_min_params)
-            pool->parallel_chunks(n, static_cast<Index>(pool->size()),
-                                  [&](Index, Index i0, Index i1) { update(params, grad, c, i0, i1 - i0); });
-        else
+        if (n < parallel_min_params) {
             update(params, grad, c, 0, n);
+            return;
+        }
+        // Pieces of a fixed size whatever the thread count, so that every element goes through the
+        // same code (vector body or tail) with one thread or several.
+        const Index pieces = (n + piece - 1) / piece;
+        const auto run = [&](Index, Index p0, Index p1) {
+            for (Index q = p0; q < p1; ++q) update(params, grad, c, q * piece, std::min(piece, n - q * piece));
+        };
+        if (pool != nullptr && pool->size() > 1)
+            pool->parallel_chunks(pieces, std::min<Index>(pieces, static_cast<Index>(pool->size())), run);
+        else
+            run(0, 0, pieces);
     }
 
-    /// Below this many parameters an update runs on one thread (waking a worker costs more).
+    /// Below this many parameters an update is one piece on one thread (waking a worker costs more).
     static constexpr Index parallel_min_params = Index{1} << 16;
+    /// The fixed piece of larger updates (a multiple of every SIMD width).
+    static constexpr Index piece = Index{1} << 15;
 
     std::int64_t steps() const noexcept { return t_; }
     const AdamOptions& options() const noexcept { return o_; }

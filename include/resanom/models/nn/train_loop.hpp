@@ -51,7 +51,9 @@ struct TrainOptions {
     int patience = 0;           ///< stop after this many epochs without improvement (0: never)
     double min_delta = 0.0;     ///< an improvement must lower the validation loss by more than this
     double clip_norm = 0.0;     ///< clip the gradient's Euclidean norm to this (0: off)
-    int keep_best = 1;          ///< epochs whose weights are kept: the N of lowest validation loss
+    /// Epochs whose weights are kept: 1, the epoch of the last improvement; N > 1, the N epochs of
+    /// lowest validation loss (CATHODE's averaging)
+    int keep_best = 1;
     Index min_batch = 1;        ///< a last minibatch smaller than this is skipped (batch norm: 2)
     Index chunks = 2;           ///< column blocks per minibatch (parallel units; fixed for reproducibility)
     /// Blocks always run on the pool when a minibatch costs at least this many flops (the model
@@ -81,7 +83,7 @@ struct TrainHistory {
     std::vector<double> val_loss;       ///< per epoch run (empty without validation set)
     std::vector<double> epoch_seconds;  ///< per epoch run
     int epochs_run = 0;
-    int best_epoch = 0;                 ///< 1-based epoch of lowest validation loss (without: the last)
+    int best_epoch = 0;                 ///< 1-based epoch of the last improvement (without validation: the last)
     double best_val_loss = std::numeric_limits<double>::quiet_NaN();
     std::vector<int> kept_epochs;       ///< epochs whose weights the model holds (best first)
     bool stopped_early = false;
@@ -234,8 +236,8 @@ TrainHistory train_epochs(TrainTask<Net, Step, EpochLoss, EndEpoch, ValLoss>& ta
                                     " (try a lower learning rate)");
             h.val_loss.push_back(rep.val_loss);
             score = rep.val_loss;
-            rep.improved = rep.val_loss < best - opt.min_delta;
-            if (rep.val_loss < best) {
+            rep.improved = rep.val_loss < best - opt.min_delta;  // best: the loss of the last improvement
+            if (rep.improved) {
                 best = rep.val_loss;
                 h.best_epoch = epoch;
                 h.best_val_loss = best;
@@ -245,7 +247,9 @@ TrainHistory train_epochs(TrainTask<Net, Step, EpochLoss, EndEpoch, ValLoss>& ta
             h.best_epoch = epoch;
             rep.improved = true;
         }
-        detail_train::keep_epoch(kept, opt.keep_best, epoch, score, task.net.params(), task.net.state());
+        // One kept epoch: the last improvement (Keras' restore_best_weights); N: the N lowest losses.
+        if (opt.keep_best > 1 || rep.improved)
+            detail_train::keep_epoch(kept, opt.keep_best, epoch, score, task.net.params(), task.net.state());
         rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         h.epoch_seconds.push_back(rep.seconds);
         h.epochs_run = epoch;
