@@ -32,11 +32,7 @@ HgbParams hgb_params(const ClassifyOptions& o) {
     p.validation_fraction = o.val_fraction;
     p.class_weight = o.class_weight == "balanced" ? ClassWeight::balanced : ClassWeight::none;
     p.threads = o.common.threads;
-    try {
-        p.validate();
-    } catch (const input_error& e) {
-        throw usage_error(e.what());
-    }
+    as_usage([&] { p.validate(); });
     return p;
 }
 

@@ -49,11 +49,7 @@ MlpParams mlp_params(const Options& o) {
     p.val_fraction = o.val_fraction;
     p.class_balanced = o.class_weight == "balanced";
     p.threads = o.common.threads;
-    try {
-        p.validate();
-    } catch (const input_error& e) {
-        throw usage_error(e.what());
-    }
+    as_usage([&] { p.validate(); });
     return p;
 }
 

@@ -39,6 +39,19 @@ struct usage_error : resanom::input_error {
     using resanom::input_error::input_error;
 };
 
+/// Runs a library check (a validate()) and reports its refusal as a usage error: the settings came
+/// from the flags.
+template <class Check>
+void as_usage(Check&& check) {
+    try {
+        check();
+    } catch (const usage_error&) {
+        throw;
+    } catch (const resanom::input_error& e) {
+        throw usage_error(e.what());
+    }
+}
+
 /// Options every subcommand has.
 struct CommonOptions {
     std::uint64_t seed = 0;

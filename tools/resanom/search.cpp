@@ -70,11 +70,7 @@ void run(const SearchFlags& o) {
     if (o.data.empty()) throw usage_error("--data is required");
     if (o.features.empty()) throw usage_error("--features is required");
     const SearchConfig config = search_config(o);
-    try {
-        config.validate(o.sim.size(), !o.delta_sys_from.empty(), search_flag_names());
-    } catch (const input_error& e) {
-        throw usage_error(e.what());
-    }
+    as_usage([&] { config.validate(o.sim.size(), !o.delta_sys_from.empty(), search_flag_names()); });
     const SearchFiles files = load_search_files(o);
     try {
         check_search_data(config, files.data);
