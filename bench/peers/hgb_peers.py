@@ -13,7 +13,7 @@ Peers: Debian's python3-sklearn and python3-xgboost (scripts/install-peers); run
 /usr/bin/python3. Same settings everywhere: 31 leaves grown best-first (XGBoost: lossguide,
 max_leaves 31, no depth limit), 255 bins, learning rate 0.1, no L2 regularization (XGBoost's
 reg_lambda defaults to 1; set to 0 like the others); XGBoost has no min_samples_leaf (its
-min_child_weight stays at its default, 1). Threads: --threads T (default 2, the issue's setting)
+min_child_weight stays at its default, 1). Threads: --threads T (default 2: the development machine's cores)
 for all three: resanom --threads T, XGBoost n_jobs=T, scikit-learn's OpenMP limited to T
 (threadpoolctl). With other work on the machine, --threads 1 gives the steadier comparison.
 

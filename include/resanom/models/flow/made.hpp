@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -18,6 +19,7 @@
 #include "resanom/core/error.hpp"
 #include "resanom/core/random.hpp"
 #include "resanom/core/types.hpp"
+#include "resanom/models/nn/kernels.hpp"
 #include "resanom/models/nn/tensor.hpp"
 
 namespace resanom::flow {
@@ -113,15 +115,38 @@ struct MadeScratch {
     Mat<S> o;         ///< output layer (2d × cap)
     Mat<S> da1, da2;  ///< H × cap
     Mat<S> dz;        ///< d × cap
+    Mat<S> w2t, w3t;  ///< W2ᵀ (H × H) and W3ᵀ (H × 2d) for the tiled kernels' backward products
     void allocate(const MadeShape& sh, Index cap) {
         o.setZero(2 * sh.d, cap);
         da1.setZero(sh.H, cap);
         da2.setZero(sh.H, cap);
         dz.setZero(sh.d, cap);
+        w2t.setZero(sh.H, sh.H);
+        w3t.setZero(sh.H, 2 * sh.d);
     }
 };
 
 namespace detail_made {
+
+// The tiled kernels (nn/kernels.hpp) need every degree group's rows to start at a multiple of 16.
+inline bool made_tiled_shape(const MadeShape& sh) {
+    for (Index g = 0; g <= sh.d; ++g)
+        if (!nn::kernels::tileable(sh.start(g))) return false;
+    return true;
+}
+
+// Whether this call runs the tiled kernels: float, an AVX-512 target, tileable degree groups, and
+// inputs whose events are contiguous columns.
+template <class S, class ZM, class MM>
+inline constexpr bool tiled_types = std::is_same_v<S, float> && nn::kernels::available &&
+                                    requires(const ZM& z, const MM& m) {
+                                        z.data(); z.outerStride(); z.innerStride();
+                                        m.data(); m.outerStride(); m.innerStride();
+                                    };
+template <class ZM, class MM>
+bool use_tiled(const MadeShape& sh, const ZM& Z, const MM& M) {
+    return Z.innerStride() == 1 && M.innerStride() == 1 && made_tiled_shape(sh);
+}
 
 // A = relu(A + b + C·M) in place, one pass over memory (bias and conditional input fused).
 // C is column-major with column stride ldc (a row block of a taller matrix in the inverse).
@@ -167,6 +192,131 @@ void relu_backward(DM&& dA, const AM& A, S* db, S* dC, Index k, const MM& M) {
     }
 }
 
+
+#if defined(__AVX512F__)
+
+// Epilogue of a hidden layer: a = max(acc + b + C·m_j, 0), stored at out[r + j·H].
+struct HiddenForward {
+    const float* b;
+    const float* C;  // H × k, column q at C + q·H
+    const float* m;  // conditional inputs, event j at m + j·ldm
+    Index ldm, k, H;
+    float* out;
+    template <int V>
+    [[gnu::always_inline]] void operator()(Index r, Index j, const __m512* acc) const {
+        for (int v = 0; v < V; ++v) {
+            const Index rv = r + 16 * v;
+            __m512 x = _mm512_add_ps(acc[v], _mm512_loadu_ps(b + rv));
+            for (Index q = 0; q < k; ++q)
+                x = _mm512_fmadd_ps(_mm512_loadu_ps(C + q * H + rv), _mm512_set1_ps(m[q + j * ldm]), x);
+            _mm512_storeu_ps(out + rv + j * H, _mm512_max_ps(x, _mm512_setzero_ps()));
+        }
+    }
+};
+
+// Epilogue of a hidden layer's backward: g = acc where a > 0 else 0, stored at dA[r + j·H];
+// db[r] += g, dC[q·H + r] += g·m_qj (summed over the events in order).
+struct HiddenBackward {
+    const float* a;  // the layer's activations, event j at a + j·H
+    const float* m;
+    Index ldm, k, H;
+    float* dA;
+    float* db;
+    float* dC;
+    template <int V>
+    [[gnu::always_inline]] void operator()(Index r, Index j, const __m512* acc) const {
+        for (int v = 0; v < V; ++v) {
+            const Index rv = r + 16 * v;
+            const __mmask16 on = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + rv + j * H), _mm512_setzero_ps(), _CMP_GT_OQ);
+            const __m512 g = _mm512_maskz_mov_ps(on, acc[v]);
+            _mm512_storeu_ps(dA + rv + j * H, g);
+            _mm512_storeu_ps(db + rv, _mm512_add_ps(_mm512_loadu_ps(db + rv), g));
+            for (Index q = 0; q < k; ++q) {
+                float* cq = dC + q * H + rv;
+                _mm512_storeu_ps(cq, _mm512_fmadd_ps(g, _mm512_set1_ps(m[q + j * ldm]), _mm512_loadu_ps(cq)));
+            }
+        }
+    }
+};
+
+// Epilogue that stores the tile: dst[r + col·H] (column-major, H rows).
+struct StoreTile {
+    float* dst;
+    Index H;
+    template <int V>
+    [[gnu::always_inline]] void operator()(Index r, Index col, const __m512* acc) const {
+        for (int v = 0; v < V; ++v) _mm512_storeu_ps(dst + r + 16 * v + col * H, acc[v]);
+    }
+};
+
+// Runs `epi` over the rows [r0, r1) (a multiple of 16) and the N columns of a product whose
+// A-panel for row r is a_of(r): epi.template operator()<MR/16>(r, j, acc).
+template <class AOf, class Epi>
+void tiled_rows(Index r0, Index r1, Index N, Index K, AOf&& a_of, Index lda, const float* b, Index bk, Index be,
+                const Epi& epi) {
+    nn::kernels::row_panels(r1 - r0, [&](Index off, auto mr) {
+        constexpr int MR = decltype(mr)::value;
+        const Index r = r0 + off;
+        nn::kernels::panel<MR>(N, K, a_of(r), lda, b, bk, be,
+                               [&](Index j, const __m512* acc) { epi.template operator()<MR / 16>(r, j, acc); });
+    });
+}
+
+// Forward hidden layers with the tiled kernel: A1 = relu(W1·Z + b1 + C1·M), A2 = relu(W2·A1 + …),
+// each degree group g over its free columns only (W1: z_<g; W2: hidden units of degree ≤ g).
+inline void made_hidden_forward_tiled(const MadeShape& sh, const float* p, const float* Z, Index ldz, const float* M,
+                                      Index ldm, Index n, float* A1, float* A2) {
+    const Index d = sh.d, H = sh.H, k = sh.k;
+    const HiddenForward e1{p + sh.ob1(), p + sh.oC1(), M, ldm, k, H, A1};
+    const HiddenForward e2{p + sh.ob2(), p + sh.oC2(), M, ldm, k, H, A2};
+    for (Index g = 0; g < d; ++g) {
+        const Index r0 = sh.start(g), r1 = sh.start(g + 1);
+        tiled_rows(r0, r1, n, g, [&](Index r) { return p + sh.oW1() + r; }, H, Z, 1, ldz, e1);
+    }
+    for (Index g = 0; g < d; ++g) {
+        const Index r0 = sh.start(g), r1 = sh.start(g + 1);
+        tiled_rows(r0, r1, n, r1, [&](Index r) { return p + sh.oW2() + r; }, H, A1, 1, H, e2);
+    }
+}
+
+// Backward through the hidden layers with the tiled kernel, from dO (2d × n, column stride 2d):
+// dA2, the W2 gradient over its free blocks, dA1, and the W1 gradient; the biases' and conditional
+// weights' gradients in the epilogues. W2ᵀ and W3ᵀ are copied to scratch first.
+inline void made_hidden_backward_tiled(const MadeShape& sh, const float* p, const float* dO, const float* Z, Index ldz,
+                                       const float* M, Index ldm, Index n, const float* A1, const float* A2,
+                                       MadeScratch<float>& scr, float* g) {
+    const Index d = sh.d, H = sh.H, k = sh.k;
+    using CMap = Eigen::Map<const Mat<float>>;
+    scr.w2t.noalias() = CMap(p + sh.oW2(), H, H).transpose();
+    scr.w3t.noalias() = CMap(p + sh.oW3(), 2 * d, H).transpose();
+    float* dA2 = scr.da2.data();
+    float* dA1 = scr.da1.data();
+    std::fill(g + sh.ob2(), g + sh.ob2() + H, 0.0f);
+    std::fill(g + sh.oC2(), g + sh.oC2() + H * k, 0.0f);
+    std::fill(g + sh.ob1(), g + sh.ob1() + H, 0.0f);
+    std::fill(g + sh.oC1(), g + sh.oC1() + H * k, 0.0f);
+    const HiddenBackward e2{A2, M, ldm, k, H, dA2, g + sh.ob2(), g + sh.oC2()};
+    tiled_rows(0, H, n, 2 * d, [&](Index r) { return scr.w3t.data() + r; }, H, dO, 1, 2 * d, e2);
+    // ∂W2, block (group gr rows) × (columns < start(gr + 1)); the masked blocks stay zero
+    const StoreTile st{g + sh.oW2(), H};
+    const HiddenBackward e1{A1, M, ldm, k, H, dA1, g + sh.ob1(), g + sh.oC1()};
+    for (Index gr = 0; gr < d; ++gr) {
+        const Index r0 = sh.start(gr), r1 = sh.start(gr + 1);
+        tiled_rows(r0, r1, r1, n, [&](Index r) { return dA2 + r; }, H, A1, H, 1, st);
+        // ∂A1 of group gr: Σ_{o ≥ r0} W2(o, ·)ᵀ ∂A2(o, ·)
+        tiled_rows(r0, r1, n, H - r0, [&](Index r) { return scr.w2t.data() + r + r0 * H; }, H, dA2 + r0, 1, H, e1);
+    }
+    // ∂W1 over its free columns (feature j < degree of the row), the rest zero
+    float* gW1 = g + sh.oW1();
+    const StoreTile st1{gW1, H};
+    for (Index gr = 0; gr < d; ++gr) {
+        const Index r0 = sh.start(gr), r1 = sh.start(gr + 1);
+        tiled_rows(r0, r1, gr, n, [&](Index r) { return dA1 + r; }, H, Z, ldz, 1, st1);
+        for (Index j = gr; j < d; ++j) std::fill(gW1 + r0 + j * H, gW1 + r1 + j * H, 0.0f);
+    }
+}
+#endif
+
 }  // namespace detail_made
 
 /// Forward pass of one block on n = Z.cols() events: fills cache (a1, a2, s, u) and adds
@@ -180,13 +330,23 @@ void made_forward(const MadeShape& sh, const S* p, const ZM& Z, const MM& M, Mad
     const CMap W1(p + sh.oW1(), H, d), W2(p + sh.oW2(), H, H), W3(p + sh.oW3(), 2 * d, H);
     auto A1 = cache.a1.leftCols(n);
     auto A2 = cache.a2.leftCols(n);
-    A1.noalias() = W1 * Z;
-    detail_made::bias_cond_relu<S>(A1, p + sh.ob1(), p + sh.oC1(), H, k, M);
-    for (Index g = 0; g < d; ++g) {  // block-triangular hidden→hidden product
-        const Index r0 = sh.start(g), r1 = sh.start(g + 1);
-        if (r1 > r0) A2.middleRows(r0, r1 - r0).noalias() = W2.block(r0, 0, r1 - r0, r1) * A1.topRows(r1);
+    bool tiled = false;
+    if constexpr (detail_made::tiled_types<S, ZM, MM>) {
+#if defined(__AVX512F__)
+        if ((tiled = detail_made::use_tiled(sh, Z, M)))
+            detail_made::made_hidden_forward_tiled(sh, p, Z.data(), Z.outerStride(), M.data(), M.outerStride(), n,
+                                                   A1.data(), A2.data());
+#endif
     }
-    detail_made::bias_cond_relu<S>(A2, p + sh.ob2(), p + sh.oC2(), H, k, M);
+    if (!tiled) {
+        A1.noalias() = W1 * Z;
+        detail_made::bias_cond_relu<S>(A1, p + sh.ob1(), p + sh.oC1(), H, k, M);
+        for (Index g = 0; g < d; ++g) {  // block-triangular hidden→hidden product
+            const Index r0 = sh.start(g), r1 = sh.start(g + 1);
+            if (r1 > r0) A2.middleRows(r0, r1 - r0).noalias() = W2.block(r0, 0, r1 - r0, r1) * A1.topRows(r1);
+        }
+        detail_made::bias_cond_relu<S>(A2, p + sh.ob2(), p + sh.oC2(), H, k, M);
+    }
     auto O = o_buf.leftCols(n);
     O.noalias() = W3 * A2;
     const CVec b3m(p + sh.ob3(), d), b3s(p + sh.ob3() + d, d);
@@ -225,6 +385,16 @@ void made_backward(const MadeShape& sh, const S* p, const DU& du, S ds_direct, c
     gW3.noalias() = dO * A2.transpose();
     for (Index r = 0; r < 2 * d; ++r)  // keep masked entries at zero
         for (Index h = sh.start((r % d) + 1); h < H; ++h) gW3(r, h) = S(0);
+    if constexpr (detail_made::tiled_types<S, ZM, MM>) {
+#if defined(__AVX512F__)
+        if (detail_made::use_tiled(sh, Z, M)) {
+            detail_made::made_hidden_backward_tiled(sh, p, dO.data(), Z.data(), Z.outerStride(), M.data(),
+                                                    M.outerStride(), n, A1.data(), A2.data(), scr, g);
+            dZ.noalias() += W1.transpose() * scr.da1.leftCols(n);
+            return;
+        }
+#endif
+    }
     auto dA2 = scr.da2.leftCols(n);
     dA2.noalias() = W3.transpose() * dO;
     detail_made::relu_backward<S>(dA2, A2, g + sh.ob2(), g + sh.oC2(), k, M);
