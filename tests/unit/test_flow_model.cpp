@@ -163,6 +163,29 @@ TEST_CASE("ConditionalMaf: history, progress callback, and averaging of the best
     }
 }
 
+TEST_CASE("ConditionalMaf: early stopping ends after `patience` epochs without improvement") {
+    Matrix X, m;
+    toy(1500, 2, X, m);
+    MafParams p = small(60);
+    p.patience = 2;
+    p.min_delta = 0.05;  // large for this toy: the validation loss soon stops improving by that much
+    p.average_best = 2;
+    ConditionalMaf f(p);
+    f.fit(X, m, 1);
+    const auto& h = f.history();
+    const int ran = static_cast<int>(h.val_loss.size());
+    REQUIRE(ran < 60);
+    // the last improvement (by more than min_delta) was `patience` epochs before the end, and no
+    // later epoch improved on it by more than min_delta
+    CHECK(ran - h.best_epoch == 2);
+    // and the two best epochs were kept
+    CHECK(f.flows().size() == 2);
+    MafParams bad = small(5);
+    bad.patience = 1;
+    bad.val_fraction = 0.0;
+    CHECK_THROWS_WITH_AS(ConditionalMaf{bad}, doctest::Contains("patience needs a validation set"), input_error);
+}
+
 TEST_CASE("ConditionalMaf: save and load give the same densities and samples") {
     const ConditionalMaf& f = trained();
     resanom_test::TempDir dir;

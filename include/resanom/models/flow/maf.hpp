@@ -51,6 +51,10 @@ struct MafParams {
     double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_epsilon = 1e-8;  ///< PyTorch's defaults
     double val_fraction = 0.2;  ///< the tool's --val-fraction default
     int average_best = 1;       ///< keep the N best epochs and average them (CATHODE: 10)
+    /// Stop after this many epochs without a lower validation loss (0: train all `epochs`, as the
+    /// CATHODE reference does); needs a validation set (val_fraction > 0).
+    int patience = 0;
+    double min_delta = 0.0;  ///< an improvement must lower the validation loss by more than this (nats)
     double logit_margin = 1e-3;
     OutOfRangeLogProb out_of_range = OutOfRangeLogProb::minus_infinity;
     unsigned threads = 0;  ///< 0: all cores; results do not depend on it
@@ -70,6 +74,9 @@ struct MafParams {
         req(adam_epsilon > 0.0 && std::isfinite(adam_epsilon), "Adam epsilon must be finite and > 0");
         req(val_fraction >= 0.0 && val_fraction < 1.0, "val_fraction must lie in [0, 1), got " + std::to_string(val_fraction));
         req(average_best >= 1, "average_best must be >= 1, got " + std::to_string(average_best));
+        req(patience >= 0, "patience must be >= 0, got " + std::to_string(patience));
+        req(patience == 0 || val_fraction > 0.0, "patience needs a validation set (val_fraction > 0)");
+        req(min_delta >= 0.0 && std::isfinite(min_delta), "min_delta must be finite and >= 0");
         req(logit_margin > 0.0 && logit_margin < 0.5, "logit margin must lie in (0, 0.5)");
         req(chunks >= 1, "chunks must be >= 1");
     }
@@ -172,6 +179,8 @@ public:
         o.epochs = p_.epochs;
         o.batch_size = p_.batch_size;
         o.keep_best = p_.average_best;
+        o.patience = p_.patience;
+        o.min_delta = p_.min_delta;
         o.min_batch = 2;  // a batch of one has no batch variance
         o.probe_steps = 8;
         o.progress = p_.progress;

@@ -17,6 +17,9 @@
 
 namespace resanom::nn::kernels {
 
+/// Whether rows can be tiled: a multiple of 16.
+inline constexpr bool tileable(Index rows) { return rows % 16 == 0; }
+
 #if defined(__AVX512F__)
 inline constexpr bool available = true;
 
@@ -63,9 +66,6 @@ inline void panel(Index N, Index K, const float* a, Index lda, const float* b, I
     if (j + 2 <= N) run.template operator()<2>();
     if (j + 1 <= N) run.template operator()<1>();
 }
-
-/// Whether rows can be tiled: a multiple of 16.
-inline constexpr bool tileable(Index rows) { return rows % 16 == 0; }
 
 /// Every row panel of `rows` (a multiple of 16) rows: panels of 32 rows, the last one of 16 if
 /// needed. fn(row0, MR tag) is called with std::integral_constant<int, MR>.
