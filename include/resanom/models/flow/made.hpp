@@ -135,10 +135,10 @@ inline bool made_tiled_shape(const MadeShape& sh) {
     return true;
 }
 
-// Whether this call runs the tiled kernels: float, an AVX-512 target, tileable degree groups, and
-// inputs whose events are contiguous columns.
+// Whether a call may run the tiled kernels (on an AVX-512 target): float, inputs with strides
+// (use_tiled then checks that the events are contiguous columns and the shape tileable).
 template <class S, class ZM, class MM>
-inline constexpr bool tiled_types = std::is_same_v<S, float> && nn::kernels::available &&
+inline constexpr bool tiled_types = std::is_same_v<S, float> &&
                                     requires(const ZM& z, const MM& m) {
                                         z.data(); z.outerStride(); z.innerStride();
                                         m.data(); m.outerStride(); m.innerStride();
@@ -250,14 +250,14 @@ struct StoreTile {
 };
 
 // Runs `epi` over the rows [r0, r1) (a multiple of 16) and the N columns of a product whose
-// A-panel for row r is a_of(r): epi.template operator()<MR/16>(r, j, acc).
-template <class AOf, class Epi>
-void tiled_rows(Index r0, Index r1, Index N, Index K, AOf&& a_of, Index lda, const float* b, Index bk, Index be,
+// A-panel for row r starts at a + r: epi.template operator()<MR/16>(r, j, acc).
+template <class Epi>
+void tiled_rows(Index r0, Index r1, Index N, Index K, const float* a, Index lda, const float* b, Index bk, Index be,
                 const Epi& epi) {
     nn::kernels::row_panels(r1 - r0, [&](Index off, auto mr) {
         constexpr int MR = decltype(mr)::value;
         const Index r = r0 + off;
-        nn::kernels::panel<MR>(N, K, a_of(r), lda, b, bk, be,
+        nn::kernels::panel<MR>(N, K, a + r, lda, b, bk, be,
                                [&](Index j, const __m512* acc) { epi.template operator()<MR / 16>(r, j, acc); });
     });
 }
@@ -271,11 +271,11 @@ inline void made_hidden_forward_tiled(const MadeShape& sh, const float* p, const
     const HiddenForward e2{p + sh.ob2(), p + sh.oC2(), M, ldm, k, H, A2};
     for (Index g = 0; g < d; ++g) {
         const Index r0 = sh.start(g), r1 = sh.start(g + 1);
-        tiled_rows(r0, r1, n, g, [&](Index r) { return p + sh.oW1() + r; }, H, Z, 1, ldz, e1);
+        tiled_rows(r0, r1, n, g, p + sh.oW1(), H, Z, 1, ldz, e1);
     }
     for (Index g = 0; g < d; ++g) {
         const Index r0 = sh.start(g), r1 = sh.start(g + 1);
-        tiled_rows(r0, r1, n, r1, [&](Index r) { return p + sh.oW2() + r; }, H, A1, 1, H, e2);
+        tiled_rows(r0, r1, n, r1, p + sh.oW2(), H, A1, 1, H, e2);
     }
 }
 
@@ -296,22 +296,22 @@ inline void made_hidden_backward_tiled(const MadeShape& sh, const float* p, cons
     std::fill(g + sh.ob1(), g + sh.ob1() + H, 0.0f);
     std::fill(g + sh.oC1(), g + sh.oC1() + H * k, 0.0f);
     const HiddenBackward e2{A2, M, ldm, k, H, dA2, g + sh.ob2(), g + sh.oC2()};
-    tiled_rows(0, H, n, 2 * d, [&](Index r) { return scr.w3t.data() + r; }, H, dO, 1, 2 * d, e2);
+    tiled_rows(0, H, n, 2 * d, scr.w3t.data(), H, dO, 1, 2 * d, e2);
     // ∂W2, block (group gr rows) × (columns < start(gr + 1)); the masked blocks stay zero
     const StoreTile st{g + sh.oW2(), H};
     const HiddenBackward e1{A1, M, ldm, k, H, dA1, g + sh.ob1(), g + sh.oC1()};
     for (Index gr = 0; gr < d; ++gr) {
         const Index r0 = sh.start(gr), r1 = sh.start(gr + 1);
-        tiled_rows(r0, r1, r1, n, [&](Index r) { return dA2 + r; }, H, A1, H, 1, st);
+        tiled_rows(r0, r1, r1, n, dA2, H, A1, H, 1, st);
         // ∂A1 of group gr: Σ_{o ≥ r0} W2(o, ·)ᵀ ∂A2(o, ·)
-        tiled_rows(r0, r1, n, H - r0, [&](Index r) { return scr.w2t.data() + r + r0 * H; }, H, dA2 + r0, 1, H, e1);
+        tiled_rows(r0, r1, n, H - r0, scr.w2t.data() + r0 * H, H, dA2 + r0, 1, H, e1);
     }
     // ∂W1 over its free columns (feature j < degree of the row), the rest zero
     float* gW1 = g + sh.oW1();
     const StoreTile st1{gW1, H};
     for (Index gr = 0; gr < d; ++gr) {
         const Index r0 = sh.start(gr), r1 = sh.start(gr + 1);
-        tiled_rows(r0, r1, gr, n, [&](Index r) { return dA1 + r; }, H, Z, ldz, 1, st1);
+        tiled_rows(r0, r1, gr, n, dA1, H, Z, ldz, 1, st1);
         for (Index j = gr; j < d; ++j) std::fill(gW1 + r0 + j * H, gW1 + r1 + j * H, 0.0f);
     }
 }
@@ -331,13 +331,12 @@ void made_forward(const MadeShape& sh, const S* p, const ZM& Z, const MM& M, Mad
     auto A1 = cache.a1.leftCols(n);
     auto A2 = cache.a2.leftCols(n);
     bool tiled = false;
-    if constexpr (detail_made::tiled_types<S, ZM, MM>) {
 #if defined(__AVX512F__)
+    if constexpr (detail_made::tiled_types<S, ZM, MM>)
         if ((tiled = detail_made::use_tiled(sh, Z, M)))
             detail_made::made_hidden_forward_tiled(sh, p, Z.data(), Z.outerStride(), M.data(), M.outerStride(), n,
                                                    A1.data(), A2.data());
 #endif
-    }
     if (!tiled) {
         A1.noalias() = W1 * Z;
         detail_made::bias_cond_relu<S>(A1, p + sh.ob1(), p + sh.oC1(), H, k, M);
@@ -385,31 +384,31 @@ void made_backward(const MadeShape& sh, const S* p, const DU& du, S ds_direct, c
     gW3.noalias() = dO * A2.transpose();
     for (Index r = 0; r < 2 * d; ++r)  // keep masked entries at zero
         for (Index h = sh.start((r % d) + 1); h < H; ++h) gW3(r, h) = S(0);
-    if constexpr (detail_made::tiled_types<S, ZM, MM>) {
+    bool tiled = false;
 #if defined(__AVX512F__)
-        if (detail_made::use_tiled(sh, Z, M)) {
+    if constexpr (detail_made::tiled_types<S, ZM, MM>)
+        if ((tiled = detail_made::use_tiled(sh, Z, M)))
             detail_made::made_hidden_backward_tiled(sh, p, dO.data(), Z.data(), Z.outerStride(), M.data(),
                                                     M.outerStride(), n, A1.data(), A2.data(), scr, g);
-            dZ.noalias() += W1.transpose() * scr.da1.leftCols(n);
-            return;
-        }
 #endif
-    }
-    auto dA2 = scr.da2.leftCols(n);
-    dA2.noalias() = W3.transpose() * dO;
-    detail_made::relu_backward<S>(dA2, A2, g + sh.ob2(), g + sh.oC2(), k, M);
     auto dA1 = scr.da1.leftCols(n);
-    for (Index gr = 0; gr < d; ++gr) {
-        const Index r0 = sh.start(gr), r1 = sh.start(gr + 1);
-        if (r1 == r0) continue;
-        gW2.block(r0, 0, r1 - r0, r1).noalias() = dA2.middleRows(r0, r1 - r0) * A1.topRows(r1).transpose();
-        // column group gr is seen by the rows of groups ≥ gr
-        dA1.middleRows(r0, r1 - r0).noalias() = W2.block(r0, r0, H - r0, r1 - r0).transpose() * dA2.bottomRows(H - r0);
+    if (!tiled) {
+        auto dA2 = scr.da2.leftCols(n);
+        dA2.noalias() = W3.transpose() * dO;
+        detail_made::relu_backward<S>(dA2, A2, g + sh.ob2(), g + sh.oC2(), k, M);
+        for (Index gr = 0; gr < d; ++gr) {
+            const Index r0 = sh.start(gr), r1 = sh.start(gr + 1);
+            if (r1 == r0) continue;
+            gW2.block(r0, 0, r1 - r0, r1).noalias() = dA2.middleRows(r0, r1 - r0) * A1.topRows(r1).transpose();
+            // column group gr is seen by the rows of groups ≥ gr
+            dA1.middleRows(r0, r1 - r0).noalias() =
+                W2.block(r0, r0, H - r0, r1 - r0).transpose() * dA2.bottomRows(H - r0);
+        }
+        detail_made::relu_backward<S>(dA1, A1, g + sh.ob1(), g + sh.oC1(), k, M);
+        gW1.noalias() = dA1 * Z.transpose();
+        for (Index h = 0; h < H; ++h)
+            for (Index j = h * d / H; j < d; ++j) gW1(h, j) = S(0);
     }
-    detail_made::relu_backward<S>(dA1, A1, g + sh.ob1(), g + sh.oC1(), k, M);
-    gW1.noalias() = dA1 * Z.transpose();
-    for (Index h = 0; h < H; ++h)
-        for (Index j = h * d / H; j < d; ++j) gW1(h, j) = S(0);
     dZ.noalias() += W1.transpose() * dA1;
 }
 
