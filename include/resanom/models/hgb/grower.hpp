@@ -3,8 +3,8 @@
 //
 // TreeGrower (histogram subtraction for siblings; one workspace reused for every tree of a fit),
 // accumulate_histogram, best_split_of_feature (second-order gain, a learned direction for missing
-// values). Reproducibility: node histograms are summed over fixed row chunks added in chunk order,
-// so the tree is bit-identical whatever the number of threads.
+// values). Reproducibility: every histogram bin sums its events in row order (threads share out the
+// features) and partitions are stable, so the tree is bit-identical whatever the number of threads.
 // docs/models/hgb.md ("The algorithm", step 3) gives the gain, the split rules and tie-breaking.
 #pragma once
 
@@ -28,11 +28,14 @@ struct GradHess {
     double h = 0.0;
 };
 
-/// One histogram slot: sums of gradients and hessians and the event count of one bin.
-struct HistBin {
+/// One histogram slot: sums of gradients and hessians and the event count of one bin. The count
+/// is a double (exact below 2^53 events) and the slot is padded to 32 bytes, so that an event adds
+/// {g, h, 1, 0} to it in one vector operation.
+struct alignas(32) HistBin {
     double g = 0.0;
     double h = 0.0;
-    std::uint64_t n = 0;
+    double n = 0.0;
+    double unused_ = 0.0;
 };
 
 /// Tree-shape hyperparameters the grower needs (a subset of HgbParams).
@@ -58,42 +61,71 @@ struct SplitInfo {
 };
 
 namespace detail {
-// D > 0: the feature count fixed at compile time (the inner loop unrolls); D = 0: runtime d.
-// rows == nullptr means the identity (the root node: rows 0..count−1, read sequentially).
-template <int D>
-void accumulate_histogram_d(HistBin* __restrict hist, const std::uint8_t* __restrict bins, Index d,
-                            const GradHess* __restrict gh, const Index* rows, Index count) {
-    const Index dd = D > 0 ? D : d;
+#if defined(__GNUC__)
+// Four doubles as one value (GCC and Clang vector extension: one AVX add, or two SSE2 adds).
+typedef double hist_lanes __attribute__((vector_size(32)));
+inline void add_to_bin(HistBin& e, hist_lanes v) noexcept {
+    hist_lanes x;
+    void* const slot = &e;
+    __builtin_memcpy(&x, slot, sizeof x);
+    x += v;
+    __builtin_memcpy(slot, &x, sizeof x);
+}
+#endif
+
+// Features [j0, j0 + W) of the events rows[0..count), W = G when G > 0 (the inner loop unrolls),
+// else w; d is the row stride of bins. rows == nullptr means the identity (the root node: rows
+// 0..count−1, read sequentially). Each bin adds its events in the order of the row list.
+template <int G>
+void accumulate_histogram_g(HistBin* __restrict hist, const std::uint8_t* __restrict bins, Index d, Index j0,
+                            Index w, const GradHess* __restrict gh, const Index* rows, Index count) {
+    const Index ww = G > 0 ? G : w;
+    hist += j0 * hist_bins;
+    bins += j0;
     for (Index i = 0; i < count; ++i) {
         const Index r = rows ? rows[i] : i;
+        const std::uint8_t* br = bins + r * d;
+#if defined(__GNUC__)
+        const hist_lanes v = {gh[r].g, gh[r].h, 1.0, 0.0};
+        for (Index j = 0; j < ww; ++j) add_to_bin(hist[j * hist_bins + br[j]], v);
+#else
         const GradHess v = gh[r];
-        const std::uint8_t* br = bins + r * dd;
-        for (Index j = 0; j < dd; ++j) {
+        for (Index j = 0; j < ww; ++j) {
             HistBin& e = hist[j * hist_bins + br[j]];
             e.g += v.g;
             e.h += v.h;
-            ++e.n;
+            e.n += 1.0;
         }
+#endif
     }
 }
 }  // namespace detail
 
-/// Adds the gradients/hessians of the events rows[0..count) into hist (d × 256 slots, zeroed by
-/// the caller); bins is row-major n×d. When rows is null the events are 0..count−1, read in order
-/// (the root node, or a contiguous range after offsetting bins and gh).
+/// Adds the gradients/hessians of the events rows[0..count) into the histograms of features
+/// [j0, j1) (slots j·256 … of hist, zeroed by the caller); bins is row-major n×d. When rows is null
+/// the events are 0..count−1, read in order (the root node, or a contiguous range after offsetting
+/// bins and gh). Every bin sums its events in row order, so splitting the features among threads
+/// changes nothing in the result.
+inline void accumulate_histogram(HistBin* hist, const std::uint8_t* bins, Index d, const GradHess* gh,
+                                 const Index* rows, Index count, Index j0, Index j1) {
+    const Index w = j1 - j0;
+    switch (w) {
+        case 1: return detail::accumulate_histogram_g<1>(hist, bins, d, j0, 1, gh, rows, count);
+        case 2: return detail::accumulate_histogram_g<2>(hist, bins, d, j0, 2, gh, rows, count);
+        case 3: return detail::accumulate_histogram_g<3>(hist, bins, d, j0, 3, gh, rows, count);
+        case 4: return detail::accumulate_histogram_g<4>(hist, bins, d, j0, 4, gh, rows, count);
+        case 5: return detail::accumulate_histogram_g<5>(hist, bins, d, j0, 5, gh, rows, count);
+        case 6: return detail::accumulate_histogram_g<6>(hist, bins, d, j0, 6, gh, rows, count);
+        case 7: return detail::accumulate_histogram_g<7>(hist, bins, d, j0, 7, gh, rows, count);
+        case 8: return detail::accumulate_histogram_g<8>(hist, bins, d, j0, 8, gh, rows, count);
+        default: return detail::accumulate_histogram_g<0>(hist, bins, d, j0, w, gh, rows, count);
+    }
+}
+
+/// All d features.
 inline void accumulate_histogram(HistBin* hist, const std::uint8_t* bins, Index d, const GradHess* gh,
                                  const Index* rows, Index count) {
-    switch (d) {
-        case 1: return detail::accumulate_histogram_d<1>(hist, bins, 1, gh, rows, count);
-        case 2: return detail::accumulate_histogram_d<2>(hist, bins, 2, gh, rows, count);
-        case 3: return detail::accumulate_histogram_d<3>(hist, bins, 3, gh, rows, count);
-        case 4: return detail::accumulate_histogram_d<4>(hist, bins, 4, gh, rows, count);
-        case 5: return detail::accumulate_histogram_d<5>(hist, bins, 5, gh, rows, count);
-        case 6: return detail::accumulate_histogram_d<6>(hist, bins, 6, gh, rows, count);
-        case 7: return detail::accumulate_histogram_d<7>(hist, bins, 7, gh, rows, count);
-        case 8: return detail::accumulate_histogram_d<8>(hist, bins, 8, gh, rows, count);
-        default: return detail::accumulate_histogram_d<0>(hist, bins, d, gh, rows, count);
-    }
+    accumulate_histogram(hist, bins, d, gh, rows, count, 0, d);
 }
 
 /// The same over a BinnedMatrix.
@@ -154,7 +186,6 @@ public:
         const Index d = B.cols;
         slot_size_ = static_cast<std::size_t>(d * hist_bins);
         slots_.resize(static_cast<std::size_t>(p.max_leaf_nodes + 1) * slot_size_);
-        partial_.resize(static_cast<std::size_t>(max_chunks) * slot_size_);
         rows_.resize(static_cast<std::size_t>(B.rows));
         scratch_.resize(static_cast<std::size_t>(B.rows));
         scratch_right_.resize(static_cast<std::size_t>(B.rows));
@@ -218,13 +249,14 @@ public:
             const double v = tree.nodes[static_cast<std::size_t>(l.node)].value;
             for (Index k = l.begin; k < l.end; ++k) raw[rows_[static_cast<std::size_t>(k)]] += v;
         };
-        const auto n = static_cast<Index>(leaves_.size());
-        if (pool_ && B_.rows >= 65536) pool_->parallel_for(n, one);
-        else for (Index i = 0; i < n; ++i) one(i);
+        // One thread: the leaves' rows interleave in raw, so threads writing different leaves
+        // would share cache lines.
+        for (Index i = 0; i < static_cast<Index>(leaves_.size()); ++i) one(i);
     }
 
     static constexpr Index max_chunks = 8;
-    static constexpr Index rows_per_chunk = 16384;
+    static constexpr Index rows_per_chunk = 8192;  ///< partitions: rows per parallel chunk at least
+    static constexpr Index parallel_rows = 4096;   ///< histograms: nodes with fewer rows stay on one thread
 
 private:
     struct Leaf {
@@ -256,42 +288,21 @@ private:
             for (Index c = 0; c < k; ++c) fn(c, n * c / k, n * (c + 1) / k);
     }
 
+    // The node's histogram; on the pool the features are shared out in contiguous groups, one
+    // per thread (every bin still sums its events in row order: the same result on any pool).
     void build_histogram(const Leaf& l) {
         HistBin* hist = slot(l.slot);
-        const Index count = l.count();
+        const Index count = l.count(), d = B_.cols;
         // The root's rows are 0..n−1 in order: read them without the index list.
         const Index* rows = count == B_.rows ? nullptr : rows_.data() + l.begin;
-        const Index k = std::clamp<Index>(count / rows_per_chunk, 1, max_chunks);
-        if (k == 1) {
-            std::fill(hist, hist + slot_size_, HistBin{});
-            accumulate_part(hist, rows, 0, count);
-            return;
-        }
-        // Chunk c sums rows [count·c/k, count·(c+1)/k) into its own partial histogram; the
-        // partials are then added in chunk order (fixed reduction order).
-        auto chunk = [&](Index c, Index b, Index e) {
-            HistBin* part = partial_.data() + static_cast<std::size_t>(c) * slot_size_;
-            std::fill(part, part + slot_size_, HistBin{});
-            accumulate_part(part, rows, b, e - b);
+        const Index groups = pool_ && count >= parallel_rows ? std::min<Index>(pool_->size(), d) : 1;
+        auto group = [&](Index g) {
+            const Index j0 = d * g / groups, j1 = d * (g + 1) / groups;
+            std::fill(hist + j0 * hist_bins, hist + j1 * hist_bins, HistBin{});
+            accumulate_histogram(hist, B_.bins.data(), d, gh_, rows, count, j0, j1);
         };
-        chunks(count, k, chunk);
-        const HistBin* p0 = partial_.data();
-        std::copy(p0, p0 + slot_size_, hist);
-        for (Index c = 1; c < k; ++c) {
-            const HistBin* pc = partial_.data() + static_cast<std::size_t>(c) * slot_size_;
-            for (std::size_t i = 0; i < slot_size_; ++i) {
-                hist[i].g += pc[i].g;
-                hist[i].h += pc[i].h;
-                hist[i].n += pc[i].n;
-            }
-        }
-    }
-
-    // Histogram of rows [first, first + count) of the node's row list, or of events
-    // first..first+count−1 when rows is null (the root).
-    void accumulate_part(HistBin* hist, const Index* rows, Index first, Index count) const {
-        if (rows) accumulate_histogram(hist, B_.bins.data(), B_.cols, gh_, rows + first, count);
-        else accumulate_histogram(hist, B_.bins.data() + first * B_.cols, B_.cols, gh_ + first, nullptr, count);
+        if (groups > 1) pool_->parallel_for(groups, group);
+        else group(0);
     }
 
     // Stable partition of the node's rows by the split: left rows first, each side in its original
@@ -418,7 +429,7 @@ private:
     ThreadPool* pool_;
     const GradHess* gh_ = nullptr;
     std::size_t slot_size_ = 0;
-    std::vector<HistBin> slots_, partial_;
+    std::vector<HistBin> slots_;
     std::vector<int> free_slots_;
     std::vector<Index> rows_, scratch_, scratch_right_;
     std::vector<int> n_bins_;
