@@ -134,6 +134,13 @@ TEST_CASE("density: bad input exits with 2, one line on stderr, nothing written"
     bad("--train train.npy --cond-col 0 --batch-norm maybe --sample-cond cond2.npy --sample-cond-col 0 --out o.npy" + small,
         "--batch-norm");
     bad("--load-model nothing.bin --sample-cond cond2.npy --sample-cond-col 0 --out o.npy", "nothing.bin");
+    bad("--train train.npy --cond-col 0 --patience -1 --sample-cond cond2.npy --sample-cond-col 0 --out o.npy" + small,
+        "--patience");
+    bad("--train train.npy --cond-col 0 --patience 3 --val-fraction 0 --sample-cond cond2.npy --sample-cond-col 0 --out o.npy" +
+            small,
+        "--val-fraction");
+    bad("--train train.npy --cond-col 0 --min-delta -0.1 --sample-cond cond2.npy --sample-cond-col 0 --out o.npy" + small,
+        "--min-delta");
 }
 
 }  // namespace cli_test_density

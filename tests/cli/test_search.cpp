@@ -229,6 +229,14 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method combined --combine iad,cathode "
          "--combine-level score --sim ref.npy --statistic bumphunt --sr 3.3,3.7 --out out",
          "is not calibrated"},
+        // LaCATHODE is built not to sculpt, but its bump hunt is not calibrated yet: refused too;
+        // it has no sideband δ_sys of its own, and no template to combine with others.
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method lacathode --sr 3.3,3.7 --out out",
+         "not yet been calibrated on background-only toys"},
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method lacathode --sr 3.3,3.7 --delta-sys-sb --out out",
+         "--delta-sys-sb applies to --method cathode"},
+        {base + "--method combined --combine cathode,lacathode --sr 3.3,3.7", "'lacathode' cannot be combined"},
+        {base + "--method cathode --sr 3.3,3.7 --flow-patience -1", "patience"},
         {base + "--method multi-cwola --sr 3.3,3.7", "one window per resonant column"},
         {base + "--method cwola --sr 3.3,3.7 --delta-sys -2", "--delta-sys"},
         {base + "--method combined --combine cwola,iad --combine-level score --sim ref.npy --sr 3.3,3.7 --statistic direct",

@@ -117,6 +117,8 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
         {"salad-switch", "--sim sim1.npy --sim sim2.npy --delta-sys 0.1", true, false},
         {"multi-salad", "--sim sim1.npy --sim sim2.npy --delta-sys 0.1", true, false},
         {"cathode", "--flow-epochs 2 --flow-blocks 2 --flow-hidden 16 --oversampling 2", true, false},   // δ_sys^SB
+        {"lacathode", "--flow-epochs 3 --flow-blocks 2 --flow-hidden 16 --flow-patience 1 --delta-sys-from ref.npy", true,
+         false},
         {"ae", "--ensemble 2", false, true},
         {"combined", "--combine cwola,salad --sim sim1.npy --statistic direct --delta-sys-from ref.npy", true, false},
         {"combined", "--combine salad,cathode --combine-level score --sim sim1.npy --flow-epochs 2 --flow-blocks 2 "
@@ -131,6 +133,13 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
         const auto j = check_search(dir, dijet_args + ensemble + "--method " + c.method + " " + c.extra, out, c.method, c.direct,
                                     c.bumphunt, n_events);
         if (c.method == "ae") CHECK(j["settings"]["ensemble"] == 2);
+        if (c.method == "lacathode") {
+            // the flow as applied: the best epoch alone, the patience given
+            CHECK(j["settings"]["flow"]["average_best"] == 1);
+            CHECK(j["settings"]["flow"]["patience"] == 1);
+            CHECK(j["settings"]["flow"]["epochs"] == 3);
+        }
+        if (c.method == "cathode") CHECK(j["settings"]["flow"]["average_best"] == 10);
         if (c.method == "cathode") {
             // The SR data against the flow's samples, one block per feature (report plot d).
             const std::string m = resanom_test::slurp((dir.path() / out / "plots" / "marginals.dat").string());

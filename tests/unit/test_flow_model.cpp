@@ -100,6 +100,62 @@ TEST_CASE("ConditionalMaf: samples follow the conditional mean and spread of the
     }
 }
 
+TEST_CASE("ConditionalMaf: latent maps held-out background to N(0, I), independent of m") {
+    const ConditionalMaf& f = trained();
+    Matrix X, m;
+    toy(20000, 21, X, m);   // held out: another seed
+    Index clipped = -1;
+    const Matrix z = f.latent(X, m, &clipped);
+    REQUIRE(z.rows() == X.rows());
+    REQUIRE(z.cols() == 2);
+    CHECK(clipped >= 0);
+    CHECK(clipped < 20);   // the fitted range of 20 000 events holds nearly all of 20 000 more
+    const Vector zm = z.colwise().mean();
+    const Matrix zc = z.rowwise() - zm.transpose();
+    const Matrix cov = zc.transpose() * zc / static_cast<double>(z.rows());
+    const Vector mc = m.col(0).array() - m.col(0).mean();
+    // The sampling errors are 0.007 (means), 0.01 (variances), 0.007 (correlations); the bounds
+    // allow for the short training. In x, corr(x0, m) = 0.84: the map must remove it.
+    for (Index j = 0; j < 2; ++j) {
+        CHECK(std::abs(zm[j]) < 0.05);
+        CHECK(std::abs(cov(j, j) - 1.0) < 0.08);
+        const double corr_m = zc.col(j).dot(mc) / std::sqrt(zc.col(j).squaredNorm() * mc.squaredNorm());
+        CHECK(std::abs(corr_m) < 0.05);
+    }
+    CHECK(std::abs(cov(0, 1)) < 0.05);
+    // Inverse check: the samples of the flow map back to standard normal coordinates.
+    Rng rng(4);
+    const Matrix ms = Matrix::Constant(20000, 1, 0.3);
+    const Matrix zs = f.latent(f.sample(ms, rng), ms);
+    CHECK(std::abs(zs.col(0).mean()) < 0.03);
+    CHECK(std::abs((zs.col(1).array() - zs.col(1).mean()).square().mean() - 1.0) < 0.05);
+}
+
+TEST_CASE("ConditionalMaf: latent with averaged epochs is the map of the best epoch; bad input") {
+    Matrix X, m;
+    toy(1500, 2, X, m);
+    MafParams p = small(4);
+    ConditionalMaf one(p);
+    one.fit(X, m, 3);
+    p.average_best = 3;
+    ConditionalMaf three(p);
+    three.fit(X, m, 3);
+    REQUIRE(three.history().kept_epochs.size() == 3);
+    REQUIRE(one.history().kept_epochs.front() == three.history().kept_epochs.front());
+    CHECK(one.latent(X, m) == three.latent(X, m));   // bit for bit: the same epoch's weights
+    // outside the fitted range: clipped into it, and counted
+    Matrix Xo = X.topRows(3);
+    Xo(0, 0) = X.col(0).maxCoeff() + 10.0;
+    Xo(2, 1) = X.col(1).minCoeff() - 10.0;
+    Index clipped = 0;
+    const Matrix zo = one.latent(Xo, m.topRows(3), &clipped);
+    CHECK(clipped == 2);
+    CHECK(zo.allFinite());
+    ConditionalMaf unfitted(small(1));
+    CHECK_THROWS_AS((void)unfitted.latent(X, m), input_error);
+    CHECK_THROWS_AS((void)one.latent(X, m.topRows(10)), input_error);
+}
+
 TEST_CASE("ConditionalMaf: the sample lies in the support and log_prob is finite on it") {
     const ConditionalMaf& f = trained();
     Rng rng(9);

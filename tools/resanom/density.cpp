@@ -33,6 +33,8 @@ struct DensityOptions {
     double lr = 1e-4, weight_decay = 1e-6, val_fraction = 0.2;
     std::string batch_norm = "on", permutation = "reverse";
     int average_best = 1;
+    int patience = 0;
+    double min_delta = 0.0;
 };
 
 // Features: the --features list, or every column except the conditional one.
@@ -71,6 +73,9 @@ void check_flags(const DensityOptions& o) {
     if (!(o.weight_decay >= 0.0 && std::isfinite(o.weight_decay))) throw usage_error("--weight-decay must be finite and >= 0");
     if (!(o.val_fraction >= 0.0 && o.val_fraction < 1.0)) throw usage_error("--val-fraction must lie in [0, 1)");
     if (o.average_best <= 0) throw usage_error("--average-best must be > 0, got " + std::to_string(o.average_best));
+    if (o.patience < 0) throw usage_error("--patience must be >= 0 (0: no early stopping), got " + std::to_string(o.patience));
+    if (o.patience > 0 && o.val_fraction <= 0.0) throw usage_error("--patience needs a validation split (--val-fraction > 0)");
+    if (!(o.min_delta >= 0.0 && std::isfinite(o.min_delta))) throw usage_error("--min-delta must be finite and >= 0");
     if (o.batch_norm != "on" && o.batch_norm != "off") throw usage_error("--batch-norm must be on or off, got '" + o.batch_norm + "'");
     if (o.permutation != "reverse" && o.permutation != "random")
         throw usage_error("--permutation must be reverse or random, got '" + o.permutation + "'");
@@ -88,6 +93,8 @@ MafParams maf_params(const DensityOptions& o) {
     p.batch_norm = o.batch_norm == "on";
     p.permutation = o.permutation == "random" ? flow::Permutation::random : flow::Permutation::reverse;
     p.average_best = o.average_best;
+    p.patience = o.patience;
+    p.min_delta = o.min_delta;
     p.threads = o.common.threads;
     return p;
 }
@@ -205,6 +212,11 @@ Subcommand add_density(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--average-best", o->average_best,
                     "Keep the N epochs of lowest validation loss and average them (CATHODE: 10)")
+        ->capture_default_str();
+    sub->add_option("--patience", o->patience,
+                    "Stop after N epochs without a lower validation loss (0: train all --epochs)")
+        ->capture_default_str();
+    sub->add_option("--min-delta", o->min_delta, "A lower validation loss counts when it is lower by more than this (nats)")
         ->capture_default_str();
     sub->add_option("--permutation", o->permutation, "Order between blocks: reverse|random")->capture_default_str();
     sub->add_option("--sample-cond", o->sample_cond, "Conditional values to sample at (1-D, or see --sample-cond-col)");

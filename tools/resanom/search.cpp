@@ -128,6 +128,9 @@ Subcommand add_search(CLI::App& app) {
     sub->add_option("--flow-epochs", o->flow_epochs, "CATHODE's flow: epochs")->capture_default_str();
     sub->add_option("--flow-blocks", o->flow_blocks, "CATHODE's flow: MADE blocks")->capture_default_str();
     sub->add_option("--flow-hidden", o->flow_hidden, "CATHODE's flow: hidden units")->capture_default_str();
+    sub->add_option("--flow-patience", o->flow_patience,
+                    "CATHODE's flow: stop after N epochs without a lower validation loss (0: all --flow-epochs)")
+        ->capture_default_str();
     sub->add_option("--class-balance", o->class_balance, "Multi-CWoLa: p(y = 1) (Chen et al. 2023, App. E.1)")->capture_default_str();
     sub->add_option("--ae-latent", o->ae_latent,
                     "ae: the autoencoders' latent size, or fvu: chosen on the data by the fraction of variance "

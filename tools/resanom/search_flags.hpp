@@ -28,6 +28,7 @@ struct SearchFlags {
     double lambda = SaCwolaParams{}.lambda;
     int oversampling = CathodeParams{}.oversampling;
     int flow_epochs = SearchConfig{}.flow.epochs, flow_blocks = SearchConfig{}.flow.blocks;
+    int flow_patience = SearchConfig{}.flow.patience;
     Index flow_hidden = SearchConfig{}.flow.hidden;
     std::string ae_latent = std::to_string(AutoencoderParams{}.latent);   ///< a size, or "fvu"
     double class_balance = MultiCwolaParams{}.class_balance;
@@ -129,6 +130,7 @@ inline SearchConfig search_config(const SearchFlags& o) {
     c.flow.epochs = o.flow_epochs;
     c.flow.blocks = o.flow_blocks;
     c.flow.hidden = o.flow_hidden;
+    c.flow.patience = o.flow_patience;
     if (o.ae_latent == "fvu") {
         c.ae_latent_by_fvu = true;
     } else {

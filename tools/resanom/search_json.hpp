@@ -2,6 +2,7 @@
 // global significance, the settings as applied and the δ_sys estimates (docs/cli.md lists the keys).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -98,6 +99,10 @@ inline json search_json(const SearchFlags& o, const SearchConfig& c, const Searc
                          {"ae_latent", run.ae_latent ? json(*run.ae_latent) : json(nullptr)}}},
            {"version", RESANOM_VERSION},
            {"git_commit", git_commit[0] ? json(git_commit) : json(nullptr)}};
+    if (c.uses_flow())
+        j["settings"]["flow"] = {{"blocks", c.flow.blocks},     {"hidden", c.flow.hidden},
+                                 {"epochs", c.flow.epochs},     {"patience", c.flow.patience},
+                                 {"average_best", c.flow_average_best()}};
     if (run.ae_latent_selection)
         j["ae_latent_selection"] = {{"latent", run.ae_latent_selection->latent},
                                     {"fvu", run.ae_latent_selection->fvu},

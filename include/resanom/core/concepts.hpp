@@ -13,6 +13,7 @@
 #include <concepts>
 #include <cstdint>
 #include <limits>
+#include <functional>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -115,6 +116,11 @@ struct GeneratedTemplate {
     /// fold; the others are scored by the mean of the fold classifiers. Empty means "none is a
     /// training row".
     IndexList template_row;
+    /// The classifier's inputs for events of the generator's input (data and test events), when
+    /// the method trains its classifier on something other than their features X — LaCATHODE's
+    /// latent space of a flow fitted in this window (Hallin et al. 2023). The training set and
+    /// background_template's X are then already in that space. Empty: the classifier sees X.
+    std::function<Matrix(const Events&)> inputs = {};
 };
 
 template <class G>

@@ -64,6 +64,9 @@ private:
         const GeneratedTemplate t = gen.generate(in, derive_seed(seed, i));
         detail::require(t.background_template.has_value() && !t.background_template->empty(),
                         std::string("Combined: generator ") + std::to_string(i) + " produced no background template to combine");
+        detail::require(!t.inputs, std::string("Combined: generator ") + std::to_string(i) +
+                                       " trains its classifier in a space of its own (e.g. LaCATHODE's latent space); "
+                                       "its template cannot be combined with templates of features");
         const Events& templ = *t.background_template;
         const double total = templ.total_weight();
         detail::require(total > 0.0, std::string("Combined: the template of generator ") + std::to_string(i) + " has zero total weight");

@@ -16,6 +16,7 @@
 #include "resanom/methods/combine.hpp"
 #include "resanom/methods/cwola.hpp"
 #include "resanom/methods/iad.hpp"
+#include "resanom/methods/lacathode.hpp"
 #include "resanom/methods/multi_cwola.hpp"
 #include "resanom/methods/nested_cv.hpp"
 #include "resanom/methods/pipeline.hpp"

@@ -236,7 +236,10 @@ public:
         IndexList data_extra;
         for (Index d = 0; d < n_data; ++d)
             if (train_row_of_data[static_cast<std::size_t>(d)] < 0) data_extra.push_back(d);
-        const Matrix data_X = classifier_inputs(generator_, data);
+        const auto inputs_of = [&](const Events& e) -> Matrix {
+            return gen.inputs ? gen.inputs(e) : classifier_inputs(generator_, e);
+        };
+        const Matrix data_X = inputs_of(data);
 
         IndexList template_extra;
         Index n_template = 0;
@@ -249,8 +252,11 @@ public:
         }
         const std::vector<int> template_extra_fold =
             training_folds(IndexList(template_extra.size(), -1), {}, k, derive_seed(seed, 4));
-        const Matrix template_X = gen.background_template ? classifier_inputs(generator_, *gen.background_template) : Matrix();
-        const Matrix test_X = in.test ? classifier_inputs(generator_, *in.test) : Matrix();
+        // With gen.inputs the template is generated in the classifier's input space already.
+        const Matrix template_X = !gen.background_template ? Matrix()
+                                  : gen.inputs           ? gen.background_template->X()
+                                                         : classifier_inputs(generator_, *gen.background_template);
+        const Matrix test_X = in.test ? inputs_of(*in.test) : Matrix();
 
         const Index n_extra = static_cast<Index>(data_extra.size() + template_extra.size()) + test_X.rows();
         const Index d_in = train.X.cols();

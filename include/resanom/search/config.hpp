@@ -19,6 +19,7 @@
 #include "resanom/core/regions.hpp"
 #include "resanom/core/types.hpp"
 #include "resanom/methods/cathode.hpp"
+#include "resanom/methods/lacathode.hpp"
 #include "resanom/methods/cwola.hpp"
 #include "resanom/methods/methods.hpp"
 #include "resanom/methods/multi_cwola.hpp"
@@ -35,7 +36,7 @@ namespace resanom {
 
 enum class Method {
     iad, cwola, cwola_hunting, sa_cwola, salad, salad_switch, multi_salad, multi_cwola, cwola_intersect,
-    cwola_thresholds, cwola_average, cathode, ae, combined
+    cwola_thresholds, cwola_average, cathode, lacathode, ae, combined
 };
 enum class ClassifierChoice { hgb, mlp };
 /// automatic: the direct estimate when the method has a background template and its δ_sys is known
@@ -49,6 +50,9 @@ enum class Sculpting {
     none,
     across_m,  ///< the classifier learns events of different m regions against each other
     flow,      ///< the classifier learns where a flow interpolated from the sidebands misses the SR
+    /// built not to follow m, but its cut still sculpts a bump at the SR (docs/methods/lacathode.md)
+    /// and its bump hunt has not been through the null calibration: not offered without a stated δ_sys
+    uncalibrated,
 };
 
 /// Where the direct estimate's systematic shift δ_sys comes from (never an unstated 0).
@@ -97,6 +101,9 @@ inline std::span<const MethodInfo> methods() {
         {Method::cathode, "cathode", true, 0, 0, false,
          "SR data vs samples of a conditional flow learned outside the SR (Golling et al. 2024, Das et al. 2024)",
          Sculpting::flow},
+        {Method::lacathode, "lacathode", true, 0, 0, false,
+         "CATHODE with the classifier in the flow's latent space, SR data vs N(0, I) (Hallin et al. 2023)",
+         Sculpting::uncalibrated},
         {Method::ae, "ae", false, 0, 0, false, "autoencoder ensemble reconstruction error, no training set (Collins et al. 2021, §3.2)"},
         {Method::combined, "combined", true, 0, -1, false,
          "several methods' templates (--combine) at sample or score level (Golling et al. 2024, §4)"},
@@ -318,6 +325,14 @@ struct SearchConfig {
         bump_edges = std::move(layout.bump_edges);
     }
 
+    /// Whether the method trains a flow (CATHODE, LaCATHODE, or a combination with CATHODE).
+    bool uses_flow() const {
+        return method == Method::cathode || method == Method::lacathode ||
+               std::find(combine.begin(), combine.end(), Method::cathode) != combine.end();
+    }
+    /// The flow's epochs averaged as applied: LaCATHODE maps with its best epoch alone.
+    int flow_average_best() const { return method == Method::lacathode ? 1 : flow.average_best; }
+
     /// Whether the method as configured has a background template: a combination at sample level
     /// when every member has one, never at score level.
     bool has_template() const {
@@ -366,6 +381,11 @@ struct SearchConfig {
                     return "its classifier learns where the flow interpolated from the sidebands misses the signal "
                            "region's data, so where the features follow m its cut sculpts a bump into the spectrum "
                            "(on the LHC-Olympics-like toy five in five background-only searches reach a global 3 sigma";
+                case Sculpting::uncalibrated:
+                    return "its classifier sees the flow's latent space, where the background does not depend on m, "
+                           "but it learns where the flow misses the signal region's data while the sidebands it scores "
+                           "trained the flow, so its cut still sculpts a bump at the signal region, and its bump hunt "
+                           "has not yet been calibrated on background-only toys (docs/methods/lacathode.md";
                 case Sculpting::none: break;
             }
         return std::nullopt;

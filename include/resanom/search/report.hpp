@@ -75,9 +75,14 @@ inline void settings_section(std::ostringstream& md, const ReportInputs& in) {
     row("working points ε_B", joined(eps, "", ""));
     if (in.run.delta_sys_source != DeltaSysSource::none)
         row("δ_sys from", std::string(to_string(in.run.delta_sys_source)) + " (see below)");
-    if (c.method == Method::cathode || std::find(c.combine.begin(), c.combine.end(), Method::cathode) != c.combine.end())
+    if (c.uses_flow())
         row("flow", std::to_string(c.flow.blocks) + " blocks × " + std::to_string(c.flow.hidden) + " hidden, " +
-                        std::to_string(c.flow.epochs) + " epochs, oversampling " + std::to_string(c.cathode.oversampling));
+                        std::to_string(c.flow.epochs) + " epochs" +
+                        (c.flow.patience > 0 ? " at most (stopping after " + std::to_string(c.flow.patience) +
+                                                   " without a lower validation loss)"
+                                             : "") +
+                        ", the " + std::to_string(c.flow_average_best()) + " best averaged, oversampling " +
+                        std::to_string(c.cathode.oversampling));
     row("seed", std::to_string(c.seed) + (c.method == Method::ae ? " (the scores come from one training, seeded derive_seed(seed, 0), "
                                                                    "shared by every window; same seed, same numbers)"
                                                                  : " (each window seeded from it and its bounds, window_seed; "

@@ -115,6 +115,16 @@ inline Cathode<ConditionalMaf> make_cathode(const Context& ctx) {
     return Cathode<ConditionalMaf>(make_flow(ctx), ctx.c.cathode);
 }
 
+/// LaCATHODE's generator: the search's flow, whose latent map is that of its best epoch (the
+/// averaging of the best epochs does not apply: an average of flows has no single latent space).
+template <class = void>  // compiled where run_search is
+inline LaCathode<ConditionalMaf> make_lacathode(const Context& ctx) {
+    ConditionalMaf flow = make_flow(ctx);
+    MafParams p = flow.params();
+    p.average_best = 1;
+    return LaCathode<ConditionalMaf>(ConditionalMaf(p), ctx.c.cathode);
+}
+
 /// The template generator of a method that has one, erased (for combinations).
 template <class = void>  // compiled where run_search is
 inline AnyGenerator make_generator(Method m, const Context& ctx) {
@@ -204,6 +214,8 @@ auto with_pipeline(const Context& ctx, const AnyStatistic& stat, F&& f) {
             return f(WeakSupervision<CwolaThresholds, AnyClassifier, WS>(CwolaThresholds(*c.multi), clf, stat, s));
         case Method::cwola_average: return f(CwolaAverage<AnyClassifier, WS>(clf, stat, s));
         case Method::cathode: return f(WeakSupervision<Cathode<ConditionalMaf>, AnyClassifier, WS>(make_cathode(ctx), clf, stat, s));
+        case Method::lacathode:
+            return f(WeakSupervision<LaCathode<ConditionalMaf>, AnyClassifier, WS>(make_lacathode(ctx), clf, stat, s));
         case Method::ae: {
             AutoencoderEnsemble ae(ae_params(c, ctx.ae_latent));
             if (ctx.obs.autoencoder) ae.set_progress(ctx.obs.autoencoder);

@@ -245,6 +245,26 @@ public:
         return out;
     }
 
+    /// The flow's base point z = f(x; m) of every row (n × d): the latent space in which LaCATHODE
+    /// trains its classifier (Hallin et al. 2023), where the background the flow learned is
+    /// N(0, I) at every m. With averaged epochs (average_best > 1) it is the map of the epoch of
+    /// lowest validation loss, the first kept: an average of flows has no single latent space.
+    /// Features outside the fitted range are clipped into it first (the map is defined only there);
+    /// `clipped`, when given, receives the number of rows that were.
+    Matrix latent(const Matrix& X, const Matrix& m, Index* clipped = nullptr) const {
+        require_fitted("latent");
+        check_inputs(X, m, "ConditionalMaf::latent");
+        check_widths(X.cols(), m.cols(), "latent");
+        const Index n = X.rows();
+        if (clipped != nullptr) *clipped = n - static_cast<Index>(logit_.rows_in_range(X).size());
+        if (n == 0) return Matrix(0, X.cols());
+        const Matrix Z = zstd_.transform(logit_.transform(X, OutOfRange::clip));
+        const flow::Mat<Scalar> Zf = Z.transpose().template cast<Scalar>();
+        const flow::Mat<Scalar> Mf = cond_.transform(m).transpose().template cast<Scalar>();
+        ThreadPool* pool = p_.threads == 1 ? nullptr : &shared_pool(p_.threads);
+        return flows_.front().forward(Zf, Mf, pool).transpose().template cast<double>();
+    }
+
     /// One sample x ~ p(x | m_i) per row of m (n × k), in the units of the training features.
     Matrix sample(const Matrix& m, Rng& rng) const {
         require_fitted("sample");

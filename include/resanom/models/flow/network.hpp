@@ -232,6 +232,18 @@ public:
         return out;
     }
 
+    /// The base points (d × n) of Z (preprocessed space), parallel over fixed column chunks.
+    Mat<S> forward(const Mat<S>& Z, const Mat<S>& M, ThreadPool* pool = nullptr, Index block = 512) const {
+        Mat<S> out(d(), Z.cols());
+        for_chunks(Z.cols(), block, pool, [&](FlowInferWork<S>& w, Index s, Index m) {
+            std::vector<double> logp(static_cast<std::size_t>(m));
+            Mat<S> base;
+            forward_infer(Z.middleCols(s, m), M.middleCols(s, m), w, logp.data(), &base);
+            out.middleCols(s, m) = base;
+        });
+        return out;
+    }
+
     /// Base points to the preprocessed space, parallel over fixed column chunks.
     Mat<S> inverse(const Mat<S>& Base, const Mat<S>& M, ThreadPool* pool = nullptr, Index block = 512) const {
         Mat<S> X(d(), Base.cols());
