@@ -183,6 +183,19 @@ TEST_CASE("LaCATHODE: the pipeline finds an injected signal scored in the latent
     const double above = (r.template_score->array() > 0.0).cast<double>().mean();
     CHECK(std::abs(above - 0.5) < 0.02);
 
+    // On x0 the latent map moves events by about 1.75 (0.5·m): test events must be mapped once,
+    // the template (already latent) not at all. The scores are the latent z0 itself.
+    const WeakSupervision<LaCathode<LinearGaussian>, ByColumn, Nothing> p0(LaCathode<LinearGaussian>{}, ByColumn{0}, {}, s);
+    const WindowResult r0 = p0.run(in, 1);
+    LinearGaussian ref;
+    const Events clean = data.without_truth();
+    const IndexList out = rows_outside(clean, window.sr, 0);
+    ref.fit(clean.X()(out, Eigen::all), Matrix(clean.m(0)(out)), 0);
+    CHECK((r0.test_score - ref.latent(test.X(), Matrix(test.m(0))).col(0)).cwiseAbs().maxCoeff() < 1e-12);
+    REQUIRE(r0.template_score.has_value());
+    const double above0 = (r0.template_score->array() > 0.0).cast<double>().mean();
+    CHECK(std::abs(above0 - 0.5) < 0.02);   // mapped twice, about 4 % would lie above 0
+
     const CombinedSamples<Cathode<LinearGaussian>, LaCathode<LinearGaussian>> both(Cathode<LinearGaussian>{},
                                                                              LaCathode<LinearGaussian>{});
     CHECK_THROWS_WITH_AS(both.generate({data.without_truth(), {}, window}, 1),

@@ -129,7 +129,7 @@ Subcommand add_search(CLI::App& app) {
     sub->add_option("--flow-blocks", o->flow_blocks, "CATHODE's flow: MADE blocks")->capture_default_str();
     sub->add_option("--flow-hidden", o->flow_hidden, "CATHODE's flow: hidden units")->capture_default_str();
     sub->add_option("--flow-patience", o->flow_patience,
-                    "CATHODE's flow: stop after N epochs without a lower validation loss (0: all --flow-epochs)")
+                    "The flow (cathode, lacathode): stop after N epochs without a lower validation loss (0: all --flow-epochs)")
         ->capture_default_str();
     sub->add_option("--class-balance", o->class_balance, "Multi-CWoLa: p(y = 1) (Chen et al. 2023, App. E.1)")->capture_default_str();
     sub->add_option("--ae-latent", o->ae_latent,

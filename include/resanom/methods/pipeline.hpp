@@ -237,7 +237,12 @@ public:
         for (Index d = 0; d < n_data; ++d)
             if (train_row_of_data[static_cast<std::size_t>(d)] < 0) data_extra.push_back(d);
         const auto inputs_of = [&](const Events& e) -> Matrix {
-            return gen.inputs ? gen.inputs(e) : classifier_inputs(generator_, e);
+            if (!gen.inputs) return classifier_inputs(generator_, e);
+            Matrix X = gen.inputs(e);
+            detail::require(X.rows() == e.size(), "pipeline: the generator's input map returned " + std::to_string(X.rows()) +
+                                                      " rows for " + std::to_string(e.size()) + " events");
+            detail::require_finite(X, "pipeline: the generator's input map");
+            return X;
         };
         const Matrix data_X = inputs_of(data);
 

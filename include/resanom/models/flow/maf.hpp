@@ -247,8 +247,9 @@ public:
 
     /// The flow's base point z = f(x; m) of every row (n × d): the latent space in which LaCATHODE
     /// trains its classifier (Hallin et al. 2023), where the background the flow learned is
-    /// N(0, I) at every m. With averaged epochs (average_best > 1) it is the map of the epoch of
-    /// lowest validation loss, the first kept: an average of flows has no single latent space.
+    /// N(0, I) at every m. It is the map of the first kept epoch (the lowest validation loss; with
+    /// min_delta > 0 and average_best = 1, the last epoch that improved by more than min_delta):
+    /// an average of flows has no single latent space.
     /// Features outside the fitted range are clipped into it first (the map is defined only there);
     /// `clipped`, when given, receives the number of rows that were.
     Matrix latent(const Matrix& X, const Matrix& m, Index* clipped = nullptr) const {

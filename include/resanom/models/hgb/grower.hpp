@@ -37,6 +37,7 @@ struct alignas(32) HistBin {
     double n = 0.0;
     double unused_ = 0.0;
 };
+static_assert(sizeof(HistBin) == 32, "HistBin: four doubles, updated as one vector");
 
 /// Tree-shape hyperparameters the grower needs (a subset of HgbParams).
 struct GrowerParams {
@@ -64,7 +65,7 @@ namespace detail {
 #if defined(__GNUC__)
 // Four doubles as one value (GCC and Clang vector extension: one AVX add, or two SSE2 adds).
 typedef double hist_lanes __attribute__((vector_size(32)));
-inline void add_to_bin(HistBin& e, hist_lanes v) noexcept {
+[[gnu::always_inline]] inline void add_to_bin(HistBin& e, const hist_lanes& v) noexcept {
     hist_lanes x;
     void* const slot = &e;
     __builtin_memcpy(&x, slot, sizeof x);
