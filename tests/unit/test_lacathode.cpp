@@ -14,6 +14,7 @@
 #include "resanom/methods/lacathode.hpp"
 #include "resanom/methods/pipeline.hpp"
 #include "resanom/stats/metrics.hpp"
+#include "linear_gaussian_toy.hpp"
 
 // One namespace per test file, so that files built together (a unity build) cannot clash.
 namespace unit_test_lacathode {
@@ -22,58 +23,11 @@ using namespace resanom;
 
 namespace {
 
-// x_j | m ~ N(a_j m + b_j, s_j²), fitted by least squares: an exact model of the toy below.
-struct LinearGaussian {
-    Vector a, b, s;
-    void fit(const Matrix& X, const Matrix& m, std::uint64_t) {
-        const Index d = X.cols();
-        a.resize(d), b.resize(d), s.resize(d);
-        const Vector mm = m.col(0);
-        const double mbar = mm.mean();
-        for (Index j = 0; j < d; ++j) {
-            const double xbar = X.col(j).mean();
-            a[j] = ((mm.array() - mbar) * (X.col(j).array() - xbar)).mean() / (mm.array() - mbar).square().mean();
-            b[j] = xbar - a[j] * mbar;
-            s[j] = std::sqrt((X.col(j).array() - (a[j] * mm.array() + b[j])).square().mean());
-        }
-    }
-    Vector log_prob(const Matrix& X, const Matrix& m) const {
-        Vector lp = Vector::Zero(X.rows());
-        for (Index j = 0; j < X.cols(); ++j)
-            lp.array() += -0.5 * ((X.col(j).array() - a[j] * m.col(0).array() - b[j]) / s[j]).square() -
-                          std::log(s[j] * std::sqrt(2 * M_PI));
-        return lp;
-    }
-    Matrix sample(const Matrix& m, Rng& rng) const {
-        Matrix X(m.rows(), a.size());
-        for (Index i = 0; i < m.rows(); ++i)
-            for (Index j = 0; j < a.size(); ++j) X(i, j) = a[j] * m(i, 0) + b[j] + s[j] * normal(rng);
-        return X;
-    }
-    Matrix latent(const Matrix& X, const Matrix& m) const {
-        Matrix Z(X.rows(), X.cols());
-        for (Index j = 0; j < X.cols(); ++j) Z.col(j) = (X.col(j).array() - a[j] * m.col(0).array() - b[j]) / s[j];
-        return Z;
-    }
-};
+using resanom_test::LinearGaussian;
 static_assert(LatentDensityEstimator<LinearGaussian>);
 static_assert(TemplateGenerator<LaCathode<LinearGaussian>>);
 
-// Background: m uniform on [2.8, 4.2), x0 = 0.5 m + N(0,1) (follows m), x1 = N(0,1); signal at
-// m ∈ [3.4, 3.6) with x1 shifted by +3.
-Events toy(Index n_bkg, Index n_sig, std::uint64_t seed) {
-    Rng rng(seed);
-    Matrix X(n_bkg + n_sig, 2), m(n_bkg + n_sig, 1);
-    Vector t = Vector::Zero(n_bkg + n_sig);
-    for (Index i = 0; i < n_bkg + n_sig; ++i) {
-        const bool sig = i >= n_bkg;
-        m(i, 0) = sig ? uniform(rng, 3.4, 3.6) : uniform(rng, 2.8, 4.2);
-        X(i, 0) = 0.5 * m(i, 0) + normal(rng);
-        X(i, 1) = normal(rng) + (sig ? 3.0 : 0.0);
-        t[i] = sig ? 1.0 : 0.0;
-    }
-    return Events(X, m, Vector(), t);
-}
+Events toy(Index n_bkg, Index n_sig, std::uint64_t seed) { return resanom_test::linear_gaussian_toy(n_bkg, n_sig, seed); }
 
 // A fixed "classifier" that scores by one input column (never trained): what it sees is exactly
 // what the generator hands it.

@@ -37,14 +37,35 @@ struct CathodeParams {
 
 namespace detail::methods {
 
+/// The SR rows of `data`, after fitting `density` to every event outside the SR, conditioned on
+/// the window's m (step 1 of CATHODE and LaCATHODE); `who` names the method in errors.
+template <class D>
+IndexList fit_outside_sr(D& density, const Events& data, const Window& win, std::uint64_t seed, const char* who) {
+    const Index col = win.m_column;
+    IndexList sr = sr_rows(data, win);
+    require_region(sr, data.w(), who, "data", "signal region", win.sr);
+    const IndexList outside = rows_outside(data, win.sr, col);
+    require_region(outside, data.w(), who, "data", "region outside the signal region", win.sr);
+    density.fit(data.X()(outside, Eigen::all), Matrix(data.m(col)(outside)), seed);
+    return sr;
+}
+
+/// n rows of resonant features (n_resonant columns, zero but m_column) whose m is drawn from a KDE
+/// of `m_source` restricted to `region`.
+inline Matrix kde_masses(const Vector& m_source, const Vector& w_source, const Interval& region, Index n,
+                         Index m_column, Index n_resonant, Rng& rng) {
+    const GaussianKde kde(m_source, w_source);
+    Matrix M = Matrix::Zero(n, n_resonant);
+    M.col(m_column) = kde.sample_in(region, n, rng);
+    return M;
+}
+
 /// Samples of D at m values drawn from a KDE of `m_source` restricted to `region` (n of them).
 template <class D>
 Events cathode_samples(const D& density, const Vector& m_source, const Vector& w_source, const Interval& region,
                        Index n, Index m_column, Index n_resonant, Rng& rng) {
-    const GaussianKde kde(m_source, w_source);
-    const Vector m_draw = kde.sample_in(region, n, rng);
-    Matrix M = Matrix::Zero(n, n_resonant);
-    M.col(m_column) = m_draw;
+    Matrix M = kde_masses(m_source, w_source, region, n, m_column, n_resonant, rng);
+    const Vector m_draw = M.col(m_column);
     Matrix X = density.sample(Matrix(m_draw), rng);
     require(X.rows() == n, "CATHODE: the density estimator returned " + std::to_string(X.rows()) + " samples for " +
                                std::to_string(n) + " m values");
@@ -68,14 +89,9 @@ public:
         const Events& data = in.data;
         const Window& win = in.window;
         const Index col = win.m_column;
-        const IndexList sr = sr_rows(data, win);
-        dm::require_region(sr, data.w(), "CATHODE", "data", "signal region", win.sr);
-        const IndexList outside = rows_outside(data, win.sr, col);
-        dm::require_region(outside, data.w(), "CATHODE", "data", "region outside the signal region", win.sr);
-
         // 1. The density outside the SR, conditioned on m.
         D density = density_;
-        density.fit(data.X()(outside, Eigen::all), Matrix(data.m(col)(outside)), derive_seed(seed, 0));
+        const IndexList sr = dm::fit_outside_sr(density, data, win, derive_seed(seed, 0), "CATHODE");
 
         // 2–3. Samples at KDE-drawn SR masses.
         const auto n_sr = static_cast<Index>(sr.size());

@@ -22,7 +22,6 @@
 #include "resanom/core/regions.hpp"
 #include "resanom/methods/cathode.hpp"
 #include "resanom/methods/generator_support.hpp"
-#include "resanom/stats/kde.hpp"
 
 namespace resanom {
 
@@ -48,14 +47,9 @@ public:
         const Events& data = in.data;
         const Window& win = in.window;
         const Index col = win.m_column;
-        const IndexList sr = sr_rows(data, win);
-        dm::require_region(sr, data.w(), "LaCATHODE", "data", "signal region", win.sr);
-        const IndexList outside = rows_outside(data, win.sr, col);
-        dm::require_region(outside, data.w(), "LaCATHODE", "data", "region outside the signal region", win.sr);
-
         // 1. The density outside the SR, conditioned on m (as in CATHODE).
         auto density = std::make_shared<D>(density_);
-        density->fit(data.X()(outside, Eigen::all), Matrix(data.m(col)(outside)), derive_seed(seed, 0));
+        const IndexList sr = dm::fit_outside_sr(*density, data, win, derive_seed(seed, 0), "LaCATHODE");
 
         // 2. The SR data in the latent space.
         const auto n_sr = static_cast<Index>(sr.size());
@@ -70,9 +64,8 @@ public:
         //    SR data's m (kept for the statistics' bookkeeping; the classifier does not see m).
         const Index n_samples = n_sr * p_.oversampling, d = data.n_features();
         Rng rng(derive_seed(seed, 1));
-        const GaussianKde kde(Vector(data.m(col)(sr)), Vector(data.w()(sr)));
-        Matrix M = Matrix::Zero(n_samples, data.n_resonant());
-        M.col(col) = kde.sample_in(win.sr, n_samples, rng);
+        Matrix M = dm::kde_masses(Vector(data.m(col)(sr)), Vector(data.w()(sr)), win.sr, n_samples, col,
+                                  data.n_resonant(), rng);
         Matrix Z(n_samples, d);
         for (Index i = 0; i < n_samples; ++i)
             for (Index j = 0; j < d; ++j) Z(i, j) = normal(rng);

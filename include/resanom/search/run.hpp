@@ -105,6 +105,7 @@ inline MlpClassifier make_reweighter(const SearchConfig& c) {
 template <class = void>  // compiled where run_search is
 inline ConditionalMaf make_flow(const Context& ctx) {
     MafParams p = ctx.c.flow;
+    p.average_best = ctx.c.flow_average_best();   // LaCATHODE maps with its best epoch alone
     p.threads = ctx.c.threads;
     if (ctx.obs.flow_epoch) p.progress = ctx.obs.flow_epoch;
     return ConditionalMaf(p);
@@ -115,14 +116,9 @@ inline Cathode<ConditionalMaf> make_cathode(const Context& ctx) {
     return Cathode<ConditionalMaf>(make_flow(ctx), ctx.c.cathode);
 }
 
-/// LaCATHODE's generator: the search's flow, whose latent map is that of its best epoch (the
-/// averaging of the best epochs does not apply: an average of flows has no single latent space).
 template <class = void>  // compiled where run_search is
 inline LaCathode<ConditionalMaf> make_lacathode(const Context& ctx) {
-    ConditionalMaf flow = make_flow(ctx);
-    MafParams p = flow.params();
-    p.average_best = 1;
-    return LaCathode<ConditionalMaf>(ConditionalMaf(p), ctx.c.cathode);
+    return LaCathode<ConditionalMaf>(make_flow(ctx), ctx.c.cathode);
 }
 
 /// The template generator of a method that has one, erased (for combinations).
