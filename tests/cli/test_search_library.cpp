@@ -1,7 +1,7 @@
 // The search of `resanom search` from C++: a program of a few lines with the library's SearchConfig
 // and run_search reproduces the tool's report bit for bit (every window's verdicts and scores, the
 // global significance, the δ_sys it measured), for CWoLa with a background-only reference and for
-// SALAD.
+// SALAD; and CATHODE's search fits one flow per window for δ_sys^SB and the template.
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +10,7 @@
 
 #include "resanom/io/npy.hpp"
 #include "resanom/search/run.hpp"
+#include "resanom/toys/dijet.hpp"
 #include "cli_support.hpp"
 #include "test_support.hpp"
 
@@ -90,6 +91,35 @@ TEST_CASE("search from C++: SALAD with a simulation, as the tool runs it") {
     const SearchRun run = run_search(c, {.data = data, .references = sims});
     CHECK(run.statistic == StatisticChoice::bumphunt);   // no δ_sys for SALAD's template: its bump hunt
     check_same(dir, run);
+}
+
+TEST_CASE("search from C++: CATHODE fits each window's flow once for δ_sys^SB and the template") {
+    using namespace resanom;
+    toys::DijetToyParams toy;
+    toy.n_bkg = 20000;
+    toy.n_sig = 200;
+    const Events data = toys::dijet_data(toy, 3);
+    SearchConfig c;
+    c.method = Method::cathode;
+    c.windows = {Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.5, 3.9})};
+    c.ensemble = 1;
+    c.flow.epochs = 2;
+    c.flow.blocks = 2;
+    c.flow.hidden = 16;
+    c.seed = 9;
+    int epochs = 0;
+    SearchObservers obs;
+    obs.flow_epoch = [&](const FlowEpochReport&) { ++epochs; };
+    const SearchRun sb = run_search(c, {.data = data}, obs);   // CATHODE's default: δ_sys^SB
+    CHECK(sb.delta_sys_source == DeltaSysSource::sidebands);
+    CHECK(epochs == 2 * 2);   // two windows, two epochs each: one flow per window
+    // The windows' scores are those of the same search with δ_sys given, which fits its own flows.
+    c.delta_sys = 0.1;
+    const SearchRun given = run_search(c, {.data = data}, obs);
+    CHECK(epochs == 2 * 2 * 2);
+    REQUIRE(given.report.windows.size() == 2);
+    for (std::size_t k = 0; k < 2; ++k)
+        CHECK(sb.report.windows[k].result.data_score == given.report.windows[k].result.data_score);
 }
 
 }  // namespace cli_test_search_library

@@ -2,10 +2,12 @@
 // s²) per feature, fitted by least squares): the flow sees only data outside the SR, the samples
 // follow the density at KDE-drawn SR masses, the training set and template are laid out as the
 // paper says (oversampling, equal class weights, template rows), the whole pipeline finds an
-// injected signal, the sideband shift of a correct density is small, and errors are precise.
+// injected signal, the sideband shift of a correct density is small, densities fitted ahead (shared
+// by the template and δ_sys^SB) are generate()'s own fits, and errors are precise.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "resanom/methods/cathode.hpp"
@@ -108,6 +110,76 @@ TEST_CASE("CATHODE's sideband shift (Das et al. 2024, §3.2) is near zero for a 
     const auto again = cathode_sideband_shifts(Cathode<LinearGaussian>(), Logistic{}, data, {windows[0]}, {0.1, 0.01}, 5, 7);
     CHECK(again[0].per_window[0] == shifts[0].per_window[0]);
     CHECK(again[1].per_window[0] == shifts[1].per_window[0]);
+}
+
+namespace {
+// LinearGaussian whose fit depends on its seed (a seed-dependent offset) and is counted.
+struct CountedDensity : LinearGaussian {
+    std::shared_ptr<int> fits = std::make_shared<int>(0);
+    void fit(const Matrix& X, const Matrix& m, std::uint64_t seed) {
+        ++*fits;
+        LinearGaussian::fit(X, m, seed);
+        b.array() += 1e-3 * static_cast<double>(seed % 1000);
+    }
+};
+}  // namespace
+
+TEST_CASE("CATHODE: densities fitted ahead are generate()'s own fits, used without fitting again, and checked") {
+    const Events data = toy(30000, 200, 8);
+    const Events clean = data.without_truth();
+    const std::vector<Window> windows{Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.5, 3.9})};
+    const std::uint64_t seed = 11;
+    const CountedDensity density;
+    const Cathode<CountedDensity> plain(density);
+    const auto fits = cathode_fits(plain, clean, windows, seed);
+    REQUIRE(*density.fits == 2);
+    const Cathode<CountedDensity> ahead = plain.with_fits(fits);
+
+    // The generator seed of window 0's pipeline: the same template bits, no new fit.
+    const std::uint64_t g0 = generator_seed(window_seed(seed, windows[0]));
+    const GeneratedTemplate fresh = plain.generate(GeneratorInput{clean, {}, windows[0]}, g0);
+    REQUIRE(*density.fits == 3);
+    const GeneratedTemplate reused = ahead.generate(GeneratorInput{clean, {}, windows[0]}, g0);
+    CHECK(*density.fits == 3);
+    CHECK(reused.training.X == fresh.training.X);
+    CHECK(reused.training.w == fresh.training.w);
+    // Another seed has no fit ahead: it is fitted, and its samples differ.
+    CHECK(ahead.generate(GeneratorInput{clean, {}, windows[0]}, g0 + 1).training.X != fresh.training.X);
+    CHECK(*density.fits == 4);
+
+    // Through the pipeline, seeded with the window's seed as search() seeds it: the fit is reused
+    // and every score is the same.
+    const PipelineSettings settings{5, {0.1}};
+    const WeakSupervision<Cathode<CountedDensity>, OnX1, Nothing> p_plain(plain, {}, {}, settings);
+    const WeakSupervision<Cathode<CountedDensity>, OnX1, Nothing> p_ahead(ahead, {}, {}, settings);
+    const WindowResult r_plain = p_plain.run({data, {}, windows[1]}, window_seed(seed, windows[1]));
+    REQUIRE(*density.fits == 5);
+    const WindowResult r_ahead = p_ahead.run({data, {}, windows[1]}, window_seed(seed, windows[1]));
+    CHECK(*density.fits == 5);
+    CHECK(r_ahead.data_score == r_plain.data_score);
+    REQUIRE(r_ahead.template_score.has_value());
+    CHECK(*r_ahead.template_score == *r_plain.template_score);
+
+    // δ_sys^SB from the fits made ahead equals δ_sys^SB fitting its own (the same seeds).
+    struct Sum {
+        void fit(const TrainingSet&, std::uint64_t) {}
+        Vector predict(const Matrix& X) const { return X.col(0) + X.col(1); }
+    };
+    const auto shared = cathode_sideband_shifts(plain, fits, Sum{}, data, windows, {0.1}, 5, seed);
+    CHECK(*density.fits == 5);
+    const auto own = cathode_sideband_shifts(plain, Sum{}, data, windows, {0.1}, 5, seed);
+    CHECK(*density.fits == 7);
+    CHECK(shared[0].per_window == own[0].per_window);
+
+    // A fit made on other data, or given for another window, is refused.
+    const Events other = toy(30000, 0, 9).without_truth();
+    CHECK_THROWS_WITH_AS(ahead.generate(GeneratorInput{other, {}, windows[0]}, g0),
+                         doctest::Contains("CATHODE: the density fitted ahead for the window [3.300000, 3.700000)"),
+                         input_error);
+    CHECK_THROWS_WITH_AS(cathode_sideband_shifts(plain, std::vector{fits[1], fits[0]}, Sum{}, data, windows, {0.1}, 5, seed),
+                         doctest::Contains("was not fitted on this window of these data"), input_error);
+    CHECK_THROWS_WITH_AS(cathode_sideband_shifts(plain, std::vector{fits[0]}, Sum{}, data, windows, {0.1}, 5, seed),
+                         doctest::Contains("1 fitted densities for 2 windows"), input_error);
 }
 
 TEST_CASE("CATHODE errors name the problem") {

@@ -101,6 +101,11 @@ inline std::uint64_t window_seed(std::uint64_t seed, const Window& w) {
                        static_cast<std::uint64_t>(w.m_column));
 }
 
+/// The seed a window's pipeline gives its template generator (WeakSupervision::run), from the
+/// window's seed: work done for a window ahead of its pipeline (CATHODE's density, fitted once for
+/// δ_sys^SB and the template) uses it to be the generator's own.
+inline std::uint64_t generator_seed(std::uint64_t window_seed) { return derive_seed(window_seed, 0); }
+
 namespace detail {
 /// Rows i of `events` (any ReferenceDataset) whose resonant feature `column` satisfies keep(m_i).
 template <ReferenceDataset D, class Keep>

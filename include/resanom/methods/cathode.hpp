@@ -5,12 +5,15 @@
 // KDE of the SR data's m (oversampling × N_SR samples), and SR data are trained against the samples,
 // which are also the background template (scored out-of-fold like the data).
 // cathode_sideband_shifts(): δ_sys^SB from the sidebands (Das et al. 2024, §3.2).
+// CathodeFit / cathode_fits(): the windows' densities fitted once, ahead of the search, and shared by
+// the template (Cathode::with_fits) and δ_sys^SB.
 // docs/methods/cathode.md explains the method, its weights and defaults.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +63,19 @@ inline Matrix kde_masses(const Vector& m_source, const Vector& w_source, const I
     return M;
 }
 
+/// The number of events outside the SR of `win` and the sum of their m: what a density fitted
+/// ahead (CathodeFit) must have seen.
+inline std::pair<Index, double> outside_fingerprint(const Events& data, const Window& win) {
+    const IndexList outside = rows_outside(data, win.sr, win.m_column);
+    double sum = 0.0;
+    for (Index r : outside) sum += data.m(win.m_column)[r];
+    return {static_cast<Index>(outside.size()), sum};
+}
+
+inline bool same_window(const Window& a, const Window& b) {
+    return a.sr.lo == b.sr.lo && a.sr.hi == b.sr.hi && a.m_column == b.m_column;
+}
+
 /// Samples of D at m values drawn from a KDE of `m_source` restricted to `region` (n of them).
 template <class D>
 Events cathode_samples(const D& density, const Vector& m_source, const Vector& w_source, const Interval& region,
@@ -75,6 +91,20 @@ Events cathode_samples(const D& density, const Vector& m_source, const Vector& w
 
 }  // namespace detail::methods
 
+/// CATHODE's density for one window, fitted ahead of the pipeline (Cathode::fit, cathode_fits) so
+/// that the search's template and δ_sys^SB come from the same fit, as in Das et al. 2024, §3.2 (the
+/// sideband template is generated "from our density estimator"). It records what it was fitted on
+/// (the window, the generator seed, the number and m-sum of the events outside the SR), which
+/// Cathode::generate checks before using it.
+template <class D>
+struct CathodeFit {
+    Window window;
+    std::uint64_t seed = 0;       ///< the generator seed generate() would fit with (generator_seed)
+    Index n_outside = 0;          ///< events outside the SR it was fitted on
+    double m_outside_sum = 0.0;   ///< and the sum of their m
+    std::shared_ptr<const D> density;
+};
+
 template <DensityEstimator D>
 class Cathode {
 public:
@@ -84,14 +114,43 @@ public:
     const D& density() const noexcept { return density_; }
     const CathodeParams& params() const noexcept { return p_; }
 
+    /// Step 1 alone, ahead of the pipeline: the density fitted outside the SR of `win` on `data`,
+    /// exactly as generate() with generator seed `seed` would fit it.
+    CathodeFit<D> fit(const Events& data, const Window& win, std::uint64_t seed) const {
+        namespace dm = detail::methods;
+        auto density = std::make_shared<D>(density_);
+        dm::fit_outside_sr(*density, data, win, derive_seed(seed, 0), "CATHODE");
+        const auto [n, sum] = dm::outside_fingerprint(data, win);
+        return CathodeFit<D>{win, seed, n, sum, std::move(density)};
+    }
+
+    /// This generator with densities fitted ahead: generate() takes the fit of its window and seed
+    /// from `fits` instead of fitting again (the same bits as fitting), and throws if that fit saw
+    /// other events outside the SR than the data it is given. Windows or seeds without a fit are
+    /// fitted as usual.
+    Cathode with_fits(std::vector<CathodeFit<D>> fits) const {
+        Cathode c = *this;
+        c.fits_ = std::make_shared<const std::vector<CathodeFit<D>>>(std::move(fits));
+        return c;
+    }
+
     GeneratedTemplate generate(const GeneratorInput& in, std::uint64_t seed) const {
         namespace dm = detail::methods;
         const Events& data = in.data;
         const Window& win = in.window;
         const Index col = win.m_column;
-        // 1. The density outside the SR, conditioned on m.
-        D density = density_;
-        const IndexList sr = dm::fit_outside_sr(density, data, win, derive_seed(seed, 0), "CATHODE");
+        // 1. The density outside the SR, conditioned on m (or its fit made ahead).
+        std::shared_ptr<const D> fitted = fitted_for(data, win, seed);
+        IndexList sr;
+        if (fitted) {
+            sr = sr_rows(data, win);
+            dm::require_region(sr, data.w(), "CATHODE", "data", "signal region", win.sr);
+        } else {
+            auto own = std::make_shared<D>(density_);
+            sr = dm::fit_outside_sr(*own, data, win, derive_seed(seed, 0), "CATHODE");
+            fitted = std::move(own);
+        }
+        const D& density = *fitted;
 
         // 2–3. Samples at KDE-drawn SR masses.
         const auto n_sr = static_cast<Index>(sr.size());
@@ -113,9 +172,38 @@ public:
     }
 
 private:
+    std::shared_ptr<const D> fitted_for(const Events& data, const Window& win, std::uint64_t seed) const {
+        if (!fits_) return nullptr;
+        for (const CathodeFit<D>& f : *fits_) {
+            if (f.seed != seed || !detail::methods::same_window(f.window, win)) continue;
+            const auto [n, sum] = detail::methods::outside_fingerprint(data, win);
+            detail::require(n == f.n_outside && sum == f.m_outside_sum,
+                            "CATHODE: the density fitted ahead for the window " + detail::methods::interval_text(win.sr) +
+                                " saw " + std::to_string(f.n_outside) + " events outside the SR, the data have " +
+                                std::to_string(n) + (n == f.n_outside ? " with other masses" : ""));
+            detail::require(f.density != nullptr, "CATHODE: a fit made ahead holds no density");
+            return f.density;
+        }
+        return nullptr;
+    }
+
     D density_{};
     CathodeParams p_{};
+    std::shared_ptr<const std::vector<CathodeFit<D>>> fits_;
 };
+
+/// CATHODE's density for every window of a search with seed `seed`, each fitted with the generator
+/// seed its window's pipeline uses (generator_seed(window_seed(seed, window))): give them to
+/// cathode_sideband_shifts and to the search's generator (Cathode::with_fits) to fit each window
+/// once.
+template <DensityEstimator D>
+std::vector<CathodeFit<D>> cathode_fits(const Cathode<D>& cathode, const Events& data, const std::vector<Window>& windows,
+                                        std::uint64_t seed) {
+    std::vector<CathodeFit<D>> fits;
+    fits.reserve(windows.size());
+    for (const Window& w : windows) fits.push_back(cathode.fit(data, w, generator_seed(window_seed(seed, w))));
+    return fits;
+}
 
 /// Das et al. 2024, §3.2, δ_sys^SB for CATHODE: "we create an alternative background template by
 /// generating sideband data from our density estimator … we do not interpolate into the signal
@@ -131,26 +219,36 @@ private:
 ///      that never saw it), and eq. 4 gives the window's shift at each working point.
 /// Returns one ReferenceShift per working point — the windows' shifts and their expected
 /// statistical variance — so that δ_sys^SB and its σ_sys follow by the same rules as δ_sys^MC
-/// (systematic_shifts). Window k is seeded with
-/// window_seed(seed, window).
+/// (systematic_shifts). Window k is seeded with window_seed(seed, window). `fits` are the windows'
+/// densities (cathode_fits with the same data, windows and seed: the search's own), one per window
+/// in order.
 template <DensityEstimator D, Classifier C>
-std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, const C& classifier, const Events& data,
+std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, const std::vector<CathodeFit<D>>& fits,
+                                                    const C& classifier, const Events& data,
                                                     const std::vector<Window>& windows, const std::vector<double>& eps_b,
                                                     int folds, std::uint64_t seed) {
     namespace dm = detail::methods;
     detail::require(!windows.empty() && !eps_b.empty(), "cathode_sideband_shifts: need windows and working points");
+    detail::require(fits.size() == windows.size(), "cathode_sideband_shifts: " + std::to_string(fits.size()) +
+                                                       " fitted densities for " + std::to_string(windows.size()) + " windows");
     const Events clean = data.has_truth() ? data.without_truth() : data;
     std::vector<ReferenceWindow> runs;
     const int oversampling = cathode.params().oversampling;
-    for (const Window& win : windows) {
+    for (std::size_t k = 0; k < windows.size(); ++k) {
+        const Window& win = windows[k];
         const Index col = win.m_column;
         const std::uint64_t s = window_seed(seed, win);
         const IndexList sr = sr_rows(clean, win);
         dm::require_region(sr, clean.w(), "CATHODE sideband shift", "data", "signal region", win.sr);
         const IndexList outside = rows_outside(clean, win.sr, col);
         dm::require_region(outside, clean.w(), "CATHODE sideband shift", "data", "region outside the signal region", win.sr);
-        D density = cathode.density();
-        density.fit(clean.X()(outside, Eigen::all), Matrix(clean.m(col)(outside)), derive_seed(s, 0));
+        const CathodeFit<D>& fit = fits[k];
+        detail::require(dm::same_window(fit.window, win) && fit.density != nullptr &&
+                            fit.n_outside == static_cast<Index>(outside.size()) &&
+                            fit.m_outside_sum == dm::outside_fingerprint(clean, win).second,
+                        "cathode_sideband_shifts: the density given for the window " + dm::interval_text(win.sr) +
+                            " was not fitted on this window of these data");
+        const D& density = *fit.density;
 
         // 2. The pseudo-data: as many sideband events as the SR holds, drawn at random.
         Rng rng(derive_seed(s, 1));
@@ -193,6 +291,16 @@ std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, c
     std::vector<ReferenceShift> out;
     for (double e : eps_b) out.push_back({e, delta_sys_per_window(runs, e), delta_sys_variance_per_window(runs, e), srs});
     return out;
+}
+
+/// The same, fitting the windows' densities itself (cathode_fits): the fits a search with this seed
+/// makes for its templates.
+template <DensityEstimator D, Classifier C>
+std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, const C& classifier, const Events& data,
+                                                    const std::vector<Window>& windows, const std::vector<double>& eps_b,
+                                                    int folds, std::uint64_t seed) {
+    return cathode_sideband_shifts(cathode, cathode_fits(cathode, data, windows, seed), classifier, data, windows, eps_b,
+                                   folds, seed);
 }
 
 }  // namespace resanom

@@ -200,7 +200,7 @@ public:
         }
         const GeneratorInput gin{data.ref, refs, in.window, in.multi};
         gin.validate();
-        const GeneratedTemplate gen = generator_.generate(gin, derive_seed(seed, 0));
+        const GeneratedTemplate gen = generator_.generate(gin, generator_seed(seed));
         if (in.on_step != nullptr && *in.on_step) (*in.on_step)({"template", 1, 1});
         return score_and_judge(gen, data.ref, in, seed);
     }

@@ -83,6 +83,8 @@ struct Context {
     const SearchConfig& c;
     const SearchObservers& obs;
     Index ae_latent = 2;
+    /// CATHODE's densities fitted ahead for δ_sys^SB, which the windows' templates reuse.
+    std::vector<CathodeFit<ConditionalMaf>> cathode_fits;
 };
 
 template <class = void>  // compiled where run_search is
@@ -113,7 +115,8 @@ inline ConditionalMaf make_flow(const Context& ctx) {
 
 template <class = void>  // compiled where run_search is
 inline Cathode<ConditionalMaf> make_cathode(const Context& ctx) {
-    return Cathode<ConditionalMaf>(make_flow(ctx), ctx.c.cathode);
+    const Cathode<ConditionalMaf> cathode(make_flow(ctx), ctx.c.cathode);
+    return ctx.cathode_fits.empty() ? cathode : cathode.with_fits(ctx.cathode_fits);
 }
 
 template <class = void>  // compiled where run_search is
@@ -271,9 +274,8 @@ SearchRun run_search(const Config& c, const SearchData& d, const SearchObservers
     run.delta_sys_source = direct || dsys == DeltaSysSource::given ? dsys : DeltaSysSource::none;
     run.ensemble = c.ensemble_size();
     run.bump_hunt = ds::bump_config(c);
-    ds::Context ctx{c, obs};
+    ds::Context ctx{.c = c, .obs = obs, .ae_latent = c.ae.member.latent, .cathode_fits = {}};
     if (c.method == Method::ae) {   // the latent size, given or chosen by the FVU (Collins et al. 2021, App. C)
-        ctx.ae_latent = c.ae.member.latent;
         if (c.ae_latent_by_fvu) {
             run.ae_latent_selection = select_latent_by_fvu(d.data.X(), ds::ae_params(c, 2), c.ae_latent_selection, c.seed);
             ctx.ae_latent = run.ae_latent_selection->latent;
@@ -302,8 +304,12 @@ SearchRun run_search(const Config& c, const SearchData& d, const SearchObservers
     }
     if (direct && measures_sidebands) {
         ds::begin(obs, "sidebands", n_windows, 1);
-        run.sideband_shifts = cathode_sideband_shifts(ds::make_cathode(ctx), ds::make_classifier(c), d.data, c.windows,
-                                                      c.eps_b, c.folds, c.seed);
+        // One density per window, shared by δ_sys^SB and the window's template (Das et al. 2024, §3.2).
+        const auto cathode = ds::make_cathode(ctx);
+        std::vector<CathodeFit<ConditionalMaf>> fits = cathode_fits(cathode, d.data, c.windows, c.seed);
+        run.sideband_shifts = cathode_sideband_shifts(cathode, fits, ds::make_classifier(c), d.data, c.windows, c.eps_b,
+                                                      c.folds, c.seed);
+        ctx.cathode_fits = std::move(fits);
         const auto sb = systematic_shifts(run.sideband_shifts, *run.sigma_sys);
         run.shifts = run.shifts ? combine_in_quadrature(*run.shifts, sb) : sb;   // Das et al. 2024, §3.2: MC ⊕ SB
     }
