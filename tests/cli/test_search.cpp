@@ -224,7 +224,8 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
          "is not calibrated"},   // auto: no δ_sys for the direct estimate, so the bump hunt, refused
         // CATHODE's classifier learns where the flow misses the signal region: its cut sculpts too,
         // also inside a combination.
-        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cathode --statistic both --sr 3.3,3.7 --out out",
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cathode --statistic both --delta-sys-from ref.npy "
+         "--sr 3.3,3.7 --out out",
          "the flow interpolated from the sidebands"},
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method combined --combine iad,cathode "
          "--combine-level score --sim ref.npy --statistic bumphunt --sr 3.3,3.7 --out out",
@@ -233,6 +234,14 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
         // it has no sideband δ_sys of its own, and no template to combine with others.
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method lacathode --sr 3.3,3.7 --out out",
          "not yet been calibrated on background-only toys"},
+        // δ_sys^SB alone lets the flow's interpolation error pass for signal (a global 5 sigma on
+        // background-only data with the reference flow): refused, with or without saying so.
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cathode --sr 3.3,3.7 --delta-sys-sb --out out",
+         "--delta-sys-sb alone is not calibrated"},
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cathode --statistic direct --sr 3.3,3.7 --out out",
+         "needs the template's systematic shift"},
+        {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cathode --sr 3.3,3.7 --out out",
+         "is not calibrated"},   // auto: no δ_sys, so the bump hunt, which sculpts
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method lacathode --sr 3.3,3.7 --delta-sys-sb --out out",
          "--delta-sys-sb applies to --method cathode"},
         {base + "--method combined --combine cathode,lacathode --sr 3.3,3.7", "'lacathode' cannot be combined"},

@@ -99,6 +99,8 @@ TEST_CASE("search from C++: CATHODE fits each window's flow once for δ_sys^SB a
     toy.n_bkg = 20000;
     toy.n_sig = 200;
     const Events data = toys::dijet_data(toy, 3);
+    toy.n_sig = 0;
+    const Events reference = toys::dijet_data(toy, 4);
     SearchConfig c;
     c.method = Method::cathode;
     c.windows = {Window::with_sidebands({3.3, 3.7}), Window::with_sidebands({3.5, 3.9})};
@@ -107,19 +109,27 @@ TEST_CASE("search from C++: CATHODE fits each window's flow once for δ_sys^SB a
     c.flow.blocks = 2;
     c.flow.hidden = 16;
     c.seed = 9;
+    c.delta_sys_sidebands = true;
     int epochs = 0;
     SearchObservers obs;
     obs.flow_epoch = [&](const FlowEpochReport&) { ++epochs; };
-    const SearchRun sb = run_search(c, {.data = data}, obs);   // CATHODE's default: δ_sys^SB
-    CHECK(sb.delta_sys_source == DeltaSysSource::sidebands);
-    CHECK(epochs == 2 * 2);   // two windows, two epochs each: one flow per window
+    const SearchRun mc_sb = run_search(c, {.data = data, .reference = &reference}, obs);
+    CHECK(mc_sb.delta_sys_source == DeltaSysSource::reference_and_sidebands);
+    // Two windows, two epochs each: one flow per window on the reference, one per window on the
+    // data, shared by δ_sys^SB and the template.
+    CHECK(epochs == 2 * 2 * 2);
     // The windows' scores are those of the same search with δ_sys given, which fits its own flows.
+    c.delta_sys_sidebands = false;
     c.delta_sys = 0.1;
     const SearchRun given = run_search(c, {.data = data}, obs);
-    CHECK(epochs == 2 * 2 * 2);
+    CHECK(epochs == 3 * 2 * 2);
     REQUIRE(given.report.windows.size() == 2);
     for (std::size_t k = 0; k < 2; ++k)
-        CHECK(sb.report.windows[k].result.data_score == given.report.windows[k].result.data_score);
+        CHECK(mc_sb.report.windows[k].result.data_score == given.report.windows[k].result.data_score);
+    // δ_sys^SB alone is refused (not calibrated).
+    c.delta_sys.reset();
+    c.delta_sys_sidebands = true;
+    CHECK_THROWS_WITH_AS(run_search(c, {.data = data}), doctest::Contains("alone is not calibrated"), input_error);
 }
 
 }  // namespace cli_test_search_library

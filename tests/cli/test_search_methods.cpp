@@ -116,7 +116,8 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
         {"salad", "--sim sim1.npy --delta-sys-from ref.npy", true, false},
         {"salad-switch", "--sim sim1.npy --sim sim2.npy --delta-sys 0.1", true, false},
         {"multi-salad", "--sim sim1.npy --sim sim2.npy --delta-sys 0.1", true, false},
-        {"cathode", "--flow-epochs 2 --flow-blocks 2 --flow-hidden 16 --oversampling 2", true, false},   // δ_sys^SB
+        {"cathode", "--flow-epochs 2 --flow-blocks 2 --flow-hidden 16 --oversampling 2 --delta-sys-sb --delta-sys-from ref.npy",
+         true, false},   // δ_sys^MC ⊕ δ_sys^SB
         {"lacathode", "--flow-epochs 3 --flow-blocks 2 --flow-hidden 16 --flow-patience 1 --delta-sys-from ref.npy", true,
          false},
         {"ae", "--ensemble 2", false, true},
@@ -151,13 +152,14 @@ TEST_CASE("search: every single-resonance method runs on the dijet toy with a co
         // Where δ_sys came from, stated; the shifts measured window by window.
         if (c.direct) {
             const std::string source = j["settings"]["delta_sys_source"];
-            if (c.extra.find("--delta-sys-from") != std::string::npos) {
+            if (c.method == "cathode") {
+                CHECK(source == "reference+sidebands");
+                CHECK(j["delta_sys_mc"].size() == 3);
+                CHECK(j["delta_sys_sb"].size() == 3);
+            } else if (c.extra.find("--delta-sys-from") != std::string::npos) {
                 CHECK(source == "reference");
                 CHECK(j["settings"]["delta_sys"].is_null());
                 CHECK(j["delta_sys_mc"].size() == 3);
-            } else if (c.method == "cathode") {
-                CHECK(source == "sidebands");
-                CHECK(j["delta_sys_sb"].size() == 3);
             } else {
                 CHECK(source == "given");
                 CHECK(j["settings"]["delta_sys"] == 0.1);

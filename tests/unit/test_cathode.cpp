@@ -176,6 +176,9 @@ TEST_CASE("CATHODE: densities fitted ahead are generate()'s own fits, used witho
     CHECK_THROWS_WITH_AS(ahead.generate(GeneratorInput{other, {}, windows[0]}, g0),
                          doctest::Contains("CATHODE: the density fitted ahead for the window [3.300000, 3.700000)"),
                          input_error);
+    const Events moved(Matrix(clean.X().array() + 0.5), clean.m());   // the same masses, other features
+    CHECK_THROWS_WITH_AS(ahead.generate(GeneratorInput{moved, {}, windows[0]}, g0), doctest::Contains("with other values"),
+                         input_error);
     CHECK_THROWS_WITH_AS(cathode_sideband_shifts(plain, std::vector{fits[1], fits[0]}, Sum{}, data, windows, {0.1}, 5, seed),
                          doctest::Contains("was not fitted on this window of these data"), input_error);
     CHECK_THROWS_WITH_AS(cathode_sideband_shifts(plain, std::vector{fits[0]}, Sum{}, data, windows, {0.1}, 5, seed),

@@ -138,20 +138,20 @@ Subcommand add_search(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--statistic", o->statistic,
                     "direct, bumphunt, both, none (score and evaluate only), or auto (direct when the method has a background template and δ_sys is "
-                    "known: iad, --delta-sys(-from), cathode's sidebands; the bump hunt otherwise)")
+                    "known: iad, --delta-sys(-from); the bump hunt otherwise)")
         ->capture_default_str();
     sub->add_option("--eps-b", o->eps_b, "Working points: background efficiencies")->capture_default_str();
     sub->add_option("--delta-sys", o->delta_sys,
                     "Your own systematic shift δ_sys (Das et al. 2024, eq. 3; σ_sys = |δ_sys|): it scales the direct "
-                    "estimate's template and the bump hunt's prediction. Without it, --delta-sys-from or "
-                    "--delta-sys-sb, δ_sys = 0 for iad alone, the data's sidebands for cathode; other methods need "
-                    "one for --statistic direct. The bump hunt of cwola, cwola-hunting, sa-cwola, the Multi-CWoLa "
+                    "estimate's template and the bump hunt's prediction. Without it or --delta-sys-from, "
+                    "δ_sys = 0 for iad alone; other methods need one for --statistic direct. The bump hunt of cwola, cwola-hunting, sa-cwola, the Multi-CWoLa "
                     "family, cathode and combinations with them needs it: the sculpting of their cut");
     sub->add_option("--delta-sys-from", o->delta_sys_from,
                     "Direct estimation: δ_sys from this background-only reference (Das et al. 2024, eqs. 4-5)");
     sub->add_flag("--delta-sys-sb", o->delta_sys_sb,
-                  "cathode, direct estimation: δ_sys from the data's sidebands (Das et al. 2024, §3.2; cathode's "
-                  "default); with --delta-sys-from both in quadrature (MC⊕SB, their Fig. 5)");
+                  "cathode, direct estimation, with --delta-sys-from: δ_sys^SB from the data's sidebands in "
+                  "quadrature with the reference's (MC⊕SB, Das et al. 2024, §3.2, their Fig. 5); alone it is "
+                  "refused, not calibrated (docs/validation.md)");
     sub->add_option("--sigma-sys", o->sigma_sys,
                     "With --delta-sys-from or --delta-sys-sb: σ_sys of eq. 8 from the windows' shifts: net (default: "
                     "|their mean| with their spread beyond the reference's statistical noise and the mean's "

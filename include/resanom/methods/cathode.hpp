@@ -63,13 +63,22 @@ inline Matrix kde_masses(const Vector& m_source, const Vector& w_source, const I
     return M;
 }
 
-/// The number of events outside the SR of `win` and the sum of their m: what a density fitted
-/// ahead (CathodeFit) must have seen.
-inline std::pair<Index, double> outside_fingerprint(const Events& data, const Window& win) {
+/// What a density fitted ahead (CathodeFit) saw outside the SR: the number of events, the sum of
+/// their m and the sum of their features.
+struct OutsideFingerprint {
+    Index n = 0;
+    double m_sum = 0.0, x_sum = 0.0;
+    bool operator==(const OutsideFingerprint&) const = default;
+};
+
+inline OutsideFingerprint outside_fingerprint(const Events& data, const Window& win) {
     const IndexList outside = rows_outside(data, win.sr, win.m_column);
-    double sum = 0.0;
-    for (Index r : outside) sum += data.m(win.m_column)[r];
-    return {static_cast<Index>(outside.size()), sum};
+    OutsideFingerprint f{static_cast<Index>(outside.size())};
+    for (Index r : outside) {
+        f.m_sum += data.m(win.m_column)[r];
+        f.x_sum += data.X().row(r).sum();
+    }
+    return f;
 }
 
 inline bool same_window(const Window& a, const Window& b) {
@@ -94,14 +103,13 @@ Events cathode_samples(const D& density, const Vector& m_source, const Vector& w
 /// CATHODE's density for one window, fitted ahead of the pipeline (Cathode::fit, cathode_fits) so
 /// that the search's template and δ_sys^SB come from the same fit, as in Das et al. 2024, §3.2 (the
 /// sideband template is generated "from our density estimator"). It records what it was fitted on
-/// (the window, the generator seed, the number and m-sum of the events outside the SR), which
-/// Cathode::generate checks before using it.
+/// (the window, the generator seed, the number of events outside the SR and the sums of their m
+/// and features), which Cathode::generate and cathode_sideband_shifts check before using it.
 template <class D>
 struct CathodeFit {
     Window window;
-    std::uint64_t seed = 0;       ///< the generator seed generate() would fit with (generator_seed)
-    Index n_outside = 0;          ///< events outside the SR it was fitted on
-    double m_outside_sum = 0.0;   ///< and the sum of their m
+    std::uint64_t seed = 0;                     ///< the generator seed generate() would fit with (generator_seed)
+    detail::methods::OutsideFingerprint seen;   ///< the events outside the SR it was fitted on
     std::shared_ptr<const D> density;
 };
 
@@ -120,8 +128,7 @@ public:
         namespace dm = detail::methods;
         auto density = std::make_shared<D>(density_);
         dm::fit_outside_sr(*density, data, win, derive_seed(seed, 0), "CATHODE");
-        const auto [n, sum] = dm::outside_fingerprint(data, win);
-        return CathodeFit<D>{win, seed, n, sum, std::move(density)};
+        return CathodeFit<D>{win, seed, dm::outside_fingerprint(data, win), std::move(density)};
     }
 
     /// This generator with densities fitted ahead: generate() takes the fit of its window and seed
@@ -176,11 +183,11 @@ private:
         if (!fits_) return nullptr;
         for (const CathodeFit<D>& f : *fits_) {
             if (f.seed != seed || !detail::methods::same_window(f.window, win)) continue;
-            const auto [n, sum] = detail::methods::outside_fingerprint(data, win);
-            detail::require(n == f.n_outside && sum == f.m_outside_sum,
+            const detail::methods::OutsideFingerprint seen = detail::methods::outside_fingerprint(data, win);
+            detail::require(seen == f.seen,
                             "CATHODE: the density fitted ahead for the window " + detail::methods::interval_text(win.sr) +
-                                " saw " + std::to_string(f.n_outside) + " events outside the SR, the data have " +
-                                std::to_string(n) + (n == f.n_outside ? " with other masses" : ""));
+                                " saw " + std::to_string(f.seen.n) + " events outside the SR, the data have " +
+                                std::to_string(seen.n) + (seen.n == f.seen.n ? " with other values" : ""));
             detail::require(f.density != nullptr, "CATHODE: a fit made ahead holds no density");
             return f.density;
         }
@@ -244,8 +251,7 @@ std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, c
         dm::require_region(outside, clean.w(), "CATHODE sideband shift", "data", "region outside the signal region", win.sr);
         const CathodeFit<D>& fit = fits[k];
         detail::require(dm::same_window(fit.window, win) && fit.density != nullptr &&
-                            fit.n_outside == static_cast<Index>(outside.size()) &&
-                            fit.m_outside_sum == dm::outside_fingerprint(clean, win).second,
+                            fit.seen == dm::outside_fingerprint(clean, win),
                         "cathode_sideband_shifts: the density given for the window " + dm::interval_text(win.sr) +
                             " was not fitted on this window of these data");
         const D& density = *fit.density;

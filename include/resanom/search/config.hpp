@@ -296,8 +296,8 @@ struct SearchConfig {
     /// A stated systematic shift: it scales the direct estimate's template (Das et al. 2024, eq. 3;
     /// σ_sys = |δ_sys|) and the bump hunt's prediction.
     std::optional<double> delta_sys = std::nullopt;
-    /// CATHODE: δ_sys^SB from the data's sidebands (Das et al. 2024, §3.2); CATHODE's default when
-    /// no other source is given.
+    /// CATHODE: δ_sys^SB from the data's sidebands (Das et al. 2024, §3.2), in quadrature with
+    /// δ_sys^MC from a background-only reference (alone it is refused: not calibrated, validate()).
     bool delta_sys_sidebands = false;
     /// The σ_sys rule with a reference or the sidebands (default net, docs/validation.md).
     std::optional<SigmaSys> sigma_sys = std::nullopt;
@@ -341,12 +341,11 @@ struct SearchConfig {
         return std::all_of(combine.begin(), combine.end(), [](Method m) { return method_info(m).has_template; });
     }
 
-    /// The δ_sys source: what the fields name; without any, the IAD's ideal template or CATHODE's
-    /// sidebands (Das et al. 2024, §3.2); other methods have none. `reference`: whether a
-    /// background-only reference is given with the data.
+    /// The δ_sys source: what the fields name; without any, the IAD's ideal template; other methods
+    /// have none. `reference`: whether a background-only reference is given with the data.
     DeltaSysSource delta_sys_source(bool reference) const {
         if (delta_sys) return DeltaSysSource::given;
-        const bool sb = delta_sys_sidebands || (!reference && method == Method::cathode);
+        const bool sb = delta_sys_sidebands;
         if (reference && sb) return DeltaSysSource::reference_and_sidebands;
         if (reference) return DeltaSysSource::reference;
         if (sb) return DeltaSysSource::sidebands;
@@ -424,6 +423,14 @@ inline void SearchConfig::validate(std::size_t references, bool reference, const
         fail(n.sidebands + " applies to " + n.method + " cathode (its flow generates the sideband template, Das et al. "
                                "2024, §3.2)");
     const DeltaSysSource dsys = delta_sys_source(reference);
+    // δ_sys^SB measures how well the flow reproduces the sidebands it was trained on, not how well
+    // it interpolates into the SR: alone it lets the flow's interpolation error pass for signal.
+    if (dsys == DeltaSysSource::sidebands)
+        fail(n.sidebands + " alone is not calibrated: δ_sys^SB measures how well the flow reproduces the sidebands "
+                           "it was trained on, not its interpolation into the signal region (with the reference flow "
+                           "on 5e5 background-only toy events, CATHODE with it alone reported a global 5.2 sigma; "
+                           "docs/validation.md); add a background-only reference with " + n.reference +
+             " (the two in quadrature, Das et al. 2024, §3.2), or state δ_sys with " + n.delta_sys + " D");
     const bool measured = dsys == DeltaSysSource::reference || dsys == DeltaSysSource::sidebands ||
                           dsys == DeltaSysSource::reference_and_sidebands;
     if (sigma_sys && !measured)
