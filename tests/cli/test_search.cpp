@@ -241,7 +241,7 @@ TEST_CASE("search: bad input exits 2 with one line and writes nothing") {
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cathode --statistic direct --sr 3.3,3.7 --out out",
          "needs the template's systematic shift"},
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method cathode --sr 3.3,3.7 --out out",
-         "is not calibrated"},   // auto: no δ_sys, so the bump hunt, which sculpts
+         "bumphunt with --method cathode is not calibrated"},   // auto: no δ_sys, so the bump hunt, which sculpts
         {"search --data data.npy --m-col 0 --features 1,2,3,4 --method lacathode --sr 3.3,3.7 --delta-sys-sb --out out",
          "--delta-sys-sb applies to --method cathode"},
         {base + "--method combined --combine cathode,lacathode --sr 3.3,3.7", "'lacathode' cannot be combined"},

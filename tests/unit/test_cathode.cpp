@@ -179,6 +179,10 @@ TEST_CASE("CATHODE: densities fitted ahead are generate()'s own fits, used witho
     const Events moved(Matrix(clean.X().array() + 0.5), clean.m());   // the same masses, other features
     CHECK_THROWS_WITH_AS(ahead.generate(GeneratorInput{moved, {}, windows[0]}, g0), doctest::Contains("with other values"),
                          input_error);
+    CHECK_THROWS_WITH_AS(cathode_sideband_shifts(plain, fits, Sum{}, moved, windows, {0.1}, 5, seed),
+                         doctest::Contains("was not fitted on this window of these data"), input_error);
+    CHECK_THROWS_WITH_AS(cathode_sideband_shifts(plain, fits, Sum{}, data, windows, {0.1}, 5, seed + 1),
+                         doctest::Contains("with this seed"), input_error);
     CHECK_THROWS_WITH_AS(cathode_sideband_shifts(plain, std::vector{fits[1], fits[0]}, Sum{}, data, windows, {0.1}, 5, seed),
                          doctest::Contains("was not fitted on this window of these data"), input_error);
     CHECK_THROWS_WITH_AS(cathode_sideband_shifts(plain, std::vector{fits[0]}, Sum{}, data, windows, {0.1}, 5, seed),

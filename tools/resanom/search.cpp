@@ -153,7 +153,7 @@ Subcommand add_search(CLI::App& app) {
                   "quadrature with the reference's (MC⊕SB, Das et al. 2024, §3.2, their Fig. 5); alone it is "
                   "refused, not calibrated (docs/validation.md)");
     sub->add_option("--sigma-sys", o->sigma_sys,
-                    "With --delta-sys-from or --delta-sys-sb: σ_sys of eq. 8 from the windows' shifts: net (default: "
+                    "With --delta-sys-from (and --delta-sys-sb): σ_sys of eq. 8 from the windows' shifts: net (default: "
                     "|their mean| with their spread beyond the reference's statistical noise and the mean's "
                     "uncertainty in quadrature), rms (their root-mean-square) or mean (|their mean|, Das et al. 2024); "
                     "docs/validation.md compares them on background-only searches");

@@ -133,8 +133,10 @@ public:
 
     /// This generator with densities fitted ahead: generate() takes the fit of its window and seed
     /// from `fits` instead of fitting again (the same bits as fitting), and throws if that fit saw
-    /// other events outside the SR than the data it is given. Windows or seeds without a fit are
-    /// fitted as usual.
+    /// other events outside the SR than the data it is given (so a pipeline holding it cannot run
+    /// on a background-only reference: give that one the plain generator). Windows or seeds without
+    /// a fit are fitted as usual. The fits are not checked against this generator's density
+    /// settings: make them with this generator (fit, cathode_fits).
     Cathode with_fits(std::vector<CathodeFit<D>> fits) const {
         Cathode c = *this;
         c.fits_ = std::make_shared<const std::vector<CathodeFit<D>>>(std::move(fits));
@@ -251,9 +253,9 @@ std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, c
         dm::require_region(outside, clean.w(), "CATHODE sideband shift", "data", "region outside the signal region", win.sr);
         const CathodeFit<D>& fit = fits[k];
         detail::require(dm::same_window(fit.window, win) && fit.density != nullptr &&
-                            fit.seen == dm::outside_fingerprint(clean, win),
+                            fit.seed == generator_seed(s) && fit.seen == dm::outside_fingerprint(clean, win),
                         "cathode_sideband_shifts: the density given for the window " + dm::interval_text(win.sr) +
-                            " was not fitted on this window of these data");
+                            " was not fitted on this window of these data with this seed (cathode_fits)");
         const D& density = *fit.density;
 
         // 2. The pseudo-data: as many sideband events as the SR holds, drawn at random.

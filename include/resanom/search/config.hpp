@@ -430,11 +430,9 @@ inline void SearchConfig::validate(std::size_t references, bool reference, const
                            "it was trained on, not its interpolation into the signal region (with the reference flow "
                            "on 5e5 background-only toy events, CATHODE with it alone reported a global 5.2 sigma; "
                            "docs/validation.md); add a background-only reference with " + n.reference +
-             " (the two in quadrature, Das et al. 2024, §3.2), or state δ_sys with " + n.delta_sys + " D");
-    const bool measured = dsys == DeltaSysSource::reference || dsys == DeltaSysSource::sidebands ||
-                          dsys == DeltaSysSource::reference_and_sidebands;
-    if (sigma_sys && !measured)
-        fail(n.sigma_sys + " applies to " + n.reference + " or " + n.sidebands + " (the windows' shifts of a reference)");
+             " (the two in quadrature, Das et al. 2024, §3.2), or drop it and state δ_sys with " + n.delta_sys + " D");
+    const bool measured = dsys == DeltaSysSource::reference || dsys == DeltaSysSource::reference_and_sidebands;
+    if (sigma_sys && !measured) fail(n.sigma_sys + " applies to " + n.reference + " (the windows' shifts of a reference)");
     if (ae_latent_by_fvu && method != Method::ae) fail(n.ae_latent + " applies to " + n.method + " ae");
     const StatisticChoice stat = effective_statistic(reference);
     const bool wants_direct = stat == StatisticChoice::direct || stat == StatisticChoice::both;

@@ -1,6 +1,6 @@
 // resanom/search/run.hpp — the whole search of `resanom search` as one call: run_search(config,
 // SearchData, SearchObservers) builds the configured method's pipeline, measures δ_sys from a
-// background-only reference or CATHODE's sidebands, runs every window (search/search.hpp) and
+// background-only reference (and, with it, CATHODE's sidebands), runs every window (search/search.hpp) and
 // returns a SearchRun: the report and everything it applied (statistic, δ_sys source and shifts,
 // σ_sys rule, bump-hunt configuration, the autoencoder's latent size, the windows' seeds).
 // examples/search_config.cpp runs the tool's search in a few lines; docs/search.md explains it.
