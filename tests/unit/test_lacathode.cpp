@@ -87,9 +87,7 @@ TEST_CASE("LaCATHODE: a cut on a feature that follows m sculpts under CATHODE, n
     // Background only. x0 = 0.5 m + N(0,1): cutting on x0 itself selects high m. The same cut in
     // LaCATHODE's latent space (z0) passes every m region alike.
     const Events data = toy(200000, 0, 2);
-    PipelineSettings s;
-    s.folds = 5;
-    s.eps_b = {0.01};
+    const PipelineSettings s{5, {0.01}};
     const WeakSupervision<Cathode<LinearGaussian>, ByColumn, Nothing> cathode(Cathode<LinearGaussian>{}, ByColumn{0}, {}, s);
     const WeakSupervision<LaCathode<LinearGaussian>, ByColumn, Nothing> lacathode(LaCathode<LinearGaussian>{}, ByColumn{0},
                                                                                    {}, s);
@@ -122,9 +120,7 @@ TEST_CASE("LaCATHODE: a cut on a feature that follows m sculpts under CATHODE, n
 
 TEST_CASE("LaCATHODE: the pipeline finds an injected signal scored in the latent space; combining it is refused") {
     const Events data = toy(40000, 600, 3);
-    PipelineSettings s;
-    s.folds = 5;
-    s.eps_b = {0.01};
+    const PipelineSettings s{5, {0.01}};
     const WeakSupervision<LaCathode<LinearGaussian>, ByColumn, Nothing> p(LaCathode<LinearGaussian>{}, ByColumn{1}, {}, s);
     const Events test = toy(5000, 5000, 4);
     PipelineInput in{data, {}, window};

@@ -71,14 +71,17 @@ struct OutsideFingerprint {
     bool operator==(const OutsideFingerprint&) const = default;
 };
 
-inline OutsideFingerprint outside_fingerprint(const Events& data, const Window& win) {
-    const IndexList outside = rows_outside(data, win.sr, win.m_column);
+inline OutsideFingerprint outside_fingerprint(const Events& data, Index m_column, const IndexList& outside) {
     OutsideFingerprint f{static_cast<Index>(outside.size())};
     for (Index r : outside) {
-        f.m_sum += data.m(win.m_column)[r];
+        f.m_sum += data.m(m_column)[r];
         f.x_sum += data.X().row(r).sum();
     }
     return f;
+}
+
+inline OutsideFingerprint outside_fingerprint(const Events& data, const Window& win) {
+    return outside_fingerprint(data, win.m_column, rows_outside(data, win.sr, win.m_column));
 }
 
 inline bool same_window(const Window& a, const Window& b) {
@@ -125,10 +128,7 @@ public:
     /// Step 1 alone, ahead of the pipeline: the density fitted outside the SR of `win` on `data`,
     /// exactly as generate() with generator seed `seed` would fit it.
     CathodeFit<D> fit(const Events& data, const Window& win, std::uint64_t seed) const {
-        namespace dm = detail::methods;
-        auto density = std::make_shared<D>(density_);
-        dm::fit_outside_sr(*density, data, win, derive_seed(seed, 0), "CATHODE");
-        return CathodeFit<D>{win, seed, dm::outside_fingerprint(data, win), std::move(density)};
+        return CathodeFit<D>{win, seed, detail::methods::outside_fingerprint(data, win), fit_density(data, win, seed)};
     }
 
     /// This generator with densities fitted ahead: generate() takes the fit of its window and seed
@@ -149,16 +149,10 @@ public:
         const Window& win = in.window;
         const Index col = win.m_column;
         // 1. The density outside the SR, conditioned on m (or its fit made ahead).
+        const IndexList sr = sr_rows(data, win);
+        dm::require_region(sr, data.w(), "CATHODE", "data", "signal region", win.sr);
         std::shared_ptr<const D> fitted = fitted_for(data, win, seed);
-        IndexList sr;
-        if (fitted) {
-            sr = sr_rows(data, win);
-            dm::require_region(sr, data.w(), "CATHODE", "data", "signal region", win.sr);
-        } else {
-            auto own = std::make_shared<D>(density_);
-            sr = dm::fit_outside_sr(*own, data, win, derive_seed(seed, 0), "CATHODE");
-            fitted = std::move(own);
-        }
+        if (!fitted) fitted = fit_density(data, win, seed);
         const D& density = *fitted;
 
         // 2–3. Samples at KDE-drawn SR masses.
@@ -181,6 +175,13 @@ public:
     }
 
 private:
+    /// Step 1: a copy of the density fitted outside the SR with generator seed `seed`.
+    std::shared_ptr<const D> fit_density(const Events& data, const Window& win, std::uint64_t seed) const {
+        auto density = std::make_shared<D>(density_);
+        detail::methods::fit_outside_sr(*density, data, win, derive_seed(seed, 0), "CATHODE");
+        return density;
+    }
+
     std::shared_ptr<const D> fitted_for(const Events& data, const Window& win, std::uint64_t seed) const {
         if (!fits_) return nullptr;
         for (const CathodeFit<D>& f : *fits_) {
@@ -253,7 +254,7 @@ std::vector<ReferenceShift> cathode_sideband_shifts(const Cathode<D>& cathode, c
         dm::require_region(outside, clean.w(), "CATHODE sideband shift", "data", "region outside the signal region", win.sr);
         const CathodeFit<D>& fit = fits[k];
         detail::require(dm::same_window(fit.window, win) && fit.density != nullptr &&
-                            fit.seed == generator_seed(s) && fit.seen == dm::outside_fingerprint(clean, win),
+                            fit.seed == generator_seed(s) && fit.seen == dm::outside_fingerprint(clean, col, outside),
                         "cathode_sideband_shifts: the density given for the window " + dm::interval_text(win.sr) +
                             " was not fitted on this window of these data with this seed (cathode_fits)");
         const D& density = *fit.density;

@@ -290,7 +290,7 @@ SearchRun run_search(const Config& c, const SearchData& d, const SearchObservers
     const auto n_windows = static_cast<Index>(c.windows.size());
     const Index generator_steps = c.method == Method::ae ? 0 : 1;
     const bool measures_reference = dsys == DeltaSysSource::reference || dsys == DeltaSysSource::reference_and_sidebands;
-    const bool measures_sidebands = dsys == DeltaSysSource::sidebands || dsys == DeltaSysSource::reference_and_sidebands;
+    const bool measures_sidebands = dsys == DeltaSysSource::reference_and_sidebands;   // alone: refused by validate()
     if (direct && (measures_reference || measures_sidebands)) run.sigma_sys = c.sigma_sys.value_or(SigmaSys::net);
     if (direct && measures_reference) {
         ds::begin(obs, "reference", n_windows, generator_steps + c.folds);
